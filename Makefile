@@ -1,0 +1,141 @@
+# awsml: a Pulumi resource provider plugin in C.
+#
+#   make deps            install missing Debian packages (apt-get, idempotent)
+#   make                 build bin/pulumi-resource-awsml and bin/sigv4-case
+#   make tools           Python venv + Pulumi CLI (cached), see mk/tools.mk
+#   make test            everything CI runs: unit, integration, sanitizers, e2e
+#   make demo            the seed program through preview and up against moto
+#
+# Generated protobuf-c code goes to build/gen, never into the tree.
+
+VERSION    ?= 0.1.0
+BUILD      ?= build
+CC         ?= cc
+PKGS       := grpc libprotobuf-c libcurl openssl libcjson expat
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wno-unused-parameter
+CSTD       := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT        ?= -O2 -g
+SAN        ?=
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD)/gen -Iprovider $(PKG_CFLAGS) \
+              -DAWSML_VERSION='"$(VERSION)"' $(CFLAGS)
+LDLIBS_ALL  = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+PROTO_SRC  := proto/pulumi/provider.proto proto/pulumi/plugin.proto proto/pulumi/engine.proto \
+              proto/pulumi/errors.proto proto/google/rpc/status.proto
+PROTO_SYS  := google/protobuf/struct.proto google/protobuf/empty.proto google/protobuf/any.proto
+PROTO_INC  := /usr/include
+GEN_C      := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO_SRC)) \
+              $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO_SYS))
+GEN_H      := $(GEN_C:.c=.h)
+
+# Every provider source except the command entry points makes up the core library.
+CORE_EXCLUDE ?=
+CORE_SRC   := $(filter-out provider/main.c provider/cmd/%.c $(CORE_EXCLUDE),$(wildcard provider/*.c provider/*/*.c))
+CORE_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC)) $(patsubst %.c,%.o,$(GEN_C:$(BUILD)/gen/%=$(BUILD)/obj/gen/%))
+SCHEMA_OBJ := $(BUILD)/obj/schema_blob.o
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
+
+.PHONY: all deps clean test test-unit test-integration test-sanitize test-e2e check-src fmt
+all: bin/pulumi-resource-awsml bin/sigv4-case
+
+deps:
+	@bash scripts/deps.sh
+
+# Generated code ------------------------------------------------------------
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --proto_path=$(PROTO_INC) --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/google/protobuf/%.pb-c.c $(BUILD)/gen/google/protobuf/%.pb-c.h: $(PROTO_INC)/google/protobuf/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=$(PROTO_INC) --c_out=$(BUILD)/gen google/protobuf/$*.proto
+
+# The schema is embedded as a byte array with a terminating NUL.
+$(BUILD)/gen/schema_blob.c: schema/schema.json scripts/embed.sh
+	@mkdir -p $(BUILD)/gen
+	bash scripts/embed.sh awsml_schema_json $< > $@
+
+# Objects --------------------------------------------------------------------
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(SAN) -w -I$(BUILD)/gen $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/schema_blob.o: $(BUILD)/gen/schema_blob.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Binaries --------------------------------------------------------------------
+$(BUILD)/libawsml.a: $(CORE_OBJ) $(SCHEMA_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+bin/pulumi-resource-awsml: $(BUILD)/obj/provider/main.o $(BUILD)/libawsml.a
+	@mkdir -p bin
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+bin/sigv4-case: $(BUILD)/obj/provider/cmd/sigv4_case.o $(BUILD)/libawsml.a
+	@mkdir -p bin
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+# The test build: the same provider plus the test-only resources of
+# tests/support, registered through AWSML_TEST_BUILD. Never installed.
+$(BUILD)/test/pulumi-resource-awsml: $(BUILD)/obj/provider/main_test.o $(TEST_SUPPORT_OBJ) $(BUILD)/libawsml.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/obj/provider/main_test.o: provider/main.c | $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DAWSML_TEST_BUILD -c $< -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libawsml.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libawsml.a $(LDLIBS_ALL) -lcmocka
+
+# Tests ------------------------------------------------------------------------
+include mk/tools.mk
+
+test-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+test-integration: all $(BUILD)/test/pulumi-resource-awsml $(VENV_STAMP)
+	AWSML_BIN=$(CURDIR)/$(BUILD)/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/$(BUILD) \
+	AWSML_ROOT=$(CURDIR) $(VENV)/bin/python -m pytest -q tests/integration
+
+# The same suites under AddressSanitizer + UndefinedBehaviorSanitizer in their own build dir.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+test-sanitize:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="$(SAN_FLAGS)" build/asan/test/pulumi-resource-awsml \
+	    $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
+	@set -e; for t in $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN)); do echo "== $$t"; \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	AWSML_BIN=$(CURDIR)/build/asan/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/build/asan \
+	AWSML_SANITIZED=1 AWSML_ROOT=$(CURDIR) $(VENV)/bin/python -m pytest -q tests/integration
+
+check-src:
+	@bash scripts/check-src.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) check-src
+	$(MAKE) tools
+	$(MAKE) test-unit
+	$(MAKE) test-integration
+	$(MAKE) test-sanitize
+	$(MAKE) test-e2e
+
+fmt:
+	clang-format -i $(wildcard provider/*.c provider/*.h provider/*/*.c provider/*/*.h tests/unit/*.c tests/support/*.c)
+
+clean:
+	rm -rf build bin

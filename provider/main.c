@@ -1,0 +1,99 @@
+/* pulumi-resource-awsml: arguments, boot and signals.
+ *
+ *   pulumi-resource-awsml [--logtostderr] [-v=N] [--tracing ENDPOINT] [ENGINE_ADDRESS]
+ *
+ * Unknown flags are tolerated (the engine may add some); the engine address
+ * is the last positional argument. Without one the provider waits for the
+ * engine to Attach. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+#include "provider.h"
+#include "server.h"
+#include "util/log.h"
+
+#ifdef AWSML_TEST_BUILD
+void test_resources_register(void);
+#endif
+
+static atomic_bool exiting;
+
+/* All threads block SIGINT/SIGTERM; this one waits for them and starts an
+ * orderly shutdown (never work inside a signal handler). SIGUSR1 ends it. */
+static void *signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (atomic_load(&exiting))
+            break;
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_at(1, "signal %d: shutting down", sig);
+            server_request_shutdown();
+        }
+    }
+    return NULL;
+}
+
+static int parse_verbosity(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!end || *end || v < 0)
+        return 0;
+    return v > 9 ? 9 : (int)v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *engine = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "-v=", 3) == 0 || strncmp(a, "--v=", 4) == 0) {
+            log_set_verbosity(parse_verbosity(strchr(a, '=') + 1));
+        } else if ((strcmp(a, "-v") == 0 || strcmp(a, "--v") == 0) && i + 1 < argc) {
+            log_set_verbosity(parse_verbosity(argv[++i]));
+        } else if (strcmp(a, "--tracing") == 0 && i + 1 < argc) {
+            i++; /* tracing endpoint: accepted, not used */
+        } else if (a[0] == '-') {
+            /* --logtostderr and flags we do not know: tolerated */
+        } else {
+            engine = a; /* the last positional argument wins */
+        }
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    pthread_t sig_tid;
+    if (pthread_create(&sig_tid, NULL, signal_thread, &set) != 0) {
+        fprintf(stderr, "awsml: could not start the signal thread\n");
+        return 1;
+    }
+
+#ifdef AWSML_TEST_BUILD
+    test_resources_register();
+#endif
+    int rc = 1;
+    if (pool_init(POOL_MAX_THREADS) != 0)
+        fprintf(stderr, "awsml: out of memory starting the worker pool\n");
+    else
+        rc = server_run(engine);
+
+    atomic_store(&exiting, true);
+    pthread_kill(sig_tid, SIGUSR1);
+    pthread_join(sig_tid, NULL);
+    provider_reset();
+    return rc;
+}

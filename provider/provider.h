@@ -1,0 +1,22 @@
+/* provider: process-wide state of the provider: its configuration and the
+ * cancellation flag every in-flight operation watches. */
+#ifndef AWSML_PROVIDER_H
+#define AWSML_PROVIDER_H
+
+#include <stdbool.h>
+
+#include "props.h"
+
+/* Set by Cancel, SIGINT and SIGTERM; never cleared. */
+void provider_cancel(void);
+bool provider_cancelled(void);
+
+/* Replaces the configuration (takes cfg); Configure calls it once. */
+void provider_set_config(pv *cfg);
+/* A copy of the configuration (caller frees); NULL before Configure. */
+pv *provider_config_copy(void);
+bool provider_configured(void);
+
+void provider_reset(void); /* frees the configuration; for shutdown and tests */
+
+#endif

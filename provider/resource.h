@@ -1,0 +1,106 @@
+/* resource: the interface each resource type implements, and the registry
+ * that maps a type token to it.
+ *
+ * A type is registered once as "<module>/<name>:<Name>" and answers to both
+ * "awsml:<module>/<name>:<Name>" and the pulumi-aws token "aws:...". The rpc
+ * layer hands resources plain values (secret marks removed; it restores them
+ * on the way out), so resource code never has to think about secrets. */
+#ifndef AWSML_RESOURCE_H
+#define AWSML_RESOURCE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "props.h"
+#include "util/err.h"
+
+/* Per-call context. */
+typedef struct res_ctx {
+    const char *urn;
+    const char *name; /* the logical name (from the URN when the engine omits it) */
+    const char *type; /* the token as the engine sent it */
+    bool preview;
+    double timeout; /* seconds, 0 = provider default */
+    const atomic_bool *call_cancelled;
+    const unsigned char *random_seed;
+    size_t random_seed_len;
+} res_ctx;
+
+/* true once the engine cancelled this call or the provider is shutting down. */
+bool res_cancelled(const res_ctx *ctx);
+
+typedef struct check_failures {
+    char **props;
+    char **reasons;
+    size_t len;
+} check_failures;
+
+int check_failure_add(check_failures *f, const char *prop, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void check_failures_free(check_failures *f);
+
+/* PropertyDiff.Kind numbers of the protocol. */
+enum diff_kind {
+    DIFF_ADD = 0,
+    DIFF_ADD_REPLACE = 1,
+    DIFF_DELETE = 2,
+    DIFF_DELETE_REPLACE = 3,
+    DIFF_UPDATE = 4,
+    DIFF_UPDATE_REPLACE = 5,
+};
+
+typedef struct diff_entry {
+    char *path; /* "a", "a.b", "a[0]", "[\"k.with.dots\"]" */
+    enum diff_kind kind;
+    bool input_diff;
+} diff_entry;
+
+typedef struct diff_result {
+    diff_entry *entries;
+    size_t len, cap;
+    bool delete_before_replace;
+} diff_result;
+
+int diff_add(diff_result *d, const char *path, enum diff_kind kind, bool input_diff);
+bool diff_has_replace(const diff_result *d);
+void diff_result_free(diff_result *d);
+
+typedef struct resource_type {
+    const char *token; /* "<module>/<name>:<Name>" */
+    /* Validates news and fills in defaults; NULL: inputs are news as given. */
+    int (*check)(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs, check_failures *fails,
+                 err *e);
+    /* NULL: the generic top-level diff below, using replace_props. */
+    int (*diff)(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                const pv *old_inputs, diff_result *out, err *e);
+    /* On failure after the resource came to exist, set *id (and *outputs):
+     * the engine then records it instead of losing it. */
+    int (*create)(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e);
+    /* *new_id NULL or "" means the resource is gone. */
+    int (*read)(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                pv **outputs, pv **new_inputs, err *e);
+    int (*update)(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                  const pv *old_inputs, pv **outputs, err *e);
+    int (*del)(res_ctx *ctx, const char *id, const pv *props, err *e);
+    const char *const *replace_props; /* NULL-terminated */
+    bool delete_before_replace;
+} resource_type;
+
+/* Compares news with the old inputs (or old outputs when there are none),
+ * top-level key by key; a changed key listed in replace_props is a replace. */
+int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const pv *old_inputs,
+                 char *const *ignore, size_t nignore, diff_result *out, err *e);
+
+/* Registry ------------------------------------------------------------------ */
+
+/* Registers an extra type (tests); the built-in ones are always there. */
+int registry_add(const resource_type *rt);
+/* Finds the type for a full token; NULL with a message naming the token and
+ * what is known when there is none. */
+const resource_type *registry_find(const char *token, err *e);
+/* The type token of a URN "urn:pulumi:stack::project::[parent$]type::name",
+ * copied into out; the name goes into name when non-NULL. */
+int registry_urn_parts(const char *urn, char *type, size_t typelen, char *name, size_t namelen);
+
+#endif

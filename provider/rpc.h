@@ -1,0 +1,42 @@
+/* rpc: one function per pulumirpc.ResourceProvider method, bytes in and
+ * bytes out. Knows protobuf-c and the resource registry, nothing of gRPC:
+ * server.c moves the bytes and rpc.c gives them meaning. */
+#ifndef AWSML_RPC_H
+#define AWSML_RPC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rpc_call {
+    const char *method; /* "/pulumirpc.ResourceProvider/Check" */
+    size_t method_len;
+    const uint8_t *req;
+    size_t req_len;
+    const atomic_bool *cancelled; /* set when the client cancels this call */
+} rpc_call;
+
+enum rpc_after {
+    RPC_AFTER_NONE = 0,
+    RPC_AFTER_SHUTDOWN, /* Cancel: stop taking work once the reply is out */
+};
+
+typedef struct rpc_reply {
+    int code;         /* an err_code; 0 = OK */
+    char *message;    /* when code != 0 */
+    uint8_t *body;    /* the response message when code == 0 */
+    size_t body_len;
+    uint8_t *details; /* packed google.rpc.Status for grpc-status-details-bin */
+    size_t details_len;
+    enum rpc_after after;
+    char *engine_address; /* Handshake/Attach told us where the engine listens */
+} rpc_reply;
+
+void rpc_handle(const rpc_call *call, rpc_reply *out);
+void rpc_reply_free(rpc_reply *r);
+
+/* The embedded schema/schema.json. */
+extern const char awsml_schema_json[];
+extern const unsigned long awsml_schema_json_len;
+
+#endif

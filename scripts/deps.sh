@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages awsml builds and tests with, only those that are missing.
+# Idempotent: a second run checks with dpkg-query and does nothing.
+set -euo pipefail
+
+pkgs=(
+  build-essential pkg-config
+  libgrpc-dev                      # gRPC C core (grpc.pc)
+  libprotobuf-c-dev protobuf-c-compiler
+  libprotobuf-dev                  # google/protobuf/*.proto
+  protobuf-compiler                # protoc, used by protoc-c
+  libcurl4-openssl-dev libssl-dev libcjson-dev
+  libexpat1-dev                    # XML responses of IAM/STS (see README: why expat)
+  libcmocka-dev                    # C unit test harness
+  valgrind
+  python3-venv
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
