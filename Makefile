@@ -140,3 +140,12 @@ fmt:
 
 clean:
 	rm -rf build bin
+
+# Benchmarks -------------------------------------------------------------------
+.PHONY: bench
+$(BUILD)/bench/empty_server: bench/empty_server.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(PKG_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+bench: bin/pulumi-resource-awsml $(BUILD)/bench/empty_server
+	python3 bench/boot.py
