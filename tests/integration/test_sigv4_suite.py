@@ -1,0 +1,151 @@
+"""The AWS SigV4 test suite through bin/sigv4-case, one test per case.
+
+Every directory under $AWSML_ROOT/../shared/testdata/sigv4 is a case: bin/sigv4-case signs its
+request.txt as its context.json says and every expected header-*.txt / query-*.txt file of the
+case must match the output byte for byte. The data stays where it is (it is shared, not part of
+the project); a missing suite is a failure, never a skip, so a broken checkout cannot pass.
+"""
+import difflib
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(os.environ.get("AWSML_ROOT", pathlib.Path(__file__).resolve().parents[2]))
+SUITE = ROOT.parent / "shared" / "testdata" / "sigv4"
+TOOL = ROOT / "bin" / "sigv4-case"
+TIMEOUT = 60
+INPUTS = {"context.json", "request.txt"}
+
+
+def _case_ids():
+    # Collected at import so each case is its own test; a missing suite still yields one test,
+    # which fails and says why.
+    if not SUITE.is_dir():
+        return ["<suite missing>"]
+    cases = sorted(p.name for p in SUITE.iterdir() if p.is_dir())
+    return cases or ["<suite empty>"]
+
+
+def _tool():
+    if not TOOL.is_file() or not os.access(TOOL, os.X_OK):
+        pytest.fail(f"{TOOL} is missing or not executable: build it with `make bin/sigv4-case`")
+    return str(TOOL)
+
+
+def _run(args, **kw):
+    return subprocess.run([_tool()] + [str(a) for a in args], capture_output=True,
+                          timeout=TIMEOUT, **kw)
+
+
+def _show_difference(name, want: bytes, got: bytes) -> str:
+    # Text diff for the eye, plus the exact byte where they part (trailing newlines and
+    # whitespace are invisible in a diff).
+    at = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+    diff = "\n".join(difflib.unified_diff(
+        want.decode("utf-8", "replace").splitlines(),
+        got.decode("utf-8", "replace").splitlines(),
+        f"expected/{name}", f"got/{name}", lineterm=""))
+    return (f"{name}: differs at byte {at} (expected {len(want)} bytes, got {len(got)}): "
+            f"expected {want[at:at + 20]!r}, got {got[at:at + 20]!r}\n{diff}")
+
+
+@pytest.mark.parametrize("case", _case_ids())
+def test_sigv4_case(case, tmp_path):
+    assert SUITE.is_dir(), (f"SigV4 test suite not found at {SUITE} "
+                            "(expected ../shared/testdata/sigv4 next to the repository)")
+    casedir = SUITE / case
+    assert casedir.is_dir(), f"no case directories in {SUITE}"
+    expected = sorted(p for p in casedir.iterdir()
+                      if p.is_file() and p.name not in INPUTS
+                      and p.name.startswith(("header-", "query-")))
+    assert expected, f"{casedir}: no expected header-*/query-* files"
+
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _run(["-o", out, casedir])
+    assert proc.returncode == 0, (f"sigv4-case failed on {case} (exit {proc.returncode}):\n"
+                                  f"{proc.stderr.decode(errors='replace')}")
+    assert proc.stdout == b"", "sigv4-case writes files, not stdout"
+
+    problems = []
+    for want_path in expected:
+        got_path = out / want_path.name
+        if not got_path.is_file():
+            problems.append(f"{want_path.name}: not written")
+            continue
+        want, got = want_path.read_bytes(), got_path.read_bytes()
+        if want != got:
+            problems.append(_show_difference(want_path.name, want, got))
+    assert not problems, f"{case}:\n" + "\n\n".join(problems)
+
+
+def test_suite_is_complete():
+    """The suite itself: present, and every case carries its inputs."""
+    assert SUITE.is_dir(), f"SigV4 test suite not found at {SUITE}"
+    cases = [p for p in SUITE.iterdir() if p.is_dir()]
+    assert cases, f"no cases in {SUITE}"
+    for case in cases:
+        for name in INPUTS:
+            assert (case / name).is_file(), f"{case}: {name} missing"
+
+
+def test_usage_errors_exit_2(tmp_path):
+    for args in ([], ["-o"], ["-x", tmp_path], [tmp_path, tmp_path]):
+        proc = _run(args)
+        assert proc.returncode == 2, (args, proc.returncode, proc.stderr)
+        assert b"usage:" in proc.stderr
+
+
+def _synthetic_case(tmp_path, **context):
+    case = tmp_path / "case"
+    case.mkdir()
+    ctx = {
+        "credentials": {"access_key_id": "AKIDSECRETCANARY",
+                        "secret_access_key": "canary/secret+key0123456789",
+                        "token": "canarytoken0123456789"},
+        "expiration_in_seconds": 3600, "normalize": True, "region": "us-east-1",
+        "service": "service", "sign_body": False, "timestamp": "2015-08-30T12:36:00Z",
+    }
+    ctx.update(context)
+    (case / "context.json").write_text(json.dumps(ctx))
+    (case / "request.txt").write_bytes(b"GET / HTTP/1.1\nHost:example.amazonaws.com\n")
+    return case
+
+
+def test_bad_case_names_file_and_rule_and_hides_secrets(tmp_path):
+    case = _synthetic_case(tmp_path, region="bad region")
+    proc = _run(["-o", tmp_path, case])
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert "region" in err
+    for secret in ("AKIDSECRETCANARY", "canary/secret+key0123456789", "canarytoken0123456789"):
+        assert secret not in err
+
+    (case / "context.json").write_text('{"credentials": {}}')
+    proc = _run(["-o", tmp_path, case])
+    assert proc.returncode == 1
+    assert "context.json" in proc.stderr.decode() and "access_key_id" in proc.stderr.decode()
+
+    other = tmp_path / "other"
+    other.mkdir()
+    case2 = _synthetic_case(other)
+    (case2 / "request.txt").write_bytes(b"GET / HTTP/1.1\nNo colon here\n")
+    proc = _run(["-o", tmp_path, case2])
+    assert proc.returncode == 1
+    assert "request.txt:2" in proc.stderr.decode()
+
+
+def test_default_output_directory_is_cwd(tmp_path):
+    case = _synthetic_case(tmp_path)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    proc = _run([case], cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "header-signature.txt").read_bytes() != b""
+    assert sorted(p.name for p in work.iterdir()) == sorted(
+        f"{form}-{kind}.txt" for form in ("header", "query")
+        for kind in ("canonical-request", "string-to-sign", "signature", "signed-request"))
+    assert proc.stdout == b"" and proc.stderr == b""
