@@ -69,6 +69,11 @@ int main(int argc, char **argv)
         }
     }
 
+    /* A parent may have left SIGINT ignored (bash does for background jobs);
+     * an ignored signal is discarded before sigwait() could see it, and the
+     * engine stops plugins with SIGINT. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
