@@ -212,19 +212,24 @@ static void test_bad_signatures_are_refused(void **state)
     expect_error(one_field("r", v), "needs a string 'urn'");
 }
 
+static Google__Protobuf__Struct *nested(int depth)
+{
+    Google__Protobuf__Value *v = str_value("leaf");
+    for (int i = 0; i < depth; i++) {
+        Google__Protobuf__Value *w = malloc(sizeof(*w));
+        google__protobuf__value__init(w);
+        w->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+        w->struct_value = one_field("n", v);
+        v = w;
+    }
+    return one_field("top", v);
+}
+
 static void test_deep_nesting(void **state)
 {
     (void)state;
     for (int depth = 127; depth <= 129; depth++) {
-        Google__Protobuf__Value *v = str_value("leaf");
-        for (int i = 0; i < depth; i++) {
-            Google__Protobuf__Value *w = malloc(sizeof(*w));
-            google__protobuf__value__init(w);
-            w->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
-            w->struct_value = one_field("n", v);
-            v = w;
-        }
-        Google__Protobuf__Struct *s = one_field("top", v);
+        Google__Protobuf__Struct *s = nested(depth);
         pv *out = NULL;
         char err[512] = "";
         int rc = props_from_struct(s, &out, err, sizeof(err));
@@ -279,19 +284,6 @@ static void test_equality(void **state)
     pv_free(n2);
     pv_free(a);
     pv_free(b);
-}
-
-static Google__Protobuf__Struct *nested(int depth)
-{
-    Google__Protobuf__Value *v = str_value("leaf");
-    for (int i = 0; i < depth; i++) {
-        Google__Protobuf__Value *w = malloc(sizeof(*w));
-        google__protobuf__value__init(w);
-        w->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
-        w->struct_value = one_field("n", v);
-        v = w;
-    }
-    return one_field("top", v);
 }
 
 static void test_wire_depth_check(void **state)
