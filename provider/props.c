@@ -653,11 +653,61 @@ fail:
     return NULL;
 }
 
-static int key_cmp(const void *a, const void *b)
+/* A key and where it stands, to find repeated keys by sorting. */
+typedef struct keyref {
+    const char *key;
+    size_t pos;
+} keyref;
+
+static int keyref_cmp(const void *a, const void *b)
 {
-    const char *const *ka = a;
-    const char *const *kb = b;
-    return strcmp(*ka, *kb);
+    const keyref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Protobuf map semantics: of a key repeated on the wire the last entry wins.
+ * Sorting (key, position) finds every repeat in O(n log n), so a hostile
+ * Struct with many repeats costs no more than one without. */
+static int dedupe_keys(decoder *d, pv_obj *o)
+{
+    int rc = -1;
+    keyref *refs = malloc(o->len * sizeof(*refs));
+    bool *drop = calloc(o->len, sizeof(*drop));
+    if (!refs || !drop) {
+        dec_fail(d, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < o->len; i++)
+        refs[i] = (keyref){o->keys[i], i};
+    qsort(refs, o->len, sizeof(*refs), keyref_cmp);
+    size_t ndrop = 0;
+    for (size_t i = 1; i < o->len; i++) {
+        if (strcmp(refs[i - 1].key, refs[i].key) == 0) {
+            drop[refs[i - 1].pos] = true;
+            ndrop++;
+        }
+    }
+    if (ndrop) {
+        size_t k = 0;
+        for (size_t i = 0; i < o->len; i++) {
+            if (drop[i]) {
+                free(o->keys[i]);
+                pv_free(o->vals[i]);
+                continue;
+            }
+            o->keys[k] = o->keys[i];
+            o->vals[k++] = o->vals[i];
+        }
+        o->len = k;
+    }
+    rc = 0;
+out:
+    free(refs);
+    free(drop);
+    return rc;
 }
 
 /* Decodes every entry; a key repeated on the wire keeps its last value. */
@@ -676,34 +726,7 @@ static int dec_fields(decoder *d, const Google__Protobuf__Struct *s, pv_obj *o, 
             return dec_fail(d, "out of memory");
         dec_pop(d, old);
     }
-    if (o->len < 2)
-        return 0;
-    /* Duplicates are rare: find them in O(n log n) on a sorted copy of the keys. */
-    char **sorted = malloc(o->len * sizeof(*sorted));
-    if (!sorted)
-        return dec_fail(d, "out of memory");
-    memcpy(sorted, o->keys, o->len * sizeof(*sorted));
-    qsort(sorted, o->len, sizeof(*sorted), key_cmp);
-    bool dup = false;
-    for (size_t i = 1; i < o->len && !dup; i++)
-        dup = strcmp(sorted[i - 1], sorted[i]) == 0;
-    free(sorted);
-    if (!dup)
-        return 0;
-    for (size_t i = o->len; i-- > 0;) {
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(o->keys[j], o->keys[i]) == 0) {
-                free(o->keys[j]);
-                pv_free(o->vals[j]);
-                memmove(o->keys + j, o->keys + j + 1, (o->len - j - 1) * sizeof(*o->keys));
-                memmove(o->vals + j, o->vals + j + 1, (o->len - j - 1) * sizeof(*o->vals));
-                o->len--;
-                i--;
-                j--;
-            }
-        }
-    }
-    return 0;
+    return o->len < 2 ? 0 : dedupe_keys(d, o);
 }
 
 static pv *dec_struct(decoder *d, const Google__Protobuf__Struct *s, int depth)

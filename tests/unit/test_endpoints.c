@@ -12,26 +12,7 @@
 #include <cmocka.h>
 
 #include "aws/endpoints.h"
-
-struct fake_env {
-    const char *vars[16][2];
-};
-
-static const char *fake_get(void *ctx, const char *name)
-{
-    struct fake_env *fe = ctx;
-    for (size_t i = 0; i < 16 && fe->vars[i][0]; i++) {
-        if (strcmp(fe->vars[i][0], name) == 0)
-            return fe->vars[i][1];
-    }
-    return NULL;
-}
-
-static profile_env env_of(struct fake_env *fe)
-{
-    profile_env env = {fake_get, fe};
-    return env;
-}
+#include "fake_env.h"
 
 static void expect(enum endpoints_service svc, const char *region, const endpoints_opts *opts,
                    const profile_env *env, const char *url, const char *signing)

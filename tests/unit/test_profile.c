@@ -15,30 +15,10 @@
 #include <cmocka.h>
 
 #include "aws/profile.h"
+#include "fake_env.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define TOKEN "FQoGZXIvYXdzEXAMPLETOKENvalue/+=="
-
-/* A fake environment: NULL-terminated name/value pairs. */
-struct fake_env {
-    const char *vars[16][2];
-};
-
-static const char *fake_get(void *ctx, const char *name)
-{
-    struct fake_env *fe = ctx;
-    for (size_t i = 0; i < 16 && fe->vars[i][0]; i++) {
-        if (strcmp(fe->vars[i][0], name) == 0)
-            return fe->vars[i][1];
-    }
-    return NULL;
-}
-
-static profile_env env_of(struct fake_env *fe)
-{
-    profile_env env = {fake_get, fe};
-    return env;
-}
 
 static char tmpdir[256];
 
