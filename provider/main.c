@@ -69,9 +69,9 @@ int main(int argc, char **argv)
         }
     }
 
-    /* A parent may have left SIGINT ignored (bash does for background jobs);
-     * an ignored signal is discarded before sigwait() could see it, and the
-     * engine stops plugins with SIGINT. */
+    /* A parent may have left SIGINT ignored (bash does for background jobs),
+     * and the engine stops plugins with SIGINT. Linux keeps a blocked signal
+     * pending even when ignored, but POSIX leaves that open: reset both. */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     sigset_t set;

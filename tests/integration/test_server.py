@@ -222,7 +222,7 @@ def _nested_check_request(depth):
     return _ld(1, urn(ECHO, "deep").encode()) + _ld(3, news) + _ld(7, ECHO.encode())
 
 
-@pytest.mark.parametrize("depth", [127, 129, 200, 100000])
+@pytest.mark.parametrize("depth", [127, 129, 200, 20000])
 def test_deep_nesting_is_refused_and_the_server_survives(plugin, depth):
     if depth < 128:
         assert plugin.raw("Check", _nested_check_request(depth))
@@ -348,3 +348,4 @@ def test_signals_abort_in_flight_calls_and_exit_cleanly(start_plugin, pb, sig):
     with pytest.raises(grpc.RpcError) as e:
         fut.result(timeout=20)
     assert e.value.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+
