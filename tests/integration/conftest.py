@@ -137,7 +137,7 @@ class Plugin:
 def start_plugin(pb):
     started = []
 
-    def start(*args, env=None, preexec_fn=None):
+    def start(*args, env=None):
         p = Plugin(pb, args, env=env)
         started.append(p)
         return p
