@@ -38,7 +38,7 @@ CORE_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC)) $(patsubst %.c,%.o,$(
 SCHEMA_OBJ := $(BUILD)/obj/schema_blob.o
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
-TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/support/aws_call.c,$(wildcard tests/support/*.c)))
 
 .PHONY: all deps clean test test-unit test-integration test-sanitize test-e2e check-src fmt
 all: bin/pulumi-resource-awsml bin/sigv4-case
@@ -94,6 +94,11 @@ $(BUILD)/test/pulumi-resource-awsml: $(BUILD)/obj/provider/main_test.o $(TEST_SU
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
+# aws-call: one AWS call through the client, for the tests against moto.
+$(BUILD)/test/aws-call: $(BUILD)/obj/tests/support/aws_call.o $(BUILD)/libawsml.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
 $(BUILD)/obj/provider/main_test.o: provider/main.c | $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DAWSML_TEST_BUILD -c $< -o $@
@@ -108,20 +113,23 @@ include mk/tools.mk
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-test-integration: all $(BUILD)/test/pulumi-resource-awsml $(VENV_STAMP)
+# Integration tests run beside a signature-checking moto (scripts/with-moto).
+test-integration: all $(BUILD)/test/pulumi-resource-awsml $(BUILD)/test/aws-call $(VENV_STAMP)
 	AWSML_BIN=$(CURDIR)/$(BUILD)/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/$(BUILD) \
-	AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) $(VENV)/bin/python -m pytest -q tests/integration
+	AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer in their own build dir.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 test-sanitize:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g" SAN="$(SAN_FLAGS)" build/asan/test/pulumi-resource-awsml \
+	    build/asan/test/aws-call \
 	    $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN))
 	@set -e; for t in $(patsubst $(BUILD)/%,build/asan/%,$(UNIT_BIN)); do echo "== $$t"; \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 	AWSML_BIN=$(CURDIR)/build/asan/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/build/asan \
 	AWSML_SANITIZED=1 AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
-	$(VENV)/bin/python -m pytest -q tests/integration -k "not valgrind"
+	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration -k "not valgrind"
 
 check-src:
 	@bash scripts/check-src.sh

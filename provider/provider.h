@@ -17,6 +17,13 @@ void provider_set_config(pv *cfg);
 pv *provider_config_copy(void);
 bool provider_configured(void);
 
-void provider_reset(void); /* frees the configuration; for shutdown and tests */
+/* The AWS client built at Configure (takes c). A client that Configure
+ * replaces stays alive until provider_reset(): calls may still hold it. */
+struct aws_client;
+void provider_set_client(struct aws_client *c);
+/* The client, or NULL before Configure. */
+struct aws_client *provider_client(void);
+
+void provider_reset(void); /* frees configuration and clients; for shutdown and tests */
 
 #endif

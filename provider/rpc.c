@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/client.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "provider.h"
 #include "props.h"
@@ -256,6 +257,12 @@ static void rpc_attach(const rpc_call *call, rpc_reply *out)
 
 /* ---- configuration ------------------------------------------------------------------ */
 
+static bool call_is_cancelled(void *ctx)
+{
+    const rpc_call *call = ctx;
+    return (call->cancelled && atomic_load(call->cancelled)) || provider_cancelled();
+}
+
 /* The deprecated `variables` map: "<pkg>:config:<key>" -> string value. */
 static int config_from_variables(const Pulumirpc__ConfigureRequest *req, pv *cfg)
 {
@@ -291,7 +298,16 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
             goto out;
         }
     }
+    aws_client *client = NULL;
+    err e = {0};
+    aws_cancel cancel = {call_is_cancelled, (void *)call};
+    if (aws_client_new(cfg, NULL, &client, &e) != 0 || aws_client_validate(client, cancel, &e) != 0) {
+        aws_client_free(client);
+        reply_err(out, &e);
+        goto out;
+    }
     provider_set_config(cfg);
+    provider_set_client(client);
     cfg = NULL;
     Pulumirpc__ConfigureResponse resp = PULUMIRPC__CONFIGURE_RESPONSE__INIT;
     resp.acceptsecrets = 1;

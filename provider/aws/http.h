@@ -1,0 +1,88 @@
+/* http: the one HTTP client of awsml, on libcurl.
+ *
+ * TLS verification is always on unless the user sets `insecure`; a custom CA
+ * bundle replaces the system store. Keep-alive connections are shared between
+ * worker threads (a curl share handle), proxies come from the options or, when
+ * unset, from the environment (curl's own http_proxy/https_proxy/no_proxy
+ * handling), and every request has a connect and a total timeout. Response
+ * bodies are capped. A cancel callback is polled during transfers so Cancel and
+ * signals abort in-flight requests promptly.
+ *
+ * Nothing here logs a header or a body: requests carry credentials. */
+#ifndef AWSML_AWS_HTTP_H
+#define AWSML_AWS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define HTTP_DEFAULT_MAX_RESPONSE ((size_t)16 * 1024 * 1024)
+#define HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define HTTP_DEFAULT_TIMEOUT_MS 60000L
+
+typedef struct http_options {
+    const char *ca_bundle;   /* customCaBundle: a PEM file; NULL = system store */
+    bool insecure;           /* skip TLS verification (only when the user asks) */
+    const char *http_proxy;  /* NULL = environment */
+    const char *https_proxy; /* NULL = environment */
+    const char *no_proxy;    /* NULL = environment */
+    const char *user_agent;  /* NULL = "awsml/<version>" */
+    long connect_timeout_ms; /* 0 = default */
+    long timeout_ms;         /* 0 = default */
+} http_options;
+
+typedef struct http_header {
+    const char *name;
+    const char *value;
+} http_header;
+
+typedef struct http_request {
+    const char *method; /* "GET", "POST", "PUT", "HEAD" */
+    const char *url;    /* absolute http(s) URL */
+    const http_header *headers;
+    size_t n_headers;
+    const void *body;
+    size_t body_len;
+    long timeout_ms;     /* 0 = the client's */
+    size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
+} http_request;
+
+/* Why a request failed below HTTP, for retry decisions. */
+enum http_failure {
+    HTTP_OK = 0,          /* a complete response arrived (any status) */
+    HTTP_FAIL_CONNECT,    /* never connected: nothing was sent, always safe to retry */
+    HTTP_FAIL_TIMEOUT,    /* timed out after sending: the effect is unknown */
+    HTTP_FAIL_RESET,      /* connection reset or closed mid-exchange: effect unknown */
+    HTTP_FAIL_TRUNCATED,  /* the response ended early: effect unknown */
+    HTTP_FAIL_TOO_LARGE,  /* the response exceeded max_response */
+    HTTP_FAIL_TLS,        /* certificate or handshake problem: not retried */
+    HTTP_FAIL_CANCELLED,  /* the cancel callback said stop */
+    HTTP_FAIL_OTHER,
+};
+
+typedef struct http_response {
+    long status;
+    char *body; /* NUL-terminated, body_len bytes */
+    size_t body_len;
+    char request_id[128];  /* x-amzn-RequestId or x-amz-request-id, if sent */
+    char content_type[128];
+    char amzn_error_type[256]; /* x-amzn-ErrorType, if sent (JSON protocols) */
+} http_response;
+
+typedef bool (*http_cancel_fn)(void *ctx);
+
+typedef struct http_client http_client;
+
+/* One client per provider; safe to use from many threads at once. */
+int http_client_new(const http_options *opts, http_client **out, err *e);
+void http_client_free(http_client *c);
+
+/* Performs one request (no retries: see retry.h). On a transport failure
+ * returns -1 with *failure set and e naming the host and what went wrong;
+ * a complete response of any status returns 0. */
+int http_do(http_client *c, const http_request *req, http_cancel_fn cancel, void *cancel_ctx,
+            http_response *resp, enum http_failure *failure, err *e);
+void http_response_free(http_response *r);
+
+#endif
