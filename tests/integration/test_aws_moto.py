@@ -170,3 +170,23 @@ def test_configure_validates_credentials(start_plugin, pb, moto):
             "allowedAccountIds": '["111111111111"]'})), timeout=60)
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "123456789012" in e.value.details() and "allowedAccountIds" in e.value.details()
+
+
+def test_plugin_never_prints_credentials_at_any_verbosity(start_plugin, pb, moto):
+    """Configure with the secret as a secret config value, and a failing one:
+    neither the errors nor stderr at -v=9 hold the secret key."""
+    P = pb.provider
+    secret = os.environ["AWS_SECRET_ACCESS_KEY"]
+    p = start_plugin("-v=9")
+    p.stub.Configure(P.ConfigureRequest(args=struct(pb, {
+        "accessKey": os.environ["AWS_ACCESS_KEY_ID"],
+        "secretKey": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                      "value": secret}})), timeout=60)
+    wrong = "Wrong" + secret[5:]
+    with pytest.raises(grpc.RpcError) as e:
+        p.stub.Configure(P.ConfigureRequest(args=struct(pb, {
+            "accessKey": os.environ["AWS_ACCESS_KEY_ID"], "secretKey": wrong})), timeout=60)
+    assert "SignatureDoesNotMatch" in e.value.details()
+    assert p.stop() == 0
+    for text in (e.value.details(), p.stderr):
+        assert secret not in text and wrong not in text
