@@ -990,9 +990,7 @@ int aws_client_validate(aws_client *c, aws_cancel cancel, err *e)
                      e->msg);
             rc = 0;
         } else {
-            char why[sizeof(e->msg)];
-            str_copy(why, sizeof(why), e->msg);
-            err_set(e, e->code, "validating AWS credentials failed: %s", why);
+            err_set(e, e->code, "validating AWS credentials failed: %s", e->msg);
         }
         goto out;
     }

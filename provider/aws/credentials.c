@@ -695,12 +695,10 @@ static int resolve(chain *c, aws_credentials *out, err *e)
         memset(&next, 0, sizeof(next));
         if (!cfg->sts.assume_role ||
             cfg->sts.assume_role(cfg->sts.ctx, &cur, &cfg->assume_roles[i], &next, e) != 0) {
-            char why[sizeof(e->msg)];
-            str_copy(why, sizeof(why), e->msg);
             err_set(e, e->code ? e->code : ERR_UNAUTHENTICATED,
                     "assumeRoles[%zu] (%s) with credentials from %s: %s", i,
                     cfg->assume_roles[i].role_arn ? cfg->assume_roles[i].role_arn : "?",
-                    cur.source, why);
+                    cur.source, e->msg);
             creds_wipe(&next);
             goto out;
         }

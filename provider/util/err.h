@@ -29,7 +29,8 @@ typedef struct err {
     char msg[2048];
 } err;
 
-/* Sets code and message; returns -1 so callers can `return err_set(...)`. */
+/* Sets code and message; returns -1 so callers can `return err_set(...)`.
+ * e->msg may itself be an argument (to add context to an earlier error). */
 int err_set(err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void err_clear(err *e);
 

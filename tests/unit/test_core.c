@@ -165,6 +165,16 @@ static void test_str_helpers(void **state)
     assert_false(str_eq("a", NULL));
 }
 
+static void test_err_set_may_quote_its_own_message(void **state)
+{
+    (void)state;
+    err e = {0};
+    err_set(&e, ERR_NOT_FOUND, "role %s not found", "r1");
+    assert_int_equal(err_set(&e, e.code, "reading the role: %s", e.msg), -1);
+    assert_string_equal(e.msg, "reading the role: role r1 not found");
+    assert_int_equal(e.code, ERR_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_init_failed_status_round_trip),
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_str_helpers),
+        cmocka_unit_test(test_err_set_may_quote_its_own_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
