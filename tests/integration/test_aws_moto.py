@@ -91,6 +91,15 @@ def test_s3_object_get_and_missing(moto):
     r = call("s3get", "client-bucket", "missing.json")
     assert r.returncode == 1 and "aws-call: 5:" in r.stderr
     assert "s3://client-bucket/missing.json does not exist" in r.stderr
+    assert ok("s3head", "client-bucket", "dir/def inition.json") == "exists\n"
+    r = call("s3head", "no-such-bucket", "x.json")
+    assert r.returncode == 1 and "aws-call: 5:" in r.stderr
+    # A specific version: moto versions objects once the bucket has versioning on.
+    s3.put_bucket_versioning(Bucket="client-bucket", VersioningConfiguration={"Status": "Enabled"})
+    v1 = s3.put_object(Bucket="client-bucket", Key="v.json", Body=b"one")["VersionId"]
+    s3.put_object(Bucket="client-bucket", Key="v.json", Body=b"two")
+    assert ok("s3get", "client-bucket", "v.json", v1) == "one"
+    assert ok("s3get", "client-bucket", "v.json") == "two"
 
 
 def test_wrong_credentials_are_explained_without_leaking_them(moto):
@@ -170,6 +179,15 @@ def test_configure_validates_credentials(start_plugin, pb, moto):
             "allowedAccountIds": '["111111111111"]'})), timeout=60)
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "123456789012" in e.value.details() and "allowedAccountIds" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        p.stub.Configure(P.ConfigureRequest(args=struct(pb, {
+            "forbiddenAccountIds": '["123456789012"]'})), timeout=60)
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "forbiddenAccountIds" in e.value.details()
+    # Skipping validation makes no STS call, so even an account rule cannot fail.
+    p.stub.Configure(P.ConfigureRequest(args=struct(pb, {
+        "skipCredentialsValidation": "true", "skipRequestingAccountId": "true",
+        "forbiddenAccountIds": '["123456789012"]'})), timeout=60)
 
 
 def test_plugin_never_prints_credentials_at_any_verbosity(start_plugin, pb, moto):

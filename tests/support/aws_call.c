@@ -3,13 +3,14 @@
  *
  *   aws-call [-v N] CONFIG_JSON query SERVICE ACTION VERSION [KEY=VALUE...]
  *   aws-call [-v N] CONFIG_JSON json  SERVICE TARGET BODY_JSON
- *   aws-call [-v N] CONFIG_JSON s3get BUCKET KEY
+ *   aws-call [-v N] CONFIG_JSON s3get|s3head BUCKET KEY [VERSION_ID]
  *   aws-call [-v N] CONFIG_JSON validate
  *
  * CONFIG_JSON is the provider configuration as the engine would send it.
  * SERVICE is iam, sts, sagemaker or s3. The response body goes to stdout; an
  * error goes to stderr as "aws-call: <gRPC code>: <message>" with exit 1. */
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ int main(int argc, char **argv)
         i += 2;
     }
     if (argc - i < 2) {
-        fprintf(stderr, "usage: aws-call [-v N] CONFIG_JSON query|json|s3get|validate ...\n");
+        fprintf(stderr, "usage: aws-call [-v N] CONFIG_JSON query|json|s3get|s3head|validate ...\n");
         return 2;
     }
     err e = {0};
@@ -126,11 +127,17 @@ int main(int argc, char **argv)
                      &body, NULL, &e) != 0)
             goto out;
         printf("%s\n", body);
-    } else if (strcmp(mode, "s3get") == 0 && nrest == 2) {
+    } else if ((strcmp(mode, "s3get") == 0 || strcmp(mode, "s3head") == 0) &&
+               (nrest == 2 || nrest == 3)) {
         size_t len = 0;
-        if (aws_s3_object(c, rest[0], rest[1], NULL, false, none, &body, &len, &e) != 0)
+        bool head = strcmp(mode, "s3head") == 0;
+        if (aws_s3_object(c, rest[0], rest[1], nrest == 3 ? rest[2] : NULL, head, none,
+                          head ? NULL : &body, &len, &e) != 0)
             goto out;
-        fwrite(body, 1, len, stdout);
+        if (head)
+            printf("exists\n");
+        else
+            fwrite(body, 1, len, stdout);
     } else {
         fprintf(stderr, "aws-call: bad arguments for mode '%s'\n", mode);
         rc = 2;
