@@ -959,6 +959,11 @@ void aws_client_free(aws_client *c)
     free(c);
 }
 
+const pv *aws_client_config(const aws_client *c)
+{
+    return c->cfg;
+}
+
 const char *aws_client_region(const aws_client *c)
 {
     return c->region;

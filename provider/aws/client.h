@@ -44,6 +44,9 @@ void aws_client_free(aws_client *c);
 int aws_client_validate(aws_client *c, aws_cancel cancel, err *e);
 
 const char *aws_client_region(const aws_client *c);
+/* The configuration as the client read it: secrets removed, JSON-encoded
+ * list and object values decoded. Lives as long as the client. */
+const pv *aws_client_config(const aws_client *c);
 const char *aws_client_account_id(const aws_client *c); /* "" when not known */
 const char *aws_client_partition(const aws_client *c);  /* "aws", "aws-cn", ... */
 

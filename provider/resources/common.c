@@ -1,0 +1,302 @@
+#include "resources/common.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "provider.h"
+#include "resources/policy.h"
+#include "util/log.h"
+#include "util/str.h"
+
+/* ---- property access --------------------------------------------------------- */
+
+const char *prop_str(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    return v && v->kind == PV_STRING ? v->u.str.s : NULL;
+}
+
+bool prop_is_unknown(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    return v && pv_contains_unknown(v);
+}
+
+bool prop_present(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    return v && v->kind != PV_NULL;
+}
+
+int prop_set_str(pv *obj, const char *key, const char *s)
+{
+    return pv_object_set(obj, key, pv_string(s));
+}
+
+int prop_set_num(pv *obj, const char *key, double n)
+{
+    return pv_object_set(obj, key, pv_number(n));
+}
+
+int prop_set_bool(pv *obj, const char *key, bool b)
+{
+    return pv_object_set(obj, key, pv_bool(b));
+}
+
+int prop_set_unknown(pv *obj, const char *key)
+{
+    return pv_object_set(obj, key, pv_unknown(PV_UNK_ANY));
+}
+
+/* ---- validation ------------------------------------------------------------------ */
+
+/* Characters, not bytes: AWS limits count Unicode code points. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+bool charset_iam_name(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           strchr("_+=,.@-", c) != NULL;
+}
+
+bool val_string(check_failures *f, const pv *obj, const char *key, bool required, size_t minlen,
+                size_t maxlen, bool (*charset)(int c), const char *rule)
+{
+    const pv *v = pv_object_get(obj, key);
+    if (!v || v->kind == PV_NULL) {
+        if (required)
+            check_failure_add(f, key, "'%s' is required", key);
+        return !required;
+    }
+    if (pv_contains_unknown(v))
+        return true;
+    if (v->kind != PV_STRING) {
+        check_failure_add(f, key, "'%s' must be a string", key);
+        return false;
+    }
+    size_t n = utf8_chars(v->u.str.s);
+    if (n < minlen || n > maxlen) {
+        if (minlen == maxlen)
+            check_failure_add(f, key, "'%s' must be %zu characters long (it has %zu)", key, minlen, n);
+        else
+            check_failure_add(f, key, "'%s' must be %zu to %zu characters long (it has %zu)", key,
+                              minlen, maxlen, n);
+        return false;
+    }
+    for (const char *p = v->u.str.s; charset && *p; p++) {
+        if (!charset((unsigned char)*p)) {
+            check_failure_add(f, key, "'%s' may only contain %s; '%c' is not allowed", key, rule,
+                              *p);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool val_int_range(check_failures *f, const pv *obj, const char *key, long lo, long hi)
+{
+    const pv *v = pv_object_get(obj, key);
+    if (!v || v->kind == PV_NULL || pv_contains_unknown(v))
+        return true;
+    if (v->kind != PV_NUMBER || v->u.n != (double)(long)v->u.n || v->u.n < (double)lo ||
+        v->u.n > (double)hi) {
+        check_failure_add(f, key, "'%s' must be a whole number from %ld to %ld", key, lo, hi);
+        return false;
+    }
+    return true;
+}
+
+bool val_json_policy(check_failures *f, const pv *obj, const char *key, bool required)
+{
+    const pv *v = pv_object_get(obj, key);
+    char why[160];
+    if (!v || v->kind == PV_NULL) {
+        if (required)
+            check_failure_add(f, key, "'%s' is required", key);
+        return !required;
+    }
+    if (pv_contains_unknown(v))
+        return true;
+    if (v->kind != PV_STRING) {
+        check_failure_add(f, key, "'%s' must be a JSON policy document (a string)", key);
+        return false;
+    }
+    if (policy_check(v->u.str.s, why, sizeof(why)) != 0) {
+        check_failure_add(f, key, "'%s' %s", key, why);
+        return false;
+    }
+    return true;
+}
+
+/* ---- autonaming ----------------------------------------------------------------------- */
+
+int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *prefix,
+             size_t maxlen, char **out, err *e)
+{
+    const char *old = prop_str(olds, prop);
+    if (old && *old) {
+        *out = str_dup(old);
+        return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    /* The suffix comes from the engine's random seed, so the same seed gives
+     * the same name; without one (older engines), from OpenSSL's generator. */
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    unsigned char rnd[32];
+    const unsigned char *seed = ctx->random_seed;
+    size_t seedlen = ctx->random_seed_len;
+    if (!seed || !seedlen) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+            return err_set(e, ERR_INTERNAL, "no randomness for a generated name");
+        seed = rnd;
+        seedlen = sizeof(rnd);
+    }
+    if (EVP_Digest(seed, seedlen, digest, &dlen, EVP_sha256(), NULL) != 1)
+        return err_set(e, ERR_INTERNAL, "hashing the random seed failed");
+    char hex[2 * EVP_MAX_MD_SIZE + 1];
+    for (unsigned int i = 0; i < dlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    char name[512];
+    if (prefix) {
+        /* namePrefix: the prefix and a 26-character unique suffix. */
+        snprintf(name, sizeof(name), "%s%.26s", prefix, hex);
+    } else {
+        const char *base = ctx->name ? ctx->name : "resource";
+        size_t room = maxlen > 8 ? maxlen - 8 : 0;
+        snprintf(name, sizeof(name), "%.*s-%.7s", (int)room, base, hex);
+    }
+    if (strlen(name) > maxlen)
+        return err_set(e, ERR_INVALID_ARGUMENT,
+                       "the generated name for '%s' would be longer than %zu characters", prop,
+                       maxlen);
+    *out = str_dup(name);
+    return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* ---- tags ------------------------------------------------------------------------------- */
+
+static const pv *cfg_obj(const char *key, const char *sub)
+{
+    aws_client *c = provider_client();
+    const pv *v = c ? pv_object_get(aws_client_config(c), key) : NULL;
+    return v && v->kind == PV_OBJECT && sub ? pv_object_get(v, sub) : v;
+}
+
+bool tags_ignored(const char *key)
+{
+    if (str_has_prefix(key, "aws:"))
+        return true;
+    const pv *keys = cfg_obj("ignoreTags", "keys");
+    const pv *prefixes = cfg_obj("ignoreTags", "keyPrefixes");
+    for (size_t i = 0; keys && keys->kind == PV_ARRAY && i < keys->u.arr.len; i++) {
+        const pv *k = keys->u.arr.items[i];
+        if (k->kind == PV_STRING && strcmp(k->u.str.s, key) == 0)
+            return true;
+    }
+    for (size_t i = 0; prefixes && prefixes->kind == PV_ARRAY && i < prefixes->u.arr.len; i++) {
+        const pv *p = prefixes->u.arr.items[i];
+        if (p->kind == PV_STRING && str_has_prefix(key, p->u.str.s))
+            return true;
+    }
+    return false;
+}
+
+static int copy_unignored(pv *dst, const pv *src)
+{
+    for (size_t i = 0; src && src->kind == PV_OBJECT && i < src->u.obj.len; i++) {
+        if (tags_ignored(src->u.obj.keys[i]))
+            continue;
+        if (pv_object_set(dst, src->u.obj.keys[i], pv_copy(src->u.obj.vals[i])) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tags_all(const pv *tags, pv **out, err *e)
+{
+    *out = NULL;
+    if (tags && pv_contains_unknown(tags)) {
+        *out = pv_unknown(PV_UNK_OBJECT);
+        return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    pv *all = pv_object();
+    if (!all || copy_unignored(all, cfg_obj("defaultTags", "tags")) != 0 ||
+        copy_unignored(all, tags) != 0) {
+        pv_free(all);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    *out = all;
+    return 0;
+}
+
+int tags_from_actual(const pv *actual, pv **tags, pv **tags_all_out, err *e)
+{
+    pv *all = pv_object(), *own = pv_object();
+    const pv *defaults = cfg_obj("defaultTags", "tags");
+    *tags = *tags_all_out = NULL;
+    if (!all || !own || copy_unignored(all, actual) != 0)
+        goto oom;
+    for (size_t i = 0; i < all->u.obj.len; i++) {
+        const char *k = all->u.obj.keys[i];
+        const pv *d = defaults ? pv_object_get(defaults, k) : NULL;
+        if (d && pv_equal(d, all->u.obj.vals[i]))
+            continue; /* it came from defaultTags */
+        if (pv_object_set(own, k, pv_copy(all->u.obj.vals[i])) != 0)
+            goto oom;
+    }
+    *tags = own;
+    *tags_all_out = all;
+    return 0;
+oom:
+    pv_free(all);
+    pv_free(own);
+    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* ---- AWS -------------------------------------------------------------------------------------- */
+
+aws_client *res_client(err *e)
+{
+    aws_client *c = provider_client();
+    if (!c)
+        err_set(e, ERR_FAILED_PRECONDITION,
+                "the awsml provider is not configured (Configure has not run)");
+    return c;
+}
+
+static bool ctx_cancelled(void *ctx)
+{
+    return res_cancelled(ctx);
+}
+
+aws_cancel res_aws_cancel(res_ctx *ctx)
+{
+    aws_cancel c = {ctx_cancelled, ctx};
+    return c;
+}
+
+int res_wait(res_ctx *ctx, long ms, const char *msg)
+{
+    if (msg)
+        log_user(LOG_INFO, ctx->urn, true, "%s", msg);
+    while (ms > 0) {
+        if (res_cancelled(ctx))
+            return -1;
+        long step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+    return res_cancelled(ctx) ? -1 : 0;
+}

@@ -1,0 +1,64 @@
+/* common: what every resource needs besides its own AWS mapping: property
+ * access on value trees, validation that records CheckFailures, autonaming,
+ * tags/tagsAll, the AWS client with the call's cancellation, and waiting on
+ * eventual consistency with a status line. */
+#ifndef AWSML_RESOURCES_COMMON_H
+#define AWSML_RESOURCES_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/client.h"
+#include "props.h"
+#include "resource.h"
+#include "util/err.h"
+
+/* ---- property access (plain values: secrets were removed by rpc.c) ---- */
+/* The string at key, or NULL when absent, null, unknown or not a string. */
+const char *prop_str(const pv *obj, const char *key);
+bool prop_is_unknown(const pv *obj, const char *key); /* present and unknown */
+bool prop_present(const pv *obj, const char *key);    /* present, not null */
+/* Sets key to a string/number/bool (copies); -1 on allocation failure. */
+int prop_set_str(pv *obj, const char *key, const char *s);
+int prop_set_num(pv *obj, const char *key, double n);
+int prop_set_bool(pv *obj, const char *key, bool b);
+int prop_set_unknown(pv *obj, const char *key);
+
+/* ---- validation: each adds a CheckFailure naming the property and rule ---- */
+/* A string of minlen..maxlen bytes whose characters all satisfy charset (NULL = any);
+ * rule describes the charset for the message (e.g. "letters, digits and +=,.@_-").
+ * Unknown values pass (preview). Returns false when a failure was added. */
+bool val_string(check_failures *f, const pv *obj, const char *key, bool required, size_t minlen,
+                size_t maxlen, bool (*charset)(int c), const char *rule);
+bool val_int_range(check_failures *f, const pv *obj, const char *key, long lo, long hi);
+bool val_json_policy(check_failures *f, const pv *obj, const char *key, bool required);
+/* IAM name characters: letters, digits and _+=,.@- */
+bool charset_iam_name(int c);
+
+/* ---- autonaming --------------------------------------------------------- */
+/* The physical name for prop: the old one when olds has it (a preview's seed
+ * differs from up's), else "<name>-<7 hex>" derived from the call's random
+ * seed, cut to maxlen. With prefix set, prefix + a 26-character suffix. */
+int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *prefix,
+             size_t maxlen, char **out, err *e);
+
+/* ---- tags ------------------------------------------------------------------ */
+/* tagsAll = provider defaultTags.tags overlaid with tags, minus ignoreTags
+ * keys/prefixes and aws:-prefixed keys; unknown when tags holds an unknown. */
+int tags_all(const pv *tags, pv **out, err *e);
+/* For Read: tags = actual - ignored - default tags with equal values;
+ * tagsAll = actual - ignored. actual is an object of strings. */
+int tags_from_actual(const pv *actual, pv **tags, pv **tags_all_out, err *e);
+/* Whether a key is ignored by the provider's ignoreTags or is AWS's own. */
+bool tags_ignored(const char *key);
+
+/* ---- AWS ---------------------------------------------------------------------- */
+/* The provider's client, or an error telling to Configure first. */
+aws_client *res_client(err *e);
+/* Cancellation of this call for the client. */
+aws_cancel res_aws_cancel(res_ctx *ctx);
+/* Sleeps ms while showing msg as an ephemeral status line on the resource;
+ * -1 when cancelled. For eventual-consistency waits. */
+int res_wait(res_ctx *ctx, long ms, const char *msg);
+
+#endif

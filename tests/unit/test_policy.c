@@ -1,0 +1,166 @@
+/* IAM policy equivalence (no perpetual diffs on equivalent JSON), the URL
+ * decoding of IAM's documents, and the shared validation and tag helpers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "resources/common.h"
+#include "resources/policy.h"
+
+#define TRUST                                                                                      \
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "       \
+    "{\"Service\": \"sagemaker.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}"
+
+static void test_equivalent_forms(void **state)
+{
+    (void)state;
+    /* key order, whitespace, scalar vs list, Statement object vs list */
+    assert_true(policy_equivalent(
+        TRUST, "{\"Statement\":{\"Action\":[\"sts:AssumeRole\"],\"Principal\":{\"Service\":"
+               "[\"sagemaker.amazonaws.com\"]},\"Effect\":\"Allow\"},\"Version\":\"2012-10-17\"}"));
+    /* set semantics for Action and Resource, duplicates dropped */
+    assert_true(policy_equivalent(
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:Get*\",\"s3:List*\"],"
+        "\"Resource\":[\"arn:b\",\"arn:a\"]}]}",
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:List*\",\"s3:Get*\",\"s3:Get*\"],"
+        "\"Resource\":[\"arn:a\",\"arn:b\"]}]}"));
+    /* statement order */
+    assert_true(policy_equivalent(
+        "{\"Statement\":[{\"Sid\":\"a\",\"Effect\":\"Allow\"},{\"Sid\":\"b\",\"Effect\":\"Deny\"}]}",
+        "{\"Statement\":[{\"Sid\":\"b\",\"Effect\":\"Deny\"},{\"Sid\":\"a\",\"Effect\":\"Allow\"}]}"));
+    /* "Principal": "*" is {"AWS": "*"} */
+    assert_true(policy_equivalent("{\"Statement\":[{\"Principal\":\"*\"}]}",
+                                  "{\"Statement\":[{\"Principal\":{\"AWS\":[\"*\"]}}]}"));
+    /* condition values: scalar vs list */
+    assert_true(policy_equivalent(
+        "{\"Statement\":[{\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"1\"}}}]}",
+        "{\"Statement\":[{\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":[\"1\"]}}}]}"));
+}
+
+static void test_real_differences(void **state)
+{
+    (void)state;
+    assert_false(policy_equivalent(TRUST, "{\"Version\": \"2012-10-17\", \"Statement\": "
+                                          "[{\"Effect\": \"Deny\", \"Principal\": {\"Service\": "
+                                          "\"sagemaker.amazonaws.com\"}, \"Action\": "
+                                          "\"sts:AssumeRole\"}]}"));
+    assert_false(policy_equivalent("{\"Statement\":[{\"Action\":[\"a\",\"b\"]}]}",
+                                   "{\"Statement\":[{\"Action\":[\"a\"]}]}"));
+    assert_false(policy_equivalent(TRUST, "not json"));
+    assert_false(policy_equivalent(NULL, TRUST));
+}
+
+static void test_check_and_decode(void **state)
+{
+    (void)state;
+    char why[160];
+    assert_int_equal(policy_check(TRUST, why, sizeof(why)), 0);
+    assert_int_equal(policy_check("[1]", why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "JSON object"));
+    assert_int_equal(policy_check("{", why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "valid JSON"));
+    char *d = NULL;
+    err e = {0};
+    assert_int_equal(policy_url_decode("%7B%22a%22%3A%20%22b+c%22%7D%", &d, &e), 0);
+    assert_string_equal(d, "{\"a\": \"b c\"}%");
+    free(d);
+}
+
+static void test_validators_name_the_property(void **state)
+{
+    (void)state;
+    pv *o = pv_object();
+    pv_object_set(o, "name", pv_string("bad name!"));
+    pv_object_set(o, "long", pv_string("abcdef"));
+    pv_object_set(o, "later", pv_unknown(PV_UNK_ANY));
+    pv_object_set(o, "n", pv_number(99));
+    pv_object_set(o, "policy", pv_string("{oops"));
+    check_failures f = {0};
+    assert_false(val_string(&f, o, "name", true, 1, 64, charset_iam_name, "letters, digits and _+=,.@-"));
+    assert_false(val_string(&f, o, "long", false, 1, 3, NULL, NULL));
+    assert_true(val_string(&f, o, "later", true, 1, 3, NULL, NULL)); /* unknown passes */
+    assert_false(val_string(&f, o, "missing", true, 1, 3, NULL, NULL));
+    assert_true(val_string(&f, o, "optional", false, 1, 3, NULL, NULL));
+    assert_false(val_int_range(&f, o, "n", 3600, 43200));
+    assert_false(val_json_policy(&f, o, "policy", true));
+    assert_int_equal(f.len, 5);
+    assert_string_equal(f.props[0], "name");
+    assert_non_null(strstr(f.reasons[0], "' ' is not allowed"));
+    assert_non_null(strstr(f.reasons[1], "1 to 3 characters"));
+    assert_string_equal(f.props[2], "missing");
+    assert_non_null(strstr(f.reasons[3], "3600 to 43200"));
+    assert_non_null(strstr(f.reasons[4], "valid JSON"));
+    check_failures_free(&f);
+    pv_free(o);
+}
+
+static void test_autoname(void **state)
+{
+    (void)state;
+    unsigned char seed[32] = {1, 2, 3};
+    res_ctx ctx = {.name = "SageMakerRole", .random_seed = seed, .random_seed_len = 32};
+    char *a = NULL, *b = NULL;
+    err e = {0};
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 64, &a, &e), 0);
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 64, &b, &e), 0);
+    assert_string_equal(a, b); /* same seed, same name */
+    assert_int_equal(strlen(a), strlen("SageMakerRole") + 8);
+    assert_memory_equal(a, "SageMakerRole-", 14);
+    free(b);
+    pv *olds = pv_object();
+    pv_object_set(olds, "name", pv_string("kept-name"));
+    assert_int_equal(autoname(&ctx, olds, "name", NULL, 64, &b, &e), 0);
+    assert_string_equal(b, "kept-name");
+    free(b);
+    assert_int_equal(autoname(&ctx, NULL, "name", "pre-", 64, &b, &e), 0);
+    assert_int_equal(strlen(b), 4 + 26);
+    free(b);
+    ctx.name = "a-very-long-logical-name-that-goes-on-and-on-and-on-beyond-sixty-four";
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 64, &b, &e), 0);
+    assert_int_equal(strlen(b), 64);
+    free(b);
+    free(a);
+    pv_free(olds);
+}
+
+static void test_tags_without_config(void **state)
+{
+    (void)state;
+    pv *tags = pv_object();
+    pv_object_set(tags, "team", pv_string("ml"));
+    pv_object_set(tags, "aws:cloudformation:stack", pv_string("x"));
+    pv *all = NULL;
+    err e = {0};
+    assert_int_equal(tags_all(tags, &all, &e), 0);
+    assert_int_equal(all->u.obj.len, 1); /* aws: keys are AWS's own */
+    assert_string_equal(pv_object_get(all, "team")->u.str.s, "ml");
+    pv_free(all);
+    pv_object_set(tags, "later", pv_unknown(PV_UNK_ANY));
+    assert_int_equal(tags_all(tags, &all, &e), 0);
+    assert_int_equal(all->kind, PV_UNKNOWN);
+    pv_free(all);
+    pv *own = NULL;
+    assert_int_equal(tags_from_actual(tags, &own, &all, &e), 0);
+    assert_null(pv_object_get(own, "aws:cloudformation:stack"));
+    pv_free(own);
+    pv_free(all);
+    pv_free(tags);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_equivalent_forms),
+        cmocka_unit_test(test_real_differences),
+        cmocka_unit_test(test_check_and_decode),
+        cmocka_unit_test(test_validators_name_the_property),
+        cmocka_unit_test(test_autoname),
+        cmocka_unit_test(test_tags_without_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
