@@ -10,8 +10,9 @@
 #include "util/buf.h"
 #include "util/str.h"
 
-/* The built-in resource types; the AWS resources join this table. */
-static const resource_type *const builtin_types[] = {NULL};
+/* The built-in resource types (provider/resources/). */
+extern const resource_type iam_role_type;
+static const resource_type *const builtin_types[] = {&iam_role_type, NULL};
 
 #define REGISTRY_MAX_EXTRA 16
 static const resource_type *extra_types[REGISTRY_MAX_EXTRA];

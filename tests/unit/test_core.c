@@ -20,21 +20,26 @@ static int noop_del(res_ctx *ctx, const char *id, const pv *props, err *e)
 
 static const char *const replace_name[] = {"name", NULL};
 static const resource_type fake_role = {
-    .token = "iam/role:Role", .del = noop_del, .replace_props = replace_name};
+    .token = "test/fake:Fake", .del = noop_del, .replace_props = replace_name};
 
 static void test_registry_accepts_both_packages(void **state)
 {
     (void)state;
     err e = {0};
     assert_int_equal(registry_add(&fake_role), 0);
-    assert_ptr_equal(registry_find("aws:iam/role:Role", &e), &fake_role);
-    assert_ptr_equal(registry_find("awsml:iam/role:Role", &e), &fake_role);
-    assert_null(registry_find("gcp:iam/role:Role", &e));
-    assert_non_null(strstr(e.msg, "'gcp:iam/role:Role'"));
-    assert_non_null(strstr(e.msg, "iam/role:Role"));
+    assert_ptr_equal(registry_find("aws:test/fake:Fake", &e), &fake_role);
+    assert_ptr_equal(registry_find("awsml:test/fake:Fake", &e), &fake_role);
+    /* The built-in types answer to both packages too. */
+    const resource_type *role = registry_find("aws:iam/role:Role", &e);
+    assert_non_null(role);
+    assert_ptr_equal(registry_find("awsml:iam/role:Role", &e), role);
+    assert_null(registry_find("gcp:test/fake:Fake", &e));
+    assert_non_null(strstr(e.msg, "'gcp:test/fake:Fake'"));
+    assert_non_null(strstr(e.msg, "iam/role:Role")); /* the message lists what is served */
+    assert_non_null(strstr(e.msg, "test/fake:Fake"));
     assert_int_equal(e.code, ERR_INVALID_ARGUMENT);
-    assert_null(registry_find("aws:iam/role:Rolex", &e));
-    assert_null(registry_find("awsmlx:iam/role:Role", &e));
+    assert_null(registry_find("aws:test/fake:Fakex", &e));
+    assert_null(registry_find("awsmlx:test/fake:Fake", &e));
     assert_null(registry_find("nocolon", &e));
     assert_null(registry_find(NULL, &e));
 }

@@ -1,0 +1,1329 @@
+/* iam_role: aws:iam/role:Role (and awsml:iam/role:Role), ID = role name.
+ *
+ * Only the AWS mapping and the rules generic code cannot express live here:
+ * policy documents compared by meaning (never by text), inline and managed
+ * policy sets that are exclusive only when the user manages them, per-key tag
+ * diffs, and the eventual-consistency retries IAM needs.
+ *
+ * Choices where pulumi-aws hurts its users (AWS.md, pain points):
+ * - inlinePolicies: absent = not managed (no diff, nothing touched);
+ *   [] and [{}] both mean "this role has no inline policies" and are applied
+ *   as such, so the preview shows exactly what the update does (pain point 3).
+ * - managedPolicyArns: absent = not managed; a list (also []) is exclusive and
+ *   compared as a set, so order never diffs.
+ * - assumeRolePolicy and inline policies: equivalent JSON never diffs, and
+ *   Read keeps the user's text when AWS's document means the same (pain point 4).
+ * - tagsAll: a defaultTags change alone shows as an update of tagsAll and is
+ *   applied (pain point 5).
+ * - Diff compares the new inputs with the old outputs (the last known state of
+ *   the role), as pulumi-aws does, so a drift found by refresh is put right by
+ *   the next update. */
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "resource.h"
+#include "resources/common.h"
+#include "resources/policy.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define IAM_VERSION "2010-05-08"
+/* Waits for IAM's eventual consistency: a principal created seconds ago, a
+ * concurrent change, a detach that has not landed yet. */
+#define CREATE_RETRY_MS (2L * 60 * 1000)
+#define DELETE_RETRY_MS (60L * 1000)
+#define RETRY_STEP_MS 2000L
+/* Pages of a list call: IAM's max is 1000 items per page, so this is far
+ * beyond any role and only stops a looping Marker. */
+#define MAX_PAGES 1000
+
+/* ---- small utilities ------------------------------------------------------- */
+
+typedef struct strv {
+    char **v;
+    size_t n, cap;
+} strv;
+
+static int strv_push(strv *s, const char *str)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        char **p = realloc(s->v, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        s->v = p;
+        s->cap = cap;
+    }
+    if (!(s->v[s->n] = str_dup(str ? str : "")))
+        return -1;
+    s->n++;
+    return 0;
+}
+
+static bool strv_has(const strv *s, const char *str)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], str) == 0)
+            return true;
+    return false;
+}
+
+static void strv_free(strv *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    memset(s, 0, sizeof(*s));
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int oom(err *e)
+{
+    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* The value at key without secret wrappers, or NULL when absent or null. */
+static const pv *prop_get(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    v = v ? pv_plain(v) : NULL;
+    return (v && v->kind != PV_NULL) ? v : NULL;
+}
+
+static bool is_empty_obj(const pv *v)
+{
+    return !v || v->kind != PV_OBJECT || v->u.obj.len == 0;
+}
+
+/* ---- IAM calls ----------------------------------------------------------------------- */
+
+/* One IAM call with string parameters given as key, value pairs ending in
+ * NULL; a NULL value skips its key. *out (may be NULL) gets the response. */
+static int iam_call(res_ctx *ctx, const char *action, bool idempotent, xml_node **out, err *e, ...)
+    __attribute__((sentinel));
+
+static int iam_send(res_ctx *ctx, const char *action, query *q, bool idempotent, xml_node **out,
+                    err *e)
+{
+    xml_node *root = NULL;
+    if (out)
+        *out = NULL;
+    aws_client *c = res_client(e);
+    if (!c)
+        return -1;
+    int rc = aws_query(c, ENDPOINTS_IAM, action, q, idempotent, res_aws_cancel(ctx), &root, e);
+    if (rc == 0 && out)
+        *out = root;
+    else
+        xml_free(root);
+    return rc;
+}
+
+static int iam_call(res_ctx *ctx, const char *action, bool idempotent, xml_node **out, err *e, ...)
+{
+    query q = {0};
+    int rc = -1;
+    va_list ap;
+    va_start(ap, e);
+    if (query_init(&q, action, IAM_VERSION) != 0) {
+        va_end(ap);
+        oom(e);
+        goto out;
+    }
+    for (;;) {
+        const char *k = va_arg(ap, const char *);
+        if (!k)
+            break;
+        const char *v = va_arg(ap, const char *);
+        if (v && query_add(&q, k, v) != 0) {
+            va_end(ap);
+            oom(e);
+            goto out;
+        }
+    }
+    va_end(ap);
+    rc = iam_send(ctx, action, &q, idempotent, out, e);
+out:
+    query_free(&q);
+    return rc;
+}
+
+/* Every page of a role's list call: <Action>Result/<list>/member items; f1
+ * (and f2) name the item's fields, f1 NULL takes the member's own text. */
+static int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list,
+                    const char *f1, const char *f2, strv *a, strv *b, err *e)
+{
+    char *marker = NULL;
+    char path[128];
+    int rc = -1;
+    for (int page = 0; page < MAX_PAGES; page++) {
+        xml_node *root = NULL;
+        if (iam_call(ctx, action, true, &root, e, "RoleName", role, "Marker", marker, NULL) != 0)
+            goto out;
+        snprintf(path, sizeof(path), "%sResult/%s", action, list);
+        const xml_node *ln = xml_path(root, path);
+        for (size_t i = 0; ln && i < ln->n_children; i++) {
+            const xml_node *m = ln->children[i];
+            if (strcmp(m->name, "member") != 0)
+                continue;
+            const char *v1 = f1 ? xml_path_text(m, f1) : m->text;
+            if (strv_push(a, v1) != 0 || (f2 && strv_push(b, xml_path_text(m, f2)) != 0)) {
+                xml_free(root);
+                oom(e);
+                goto out;
+            }
+        }
+        snprintf(path, sizeof(path), "%sResult/IsTruncated", action);
+        const char *trunc = xml_path_text(root, path);
+        snprintf(path, sizeof(path), "%sResult/Marker", action);
+        const char *next = xml_path_text(root, path);
+        free(marker);
+        marker = NULL;
+        if (!trunc || strcmp(trunc, "true") != 0 || !next || !*next) {
+            xml_free(root);
+            rc = 0;
+            goto out;
+        }
+        marker = str_dup(next);
+        xml_free(root);
+        if (!marker) {
+            oom(e);
+            goto out;
+        }
+    }
+    err_set(e, ERR_INTERNAL, "iam %s for role %s: more than %d pages", action, role, MAX_PAGES);
+out:
+    free(marker);
+    return rc;
+}
+
+/* ---- policy documents ---------------------------------------------------------------- */
+
+static cJSON *pv_to_cjson(const pv *v)
+{
+    v = pv_plain(v);
+    switch (v->kind) {
+    case PV_NULL:
+        return cJSON_CreateNull();
+    case PV_BOOL:
+        return cJSON_CreateBool(v->u.b);
+    case PV_NUMBER:
+        return cJSON_CreateNumber(v->u.n);
+    case PV_STRING:
+        return cJSON_CreateString(v->u.str.s);
+    case PV_ARRAY: {
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = 0; a && i < v->u.arr.len; i++) {
+            cJSON *it = pv_to_cjson(v->u.arr.items[i]);
+            if (!it || !cJSON_AddItemToArray(a, it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case PV_OBJECT: {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t i = 0; o && i < v->u.obj.len; i++) {
+            cJSON *it = pv_to_cjson(v->u.obj.vals[i]);
+            if (!it || !cJSON_AddItemToObject(o, v->u.obj.keys[i], it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    default:
+        return NULL; /* unknowns, resources, assets: not JSON */
+    }
+}
+
+/* The SDKs accept a policy document object where a string is expected:
+ * serialise it to JSON in place. An object holding unknowns becomes unknown
+ * (preview). Other non-strings are left for the validation to refuse. */
+static int serialise_policy(pv *obj, const char *key, err *e)
+{
+    const pv *v = prop_get(obj, key);
+    if (!v || (v->kind != PV_OBJECT && v->kind != PV_ARRAY))
+        return 0;
+    if (pv_contains_unknown(v))
+        return pv_object_set(obj, key, pv_unknown(PV_UNK_ANY)) == 0 ? 0 : oom(e);
+    cJSON *j = pv_to_cjson(v);
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return oom(e);
+    int rc = prop_set_str(obj, key, s);
+    free(s);
+    return rc == 0 ? 0 : oom(e);
+}
+
+/* ---- check ---------------------------------------------------------------------------- */
+
+static const char IAM_RULE[] = "letters, digits and _+=,.@-";
+
+static bool no_curly_quotes(check_failures *f, const pv *obj, const char *key)
+{
+    const char *s = prop_str(obj, key);
+    static const char *const quotes[] = {"\xe2\x80\x9c", "\xe2\x80\x98", "\xe2\x80\x9d",
+                                         "\xe2\x80\x99"};
+    for (size_t i = 0; s && i < sizeof(quotes) / sizeof(quotes[0]); i++)
+        if (strstr(s, quotes[i])) {
+            check_failure_add(f, key, "'%s' cannot contain curly quotes (%s)", key,
+                              "\u201c \u2018 \u201d \u2019");
+            return false;
+        }
+    return true;
+}
+
+static bool is_arn(const pv *v)
+{
+    return v->kind == PV_STRING && str_has_prefix(v->u.str.s, "arn:") && v->u.str.len <= 2048;
+}
+
+/* Moves the failures of an element's own check into f under "prefix.prop". */
+static void add_nested(check_failures *f, const char *prefix, const check_failures *sub)
+{
+    for (size_t i = 0; i < sub->len; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s.%s", prefix, sub->props[i]);
+        check_failure_add(f, path, "%s", sub->reasons[i]);
+    }
+}
+
+static int check_inline_policies(pv *in, check_failures *f, err *e)
+{
+    pv *list = pv_object_get(in, "inlinePolicies");
+    const pv *pl = list ? pv_plain(list) : NULL;
+    if (!pl || pl->kind == PV_NULL || pl->kind == PV_UNKNOWN)
+        return 0;
+    if (pl->kind != PV_ARRAY) {
+        check_failure_add(f, "inlinePolicies", "inlinePolicies must be a list of {name, policy}");
+        return 0;
+    }
+    strv names = {0};
+    int rc = 0;
+    for (size_t i = 0; i < pl->u.arr.len; i++) {
+        pv *el = pl->u.arr.items[i];
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "inlinePolicies[%zu]", i);
+        if (el->kind == PV_UNKNOWN)
+            continue;
+        if (el->kind != PV_OBJECT) {
+            check_failure_add(f, prefix, "%s must be an object {name, policy}", prefix);
+            continue;
+        }
+        if ((rc = serialise_policy(el, "policy", e)) != 0)
+            break;
+        check_failures sub = {0};
+        val_string(&sub, el, "name", false, 1, 128, charset_iam_name, IAM_RULE);
+        if (prop_present(el, "policy"))
+            val_json_policy(&sub, el, "policy", false);
+        add_nested(f, prefix, &sub);
+        check_failures_free(&sub);
+        bool has_name = prop_present(el, "name"), has_policy = prop_present(el, "policy");
+        if (has_name != has_policy)
+            check_failure_add(f, prefix,
+                              "%s: name and policy go together (a single empty element {} "
+                              "removes every inline policy)",
+                              prefix);
+        const char *name = prop_str(el, "name");
+        if (name && strv_has(&names, name))
+            check_failure_add(f, prefix, "%s: inline policy name %s appears twice", prefix,
+                              name);
+        else if (name && strv_push(&names, name) != 0) {
+            rc = oom(e);
+            break;
+        }
+    }
+    strv_free(&names);
+    return rc;
+}
+
+static void check_arn_list(const pv *in, check_failures *f)
+{
+    const pv *l = prop_get(in, "managedPolicyArns");
+    if (!l || l->kind == PV_UNKNOWN)
+        return;
+    if (l->kind != PV_ARRAY) {
+        check_failure_add(f, "managedPolicyArns", "managedPolicyArns must be a list of ARNs");
+        return;
+    }
+    for (size_t i = 0; i < l->u.arr.len; i++) {
+        const pv *it = pv_plain(l->u.arr.items[i]);
+        if (it->kind != PV_UNKNOWN && !is_arn(it))
+            check_failure_add(f, "managedPolicyArns",
+                              "managedPolicyArns[%zu] must be a policy ARN (arn:...)", i);
+    }
+}
+
+static void check_tags(const pv *in, check_failures *f)
+{
+    const pv *t = prop_get(in, "tags");
+    if (!t || t->kind == PV_UNKNOWN)
+        return;
+    if (t->kind != PV_OBJECT) {
+        check_failure_add(f, "tags", "tags must be a map of strings");
+        return;
+    }
+    for (size_t i = 0; i < t->u.obj.len; i++) {
+        const pv *v = pv_plain(t->u.obj.vals[i]);
+        const char *k = t->u.obj.keys[i];
+        if (v->kind == PV_UNKNOWN)
+            continue;
+        if (v->kind != PV_STRING)
+            check_failure_add(f, "tags", "tags.%s must be a string", k);
+        else if (v->u.str.len > 256)
+            check_failure_add(f, "tags", "tags.%s: a tag value has at most 256 characters", k);
+        if (strlen(k) < 1 || strlen(k) > 128)
+            check_failure_add(f, "tags", "tags: a tag key has 1 to 128 characters (%.40s)", k);
+    }
+}
+
+static void check_path(const pv *in, check_failures *f)
+{
+    if (!val_string(f, in, "path", false, 1, 512, NULL, NULL))
+        return;
+    const char *p = prop_str(in, "path");
+    if (!p)
+        return;
+    size_t n = strlen(p);
+    bool ok = p[0] == '/' && p[n - 1] == '/';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = p[i] >= 0x21 && p[i] <= 0x7e;
+    if (!ok)
+        check_failure_add(f, "path",
+                          "path must start and end with / and hold only printable ASCII "
+                          "without spaces (got %.100s)",
+                          p);
+}
+
+static int set_default(pv *in, const char *key, pv *v, err *e)
+{
+    if (prop_present(in, key) || prop_is_unknown(in, key)) {
+        pv_free(v);
+        return 0;
+    }
+    return pv_object_set(in, key, v) == 0 ? 0 : oom(e);
+}
+
+static int role_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
+                      check_failures *f, err *e)
+{
+    pv *in = news ? pv_copy(news) : pv_object();
+    pv *tall = NULL;
+    char *name = NULL;
+    int rc = -1;
+    if (!in) {
+        oom(e);
+        goto out;
+    }
+    if (serialise_policy(in, "assumeRolePolicy", e) != 0)
+        goto out;
+    val_json_policy(f, in, "assumeRolePolicy", true);
+    if (val_string(f, in, "description", false, 0, 1000, NULL, NULL))
+        no_curly_quotes(f, in, "description");
+
+    bool has_name = prop_present(in, "name"), has_prefix = prop_present(in, "namePrefix");
+    if (has_name && has_prefix)
+        check_failure_add(f, "name", "name conflicts with namePrefix: set only one of them");
+    val_string(f, in, "name", false, 1, 64, charset_iam_name, IAM_RULE);
+    bool prefix_ok = val_string(f, in, "namePrefix", false, 1, 38, charset_iam_name, IAM_RULE);
+
+    if (set_default(in, "path", pv_string("/"), e) != 0 ||
+        set_default(in, "maxSessionDuration", pv_number(3600), e) != 0 ||
+        set_default(in, "forceDetachPolicies", pv_bool(false), e) != 0)
+        goto out;
+    check_path(in, f);
+    val_int_range(f, in, "maxSessionDuration", 3600, 43200);
+    const pv *fd = prop_get(in, "forceDetachPolicies");
+    if (fd && fd->kind != PV_BOOL && fd->kind != PV_UNKNOWN)
+        check_failure_add(f, "forceDetachPolicies", "forceDetachPolicies must be a boolean");
+
+    if (check_inline_policies(in, f, e) != 0)
+        goto out;
+    check_arn_list(in, f);
+    const pv *pb = prop_get(in, "permissionsBoundary");
+    if (pb && pb->kind != PV_UNKNOWN && !is_arn(pb))
+        check_failure_add(f, "permissionsBoundary",
+                          "permissionsBoundary must be a policy ARN (arn:...)");
+    check_tags(in, f);
+
+    /* Autoname only when the user named nothing (and the prefix is valid:
+     * its failure is already reported); an unknown prefix leaves the name
+     * unknown until up. */
+    if (!has_name && prefix_ok && !prop_is_unknown(in, "name")) {
+        if (prop_is_unknown(in, "namePrefix")) {
+            if (prop_set_unknown(in, "name") != 0) {
+                oom(e);
+                goto out;
+            }
+        } else {
+            const char *prefix = has_prefix ? prop_str(in, "namePrefix") : NULL;
+            if (autoname(ctx, olds, "name", prefix, 64, &name, e) != 0 ||
+                prop_set_str(in, "name", name) != 0) {
+                if (!e->code)
+                    oom(e);
+                goto out;
+            }
+        }
+    }
+
+    const pv *tags = prop_get(in, "tags");
+    if (tags_all(tags && tags->kind == PV_OBJECT ? tags : NULL, &tall, e) != 0)
+        goto out;
+    if (tags && tags->kind == PV_UNKNOWN) {
+        pv_free(tall);
+        tall = pv_unknown(PV_UNK_ANY);
+    }
+    if (pv_object_set(in, "tagsAll", tall) != 0) {
+        tall = NULL;
+        oom(e);
+        goto out;
+    }
+    tall = NULL;
+    *inputs = in;
+    in = NULL;
+    rc = 0;
+out:
+    free(name);
+    pv_free(tall);
+    pv_free(in);
+    return rc;
+}
+
+/* ---- diff ---------------------------------------------------------------------------- */
+
+/* The non-empty {name, policy} elements of an inlinePolicies value: [] and
+ * [{}] both normalise to nothing. */
+static size_t inline_count(const pv *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
+        const pv *el = pv_plain(l->u.arr.items[i]);
+        if (el->kind == PV_OBJECT && (prop_present(el, "name") || prop_present(el, "policy")))
+            n++;
+    }
+    return n;
+}
+
+static const pv *inline_find(const pv *l, const char *name)
+{
+    for (size_t i = 0; name && l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
+        const pv *el = pv_plain(l->u.arr.items[i]);
+        const char *n = el->kind == PV_OBJECT ? prop_str(el, "name") : NULL;
+        if (n && strcmp(n, name) == 0)
+            return el;
+    }
+    return NULL;
+}
+
+static bool policies_same(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0 || policy_equivalent(a, b);
+}
+
+/* Every element of a has a same-named element of b with an equivalent policy. */
+static bool inline_subset(const pv *a, const pv *b)
+{
+    for (size_t i = 0; a && a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
+        const pv *el = pv_plain(a->u.arr.items[i]);
+        if (el->kind != PV_OBJECT || (!prop_present(el, "name") && !prop_present(el, "policy")))
+            continue;
+        const pv *other = inline_find(b, prop_str(el, "name"));
+        if (!other || !policies_same(prop_str(el, "policy"), prop_str(other, "policy")))
+            return false;
+    }
+    return true;
+}
+
+static int diff_inline(const pv *nv, const pv *ov, diff_result *out)
+{
+    if (!nv)
+        return 0; /* not managed: nothing to compare */
+    if (pv_contains_unknown(nv))
+        return diff_add(out, "inlinePolicies", ov ? DIFF_UPDATE : DIFF_ADD, true);
+    if (!ov) /* starts being managed: the update makes the set exact */
+        return diff_add(out, "inlinePolicies", DIFF_ADD, true);
+    if (inline_count(nv) == inline_count(ov) && inline_subset(nv, ov) && inline_subset(ov, nv))
+        return 0;
+    /* Same names at the same places: show just the policies that changed. */
+    bool same_names = nv->kind == PV_ARRAY && ov->kind == PV_ARRAY &&
+                      nv->u.arr.len == ov->u.arr.len;
+    for (size_t i = 0; same_names && i < nv->u.arr.len; i++) {
+        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
+        same_names = a->kind == PV_OBJECT && b->kind == PV_OBJECT && prop_str(a, "name") &&
+                     str_eq(prop_str(a, "name"), prop_str(b, "name"));
+    }
+    if (!same_names)
+        return diff_add(out, "inlinePolicies", DIFF_UPDATE, true);
+    for (size_t i = 0; i < nv->u.arr.len; i++) {
+        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
+        if (policies_same(prop_str(a, "policy"), prop_str(b, "policy")))
+            continue;
+        char path[64];
+        snprintf(path, sizeof(path), "inlinePolicies[%zu].policy", i);
+        if (diff_add(out, path, DIFF_UPDATE, true) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static bool arn_in(const pv *l, const char *s)
+{
+    for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
+        const pv *it = pv_plain(l->u.arr.items[i]);
+        if (it->kind == PV_STRING && strcmp(it->u.str.s, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool arn_subset(const pv *a, const pv *b)
+{
+    for (size_t i = 0; a && a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
+        const pv *it = pv_plain(a->u.arr.items[i]);
+        if (it->kind != PV_STRING || !arn_in(b, it->u.str.s))
+            return false;
+    }
+    return true;
+}
+
+static int diff_arns(const pv *nv, const pv *ov, diff_result *out)
+{
+    if (!nv)
+        return 0; /* not managed */
+    if (!ov)
+        return diff_add(out, "managedPolicyArns", DIFF_ADD, true);
+    if (!pv_contains_unknown(nv) && arn_subset(nv, ov) && arn_subset(ov, nv))
+        return 0;
+    return diff_add(out, "managedPolicyArns", DIFF_UPDATE, true);
+}
+
+/* "tags.k", or tags["k"] when the key would not read as one path step. */
+static void tag_path(char *p, size_t n, const char *key)
+{
+    if (strpbrk(key, ".[]\"") || !*key)
+        snprintf(p, n, "tags[\"%s\"]", key);
+    else
+        snprintf(p, n, "tags.%s", key);
+}
+
+static int diff_tags(const pv *nv, const pv *ov, diff_result *out, size_t *added)
+{
+    size_t before = out->len;
+    if (nv && nv->kind == PV_UNKNOWN) {
+        if (diff_add(out, "tags", ov ? DIFF_UPDATE : DIFF_ADD, true) != 0)
+            return -1;
+        *added = out->len - before;
+        return 0;
+    }
+    const pv *n = (nv && nv->kind == PV_OBJECT) ? nv : NULL;
+    const pv *o = (ov && ov->kind == PV_OBJECT) ? ov : NULL;
+    char path[600];
+    for (size_t i = 0; n && i < n->u.obj.len; i++) {
+        const char *k = n->u.obj.keys[i];
+        const pv *a = pv_plain(n->u.obj.vals[i]);
+        const pv *b = o ? pv_object_get(o, k) : NULL;
+        tag_path(path, sizeof(path), k);
+        if (!b || pv_plain(b)->kind == PV_NULL) {
+            if (diff_add(out, path, DIFF_ADD, true) != 0)
+                return -1;
+        } else if (a->kind == PV_UNKNOWN || !pv_equal(a, pv_plain(b))) {
+            if (diff_add(out, path, DIFF_UPDATE, true) != 0)
+                return -1;
+        }
+    }
+    for (size_t i = 0; o && i < o->u.obj.len; i++) {
+        const char *k = o->u.obj.keys[i];
+        if (n && pv_object_get(n, k))
+            continue;
+        tag_path(path, sizeof(path), k);
+        if (diff_add(out, path, DIFF_DELETE, true) != 0)
+            return -1;
+    }
+    *added = out->len - before;
+    return 0;
+}
+
+static const char *const role_replace[] = {"name", "namePrefix", "path", NULL};
+extern const resource_type iam_role_type;
+
+/* Keys diff_generic leaves to the code below, and outputs AWS computes. */
+static char *const diff_special[] = {"assumeRolePolicy", "inlinePolicies", "managedPolicyArns",
+                                     "tags", "tagsAll", "arn", "uniqueId", "createDate", "id"};
+
+/* A copy of obj without the keys whose value is "": an empty description or
+ * permissionsBoundary is no value at all (state written by pulumi-aws has
+ * them; IAM returns none). */
+static pv *without_empty_strings(const pv *obj)
+{
+    pv *c = obj ? pv_copy(obj) : pv_object();
+    for (size_t i = 0; c && c->kind == PV_OBJECT && i < c->u.obj.len;) {
+        const pv *v = pv_plain(c->u.obj.vals[i]);
+        if (v->kind == PV_STRING && v->u.str.len == 0 && pv_object_remove(c, c->u.obj.keys[i]) == 0)
+            continue;
+        i++;
+    }
+    return c;
+}
+
+static int role_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                     const pv *old_inputs, diff_result *out, err *e)
+{
+    /* The old outputs are the role as last seen (refresh included); inputs
+     * are the fallback for state that has none. */
+    const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
+    pv *nb = without_empty_strings(base), *nn = without_empty_strings(news);
+    int rc = (nb && nn) ? diff_generic(&iam_role_type, nb, nn, NULL, diff_special,
+                                       sizeof(diff_special) / sizeof(diff_special[0]), out, e)
+                        : oom(e);
+    pv_free(nb);
+    pv_free(nn);
+    if (rc != 0)
+        return -1;
+    const pv *na = prop_get(news, "assumeRolePolicy"), *oa = prop_get(base, "assumeRolePolicy");
+    if (na && (na->kind == PV_UNKNOWN || !oa || oa->kind != PV_STRING || na->kind != PV_STRING ||
+               !policies_same(na->u.str.s, oa->u.str.s)))
+        if (diff_add(out, "assumeRolePolicy", oa ? DIFF_UPDATE : DIFF_ADD, true) != 0)
+            return oom(e);
+    if (diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) !=
+            0 ||
+        diff_arns(prop_get(news, "managedPolicyArns"), prop_get(base, "managedPolicyArns"),
+                  out) != 0)
+        return oom(e);
+    size_t ntags = 0;
+    if (diff_tags(prop_get(news, "tags"), prop_get(base, "tags"), out, &ntags) != 0)
+        return oom(e);
+    /* tagsAll alone changes when the provider's defaultTags or ignoreTags do. */
+    const pv *nt = prop_get(news, "tagsAll"), *ot = prop_get(olds, "tagsAll");
+    if (ntags == 0 && nt && nt->kind == PV_OBJECT && ot && ot->kind == PV_OBJECT &&
+        !pv_equal(nt, ot))
+        if (diff_add(out, "tagsAll", DIFF_UPDATE, true) != 0)
+            return oom(e);
+    return 0;
+}
+
+/* ---- read ---------------------------------------------------------------------------- */
+
+/* Reads the role into outputs. ref holds the user's values: which policy sets
+ * are managed, and the texts to keep when AWS's documents mean the same.
+ * import: nothing is known yet, report everything. ERR_NOT_FOUND = gone. */
+static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import, pv **outputs,
+                      err *e)
+{
+    xml_node *root = NULL;
+    pv *o = pv_object(), *actual = pv_object(), *tags = NULL, *tall = NULL, *list = NULL;
+    char *doc = NULL;
+    strv a = {0}, b = {0};
+    int rc = -1;
+    *outputs = NULL;
+    if (!o || !actual) {
+        oom(e);
+        goto out;
+    }
+    if (iam_call(ctx, "GetRole", true, &root, e, "RoleName", name, NULL) != 0)
+        goto out;
+    const xml_node *r = xml_path(root, "GetRoleResult/Role");
+    if (!r) {
+        err_set(e, ERR_UNAVAILABLE, "iam GetRole for %s: the response has no Role", name);
+        goto out;
+    }
+    const char *rname = xml_path_text(r, "RoleName");
+    const char *desc = xml_path_text(r, "Description");
+    const char *msd = xml_path_text(r, "MaxSessionDuration");
+    const char *pb = xml_path_text(r, "PermissionsBoundary/PermissionsBoundaryArn");
+    const char *arp = xml_path_text(r, "AssumeRolePolicyDocument");
+    if (prop_set_str(o, "name", rname && *rname ? rname : name) != 0 ||
+        prop_set_str(o, "arn", xml_path_text(r, "Arn") ? xml_path_text(r, "Arn") : "") != 0 ||
+        prop_set_str(o, "uniqueId", xml_path_text(r, "RoleId") ? xml_path_text(r, "RoleId") : "") !=
+            0 ||
+        prop_set_str(o, "createDate",
+                     xml_path_text(r, "CreateDate") ? xml_path_text(r, "CreateDate") : "") != 0 ||
+        prop_set_str(o, "path", xml_path_text(r, "Path") ? xml_path_text(r, "Path") : "/") != 0 ||
+        prop_set_num(o, "maxSessionDuration", msd ? strtod(msd, NULL) : 3600) != 0)
+        goto nomem;
+    /* "" from the user and no value at AWS are the same: keep the user's. */
+    if ((desc && *desc) || prop_str(ref, "description"))
+        if (prop_set_str(o, "description", desc ? desc : "") != 0)
+            goto nomem;
+    if ((pb && *pb) || prop_str(ref, "permissionsBoundary"))
+        if (prop_set_str(o, "permissionsBoundary", pb ? pb : "") != 0)
+            goto nomem;
+    if (arp && policy_url_decode(arp, &doc, e) != 0)
+        goto out;
+    const char *mine = prop_str(ref, "assumeRolePolicy");
+    if (prop_set_str(o, "assumeRolePolicy",
+                     mine && doc && policies_same(mine, doc) ? mine : (doc ? doc : "")) != 0)
+        goto nomem;
+    const pv *fd = prop_get(ref, "forceDetachPolicies");
+    if (prop_set_bool(o, "forceDetachPolicies", fd && fd->kind == PV_BOOL && fd->u.b) != 0)
+        goto nomem;
+    const char *np = prop_str(ref, "namePrefix");
+    if (np && prop_set_str(o, "namePrefix", np) != 0)
+        goto nomem;
+    xml_free(root);
+    root = NULL;
+
+    /* Tags: ListRoleTags has them all (GetRole's copy is not complete everywhere). */
+    if (iam_list(ctx, "ListRoleTags", name, "Tags", "Key", "Value", &a, &b, e) != 0)
+        goto out;
+    for (size_t i = 0; i < a.n && i < b.n; i++)
+        if (prop_set_str(actual, a.v[i], b.v[i]) != 0)
+            goto nomem;
+    strv_free(&a);
+    strv_free(&b);
+    if (tags_from_actual(actual, &tags, &tall, e) != 0)
+        goto out;
+    if (!is_empty_obj(tags) || prop_present(ref, "tags")) {
+        if (pv_object_set(o, "tags", tags) != 0) {
+            tags = NULL;
+            goto nomem;
+        }
+        tags = NULL;
+    }
+    if (pv_object_set(o, "tagsAll", tall ? tall : pv_object()) != 0) {
+        tall = NULL;
+        goto nomem;
+    }
+    tall = NULL;
+
+    /* Inline policies, when managed (or on import): the user's order first,
+     * then the rest, and the user's text where it means the same. */
+    const pv *rin = prop_get(ref, "inlinePolicies");
+    if (import || (rin && rin->kind == PV_ARRAY)) {
+        if (iam_list(ctx, "ListRolePolicies", name, "PolicyNames", NULL, NULL, &a, NULL, e) != 0)
+            goto out;
+        if (!(list = pv_array()))
+            goto nomem;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < a.n; i++) {
+                const pv *u = inline_find(rin, a.v[i]);
+                if ((pass == 0) != (u != NULL))
+                    continue;
+                if (iam_call(ctx, "GetRolePolicy", true, &root, e, "RoleName", name,
+                             "PolicyName", a.v[i], NULL) != 0)
+                    goto out;
+                const char *pd = xml_path_text(root, "GetRolePolicyResult/PolicyDocument");
+                free(doc);
+                doc = NULL;
+                if (policy_url_decode(pd ? pd : "", &doc, e) != 0)
+                    goto out;
+                xml_free(root);
+                root = NULL;
+                const char *utext = u ? prop_str(u, "policy") : NULL;
+                pv *el = pv_object();
+                if (!el || pv_array_push(list, el) != 0 || prop_set_str(el, "name", a.v[i]) != 0 ||
+                    prop_set_str(el, "policy",
+                                 utext && policies_same(utext, doc) ? utext : doc) != 0)
+                    goto nomem;
+            }
+        strv_free(&a);
+        if (!import || list->u.arr.len) {
+            if (pv_object_set(o, "inlinePolicies", list) != 0) {
+                list = NULL;
+                goto nomem;
+            }
+            list = NULL;
+        }
+        pv_free(list);
+        list = NULL;
+    }
+
+    const pv *rarn = prop_get(ref, "managedPolicyArns");
+    if (import || (rarn && rarn->kind == PV_ARRAY)) {
+        if (iam_list(ctx, "ListAttachedRolePolicies", name, "AttachedPolicies", "PolicyArn", NULL,
+                     &a, NULL, e) != 0)
+            goto out;
+        if (!(list = pv_array()))
+            goto nomem;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < a.n; i++)
+                if ((pass == 0) == arn_in(rarn, a.v[i]) &&
+                    pv_array_push(list, pv_string(a.v[i])) != 0)
+                    goto nomem;
+        if (!import || list->u.arr.len) {
+            if (pv_object_set(o, "managedPolicyArns", list) != 0) {
+                list = NULL;
+                goto nomem;
+            }
+            list = NULL;
+        }
+    }
+    *outputs = o;
+    o = NULL;
+    rc = 0;
+    goto out;
+nomem:
+    oom(e);
+out:
+    xml_free(root);
+    free(doc);
+    strv_free(&a);
+    strv_free(&b);
+    pv_free(o);
+    pv_free(actual);
+    pv_free(tags);
+    pv_free(tall);
+    pv_free(list);
+    return rc;
+}
+
+/* The inputs a program would have given for what import found. */
+static pv *import_inputs(const pv *outputs)
+{
+    static const char *const keys[] = {"name",     "assumeRolePolicy",    "path",
+                                       "description", "maxSessionDuration", "permissionsBoundary",
+                                       "tags",     "inlinePolicies",      "managedPolicyArns",
+                                       "forceDetachPolicies"};
+    pv *in = pv_object();
+    for (size_t i = 0; in && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const pv *v = pv_object_get(outputs, keys[i]);
+        if (v && pv_object_set(in, keys[i], pv_copy(v)) != 0) {
+            pv_free(in);
+            return NULL;
+        }
+    }
+    return in;
+}
+
+static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
+                     char **new_id, pv **outputs, pv **new_inputs, err *e)
+{
+    bool import = is_empty_obj(props) && is_empty_obj(inputs);
+    const pv *ref = !is_empty_obj(inputs) ? inputs : props;
+    pv *empty = NULL;
+    *new_id = NULL;
+    if (!ref && !(ref = empty = pv_object()))
+        return oom(e);
+    int rc = role_fetch(ctx, id, ref, import, outputs, e);
+    pv_free(empty);
+    if (rc != 0) {
+        if (e->code == ERR_NOT_FOUND) {
+            err_clear(e);
+            return 0; /* gone: the engine drops it from state */
+        }
+        return -1;
+    }
+    *new_inputs = import ? import_inputs(*outputs)
+                         : pv_copy(!is_empty_obj(inputs) ? inputs : props);
+    *new_id = str_dup(id);
+    if (!*new_inputs || !*new_id) {
+        pv_free(*outputs);
+        pv_free(*new_inputs);
+        free(*new_id);
+        *outputs = *new_inputs = NULL;
+        *new_id = NULL;
+        return oom(e);
+    }
+    return 0;
+}
+
+/* ---- create ----------------------------------------------------------------------------- */
+
+/* Tags to send: tagsAll (defaultTags included) when known, else tags. */
+static const pv *tags_to_send(const pv *obj)
+{
+    const pv *t = prop_get(obj, "tagsAll");
+    if (t && t->kind == PV_OBJECT)
+        return t;
+    t = prop_get(obj, "tags");
+    return (t && t->kind == PV_OBJECT) ? t : NULL;
+}
+
+static int add_tags(query *q, const pv *tags)
+{
+    size_t n = 0;
+    for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
+        const pv *v = pv_plain(tags->u.obj.vals[i]);
+        if (v->kind != PV_STRING || tags_ignored(tags->u.obj.keys[i]))
+            continue;
+        if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int create_role_call(res_ctx *ctx, const char *name, const pv *in, err *e)
+{
+    query q = {0};
+    char msd[32];
+    int rc = -1;
+    const pv *m = prop_get(in, "maxSessionDuration");
+    snprintf(msd, sizeof(msd), "%ld", m && m->kind == PV_NUMBER ? (long)m->u.n : 3600L);
+    const char *path = prop_str(in, "path"), *desc = prop_str(in, "description");
+    const char *pb = prop_str(in, "permissionsBoundary");
+    if (query_init(&q, "CreateRole", IAM_VERSION) != 0 ||
+        query_add(&q, "Path", path ? path : "/") != 0 || query_add(&q, "RoleName", name) != 0 ||
+        query_add(&q, "AssumeRolePolicyDocument", prop_str(in, "assumeRolePolicy")) != 0 ||
+        (desc && *desc && query_add(&q, "Description", desc) != 0) ||
+        query_add(&q, "MaxSessionDuration", msd) != 0 ||
+        (pb && *pb && query_add(&q, "PermissionsBoundary", pb) != 0) ||
+        add_tags(&q, tags_to_send(in)) != 0) {
+        oom(e);
+        goto out;
+    }
+    rc = iam_send(ctx, "CreateRole", &q, false, NULL, e);
+out:
+    query_free(&q);
+    return rc;
+}
+
+/* IAM's answers while a principal or a concurrent change settles. */
+static bool create_retryable(const err *e)
+{
+    return e->code == ERR_ABORTED ||
+           (e->code == ERR_INVALID_ARGUMENT && strstr(e->msg, "Invalid principal"));
+}
+
+static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)
+{
+    return iam_call(ctx, "PutRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
+                    prop_str(el, "name"), "PolicyDocument", prop_str(el, "policy"), NULL);
+}
+
+static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    *id = NULL;
+    *outputs = NULL;
+    if (ctx->preview) {
+        pv *o = pv_copy(inputs);
+        if (!o || prop_set_unknown(o, "arn") != 0 || prop_set_unknown(o, "uniqueId") != 0 ||
+            prop_set_unknown(o, "createDate") != 0) {
+            pv_free(o);
+            return oom(e);
+        }
+        *outputs = o;
+        return 0;
+    }
+    const char *name = prop_str(inputs, "name");
+    const char *arp = prop_str(inputs, "assumeRolePolicy");
+    if (!name || !arp)
+        return err_set(e, ERR_INVALID_ARGUMENT,
+                       "iam role %s: name and assumeRolePolicy must be known strings to create it",
+                       ctx->name ? ctx->name : "");
+    long deadline = now_ms() + CREATE_RETRY_MS;
+    for (;;) {
+        if (create_role_call(ctx, name, inputs, e) == 0)
+            break;
+        if (!create_retryable(e) || now_ms() >= deadline)
+            return -1;
+        if (res_wait(ctx, RETRY_STEP_MS,
+                     "waiting for IAM to accept the role (principal not yet propagated or a "
+                     "concurrent change)") != 0)
+            return err_set(e, ERR_CANCELLED, "creating iam role %s: cancelled while retrying",
+                           name);
+    }
+    err_clear(e);
+    if (!(*id = str_dup(name)))
+        return oom(e);
+    /* From here on the role exists: every failure returns with *id set. */
+    const pv *il = prop_get(inputs, "inlinePolicies");
+    for (size_t i = 0; il && il->kind == PV_ARRAY && i < il->u.arr.len; i++) {
+        const pv *el = pv_plain(il->u.arr.items[i]);
+        if (el->kind == PV_OBJECT && prop_str(el, "name") && prop_str(el, "policy") &&
+            put_inline(ctx, name, el, e) != 0)
+            goto partial;
+    }
+    const pv *ml = prop_get(inputs, "managedPolicyArns");
+    for (size_t i = 0; ml && ml->kind == PV_ARRAY && i < ml->u.arr.len; i++) {
+        const pv *it = pv_plain(ml->u.arr.items[i]);
+        if (it->kind == PV_STRING &&
+            iam_call(ctx, "AttachRolePolicy", true, NULL, e, "RoleName", name, "PolicyArn",
+                     it->u.str.s, NULL) != 0)
+            goto partial;
+    }
+    if (role_fetch(ctx, name, inputs, false, outputs, e) != 0)
+        return -1;
+    return 0;
+partial: {
+    /* Record what exists; the next update finishes the job. */
+    err saved = *e;
+    err ignored = {0};
+    if (role_fetch(ctx, name, inputs, false, outputs, &ignored) != 0)
+        *outputs = NULL;
+    *e = saved;
+    return -1;
+}
+}
+
+/* ---- update ------------------------------------------------------------------------------ */
+
+static bool str_changed(const pv *news, const pv *olds, const char *key)
+{
+    const char *a = prop_str(news, key), *b = prop_str(olds, key);
+    return !str_eq(a ? a : "", b ? b : "");
+}
+
+static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv *ol, err *e)
+{
+    strv actual = {0};
+    int rc = -1;
+    for (size_t i = 0; i < nl->u.arr.len; i++) {
+        const pv *el = pv_plain(nl->u.arr.items[i]);
+        const char *pn = el->kind == PV_OBJECT ? prop_str(el, "name") : NULL;
+        if (!pn || !prop_str(el, "policy"))
+            continue; /* the empty element: only removes */
+        const pv *old = inline_find(ol, pn);
+        if (old && policies_same(prop_str(el, "policy"), prop_str(old, "policy")))
+            continue;
+        if (put_inline(ctx, name, el, e) != 0)
+            goto out;
+    }
+    /* Exclusive: whatever the role has beyond the list goes, also policies
+     * added out of band. */
+    if (iam_list(ctx, "ListRolePolicies", name, "PolicyNames", NULL, NULL, &actual, NULL, e) != 0)
+        goto out;
+    for (size_t i = 0; i < actual.n; i++)
+        if (!inline_find(nl, actual.v[i]) &&
+            iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
+                     actual.v[i], NULL) != 0 &&
+            e->code != ERR_NOT_FOUND)
+            goto out;
+    err_clear(e);
+    rc = 0;
+out:
+    strv_free(&actual);
+    return rc;
+}
+
+static int update_arns(res_ctx *ctx, const char *name, const pv *nl, err *e)
+{
+    strv actual = {0};
+    int rc = -1;
+    if (iam_list(ctx, "ListAttachedRolePolicies", name, "AttachedPolicies", "PolicyArn", NULL,
+                 &actual, NULL, e) != 0)
+        goto out;
+    for (size_t i = 0; i < nl->u.arr.len; i++) {
+        const pv *it = pv_plain(nl->u.arr.items[i]);
+        if (it->kind == PV_STRING && !strv_has(&actual, it->u.str.s) &&
+            iam_call(ctx, "AttachRolePolicy", true, NULL, e, "RoleName", name, "PolicyArn",
+                     it->u.str.s, NULL) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < actual.n; i++)
+        if (!arn_in(nl, actual.v[i]) &&
+            iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", name, "PolicyArn",
+                     actual.v[i], NULL) != 0 &&
+            e->code != ERR_NOT_FOUND)
+            goto out;
+    err_clear(e);
+    rc = 0;
+out:
+    strv_free(&actual);
+    return rc;
+}
+
+static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv *have, err *e)
+{
+    query tq = {0}, uq = {0};
+    size_t nt = 0, nu = 0;
+    int rc = -1;
+    if (query_init(&tq, "TagRole", IAM_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
+        query_init(&uq, "UntagRole", IAM_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
+        goto nomem;
+    for (size_t i = 0; want && i < want->u.obj.len; i++) {
+        const char *k = want->u.obj.keys[i];
+        const pv *v = pv_plain(want->u.obj.vals[i]);
+        const pv *o = have ? pv_object_get(have, k) : NULL;
+        if (v->kind != PV_STRING || tags_ignored(k) || (o && pv_equal(v, pv_plain(o))))
+            continue;
+        if (query_add_tag(&tq, "Tags", ++nt, k, v->u.str.s) != 0)
+            goto nomem;
+    }
+    for (size_t i = 0; have && i < have->u.obj.len; i++) {
+        const char *k = have->u.obj.keys[i];
+        if ((want && pv_object_get(want, k)) || tags_ignored(k))
+            continue;
+        if (query_add_member(&uq, "TagKeys", ++nu, k) != 0)
+            goto nomem;
+    }
+    if (nu && iam_send(ctx, "UntagRole", &uq, true, NULL, e) != 0)
+        goto out;
+    if (nt && iam_send(ctx, "TagRole", &tq, true, NULL, e) != 0)
+        goto out;
+    rc = 0;
+    goto out;
+nomem:
+    oom(e);
+out:
+    query_free(&tq);
+    query_free(&uq);
+    return rc;
+}
+
+static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv *news, err *e)
+{
+    const char *na = prop_str(news, "assumeRolePolicy"), *oa = prop_str(olds, "assumeRolePolicy");
+    if (na && !policies_same(na, oa) &&
+        iam_call(ctx, "UpdateAssumeRolePolicy", true, NULL, e, "RoleName", name, "PolicyDocument",
+                 na, NULL) != 0)
+        return -1;
+    const pv *nm = prop_get(news, "maxSessionDuration"), *om = prop_get(olds, "maxSessionDuration");
+    long msd = nm && nm->kind == PV_NUMBER ? (long)nm->u.n : 3600;
+    long omsd = om && om->kind == PV_NUMBER ? (long)om->u.n : 3600;
+    if (str_changed(news, olds, "description") || msd != omsd) {
+        /* UpdateRole resets what it is not given (moto, and AWS for
+         * MaxSessionDuration): always send both. */
+        char msdbuf[32];
+        snprintf(msdbuf, sizeof(msdbuf), "%ld", msd);
+        const char *d = prop_str(news, "description");
+        if (iam_call(ctx, "UpdateRole", true, NULL, e, "RoleName", name, "Description",
+                     d ? d : "", "MaxSessionDuration", msdbuf, NULL) != 0)
+            return -1;
+    }
+    if (str_changed(news, olds, "permissionsBoundary")) {
+        const char *pb = prop_str(news, "permissionsBoundary");
+        if (pb && *pb) {
+            if (iam_call(ctx, "PutRolePermissionsBoundary", true, NULL, e, "RoleName", name,
+                         "PermissionsBoundary", pb, NULL) != 0)
+                return -1;
+        } else if (iam_call(ctx, "DeleteRolePermissionsBoundary", true, NULL, e, "RoleName", name,
+                            NULL) != 0) {
+            if (e->code != ERR_NOT_FOUND)
+                return -1;
+            err_clear(e);
+        }
+    }
+    const pv *nl = prop_get(news, "inlinePolicies");
+    if (nl && nl->kind == PV_ARRAY &&
+        update_inline(ctx, name, nl, prop_get(olds, "inlinePolicies"), e) != 0)
+        return -1;
+    const pv *ml = prop_get(news, "managedPolicyArns");
+    if (ml && ml->kind == PV_ARRAY && update_arns(ctx, name, ml, e) != 0)
+        return -1;
+    /* The role carries tagsAll; the old outputs' tagsAll is what it had. */
+    const pv *want = tags_to_send(news);
+    const pv *have = prop_get(olds, "tagsAll");
+    if (!have || have->kind != PV_OBJECT)
+        have = prop_get(olds, "tags");
+    if (have && have->kind != PV_OBJECT)
+        have = NULL;
+    return update_tags(ctx, name, want, have, e);
+}
+
+static int role_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                       const pv *old_inputs, pv **outputs, err *e)
+{
+    *outputs = NULL;
+    if (ctx->preview) {
+        /* What AWS computed does not change in place. */
+        static const char *const kept[] = {"arn", "uniqueId", "createDate"};
+        pv *o = pv_copy(news);
+        for (size_t i = 0; o && i < sizeof(kept) / sizeof(kept[0]); i++) {
+            const pv *v = pv_object_get(olds, kept[i]);
+            if (pv_object_set(o, kept[i], v ? pv_copy(v) : pv_unknown(PV_UNK_ANY)) != 0) {
+                pv_free(o);
+                o = NULL;
+                break;
+            }
+        }
+        if (!o)
+            return oom(e);
+        *outputs = o;
+        return 0;
+    }
+    const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
+    pv *empty = NULL;
+    if (!base && !(base = empty = pv_object()))
+        return oom(e);
+    int rc = apply_update(ctx, id, base, news, e);
+    pv_free(empty);
+    if (rc != 0) {
+        /* Record what the role is now, so the next run starts from the truth. */
+        err saved = *e;
+        err ignored = {0};
+        if (role_fetch(ctx, id, news, false, outputs, &ignored) != 0)
+            *outputs = NULL;
+        *e = saved;
+        return -1;
+    }
+    return role_fetch(ctx, id, news, false, outputs, e);
+}
+
+/* ---- delete ------------------------------------------------------------------------------ */
+
+static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
+{
+    strv l = {0};
+    int rc = -1;
+    if (iam_list(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles",
+                 "InstanceProfileName", NULL, &l, NULL, e) != 0)
+        goto out;
+    for (size_t i = 0; i < l.n; i++)
+        if (iam_call(ctx, "RemoveRoleFromInstanceProfile", true, NULL, e, "InstanceProfileName",
+                     l.v[i], "RoleName", id, NULL) != 0 &&
+            e->code != ERR_NOT_FOUND)
+            goto out;
+    strv_free(&l);
+    const pv *fd = prop_get(props, "forceDetachPolicies");
+    bool force = fd && fd->kind == PV_BOOL && fd->u.b;
+    const pv *ml = prop_get(props, "managedPolicyArns"), *il = prop_get(props, "inlinePolicies");
+    if (force || (ml && ml->kind == PV_ARRAY)) {
+        if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL,
+                     &l, NULL, e) != 0)
+            goto out;
+        for (size_t i = 0; i < l.n; i++)
+            if (iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", id, "PolicyArn",
+                         l.v[i], NULL) != 0 &&
+                e->code != ERR_NOT_FOUND)
+                goto out;
+        strv_free(&l);
+    }
+    if (force || (il && il->kind == PV_ARRAY)) {
+        if (iam_list(ctx, "ListRolePolicies", id, "PolicyNames", NULL, NULL, &l, NULL, e) != 0)
+            goto out;
+        for (size_t i = 0; i < l.n; i++)
+            if (iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", id, "PolicyName",
+                         l.v[i], NULL) != 0 &&
+                e->code != ERR_NOT_FOUND)
+                goto out;
+        strv_free(&l);
+    }
+    long deadline = now_ms() + DELETE_RETRY_MS;
+    for (;;) {
+        if (iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) == 0)
+            break;
+        if (e->code != ERR_FAILED_PRECONDITION || now_ms() >= deadline)
+            goto out;
+        if (res_wait(ctx, RETRY_STEP_MS,
+                     "waiting for the role's policies and instance profiles to be removed") !=
+            0) {
+            err_set(e, ERR_CANCELLED, "deleting iam role %s: cancelled while retrying", id);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    if (rc != 0 && e->code == ERR_NOT_FOUND) {
+        err_clear(e); /* already gone */
+        rc = 0;
+    }
+    strv_free(&l);
+    return rc;
+}
+
+const resource_type iam_role_type = {
+    .token = "iam/role:Role",
+    .check = role_check,
+    .diff = role_diff,
+    .create = role_create,
+    .read = role_read,
+    .update = role_update,
+    .del = role_delete,
+    .replace_props = role_replace,
+};
