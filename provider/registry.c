@@ -12,7 +12,10 @@
 
 /* The built-in resource types (provider/resources/). */
 extern const resource_type iam_role_type;
-static const resource_type *const builtin_types[] = {&iam_role_type, NULL};
+extern const resource_type iam_role_policy_attachment_type;
+extern const resource_type sagemaker_pipeline_type;
+static const resource_type *const builtin_types[] = {
+    &iam_role_type, &iam_role_policy_attachment_type, &sagemaker_pipeline_type, NULL};
 
 #define REGISTRY_MAX_EXTRA 16
 static const resource_type *extra_types[REGISTRY_MAX_EXTRA];

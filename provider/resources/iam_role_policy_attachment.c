@@ -1,0 +1,358 @@
+/* iam_role_policy_attachment: aws:iam/rolePolicyAttachment:RolePolicyAttachment.
+ *
+ * One managed policy attached to one role. ID "<role>/<policyArn>" (role
+ * names cannot hold '/', so the first '/' splits it); state from older
+ * providers may carry "<role>-<26-char suffix>", whose role and ARN then come
+ * from the recorded properties. Both inputs replace, delete-before-replace:
+ * create-then-delete of the same pair would detach the new attachment.
+ *
+ * Pain point 1 (two attachments of one role+ARN; deleting either silently
+ * detaches both): IAM keeps no owner per attachment, so a second owner cannot
+ * be told apart from the first. Create therefore refuses when the policy is
+ * already attached (by another RolePolicyAttachment, a Role's
+ * managedPolicyArns, or out of band) and says so, instead of sharing an
+ * attachment that either owner would later remove from under the other. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resources/common.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define RPA_IAM_VERSION "2010-05-08"
+#define RPA_ROLE_MAX 64
+#define RPA_ARN_MAX 2048
+/* Waits for IAM's ConcurrentModification to clear (each attempt backs off). */
+#define RPA_RETRY_TOTAL_MS (120 * 1000L)
+#define RPA_MAX_PAGES 1000
+
+/* Loose ARN shape: "arn:<partition>:<service>:<region>:<account>:<resource>".
+ * AWS checks the rest; this catches a policy name given where an ARN belongs. */
+static bool rpa_arn_like(const char *s)
+{
+    if (!str_has_prefix(s, "arn:"))
+        return false;
+    int colons = 0;
+    for (const char *p = s; *p; p++)
+        if (*p == ':')
+            colons++;
+    const char *res = s;
+    for (int i = 0; i < 5 && res; i++) {
+        res = strchr(res, ':');
+        if (res)
+            res++;
+    }
+    return colons >= 5 && res && *res && s[4] != ':';
+}
+
+/* The role as a name: SDKs may pass a Role resource reference, whose id is the
+ * role name. NULL role_out with *unknown set when it is not yet known. */
+static const char *rpa_role_value(const pv *obj, bool *unknown)
+{
+    *unknown = false;
+    const pv *v = pv_object_get(obj, "role");
+    if (!v)
+        return NULL;
+    v = pv_plain(v);
+    if (v->kind == PV_UNKNOWN) {
+        *unknown = true;
+        return NULL;
+    }
+    if (v->kind == PV_RESOURCE) {
+        const pv *id = pv_object_get(v, "id");
+        if (!id || id->kind != PV_STRING || id->u.str.len == 0) {
+            *unknown = true;
+            return NULL;
+        }
+        return id->u.str.s;
+    }
+    return v->kind == PV_STRING ? v->u.str.s : NULL;
+}
+
+static int rpa_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
+                     check_failures *fails, err *e)
+{
+    pv *in = pv_copy(news);
+    if (!in)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
+    bool unknown;
+    const char *role = rpa_role_value(news, &unknown);
+    if (unknown) {
+        if (prop_set_unknown(in, "role") != 0)
+            goto oom;
+    } else if (role) {
+        if (prop_set_str(in, "role", role) != 0)
+            goto oom;
+    }
+    const pv *rv = pv_object_get(in, "role");
+    if (rv && pv_plain(rv)->kind != PV_STRING && pv_plain(rv)->kind != PV_UNKNOWN &&
+        pv_plain(rv)->kind != PV_NULL) {
+        if (check_failure_add(fails, "role", "role must be a role name (a string) or a Role") != 0)
+            goto oom;
+    } else {
+        val_string(fails, in, "role", true, 1, RPA_ROLE_MAX, charset_iam_name,
+                   "letters, digits and _+=,.@-");
+    }
+    if (val_string(fails, in, "policyArn", true, 1, RPA_ARN_MAX, NULL, NULL)) {
+        const char *arn = prop_str(in, "policyArn");
+        if (arn && !rpa_arn_like(arn) &&
+            check_failure_add(fails, "policyArn",
+                              "policyArn must be an ARN (arn:<partition>:iam::<account>:policy/"
+                              "<name>), got '%.200s'",
+                              arn) != 0)
+            goto oom;
+    }
+    *inputs = in;
+    return 0;
+oom:
+    pv_free(in);
+    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
+}
+
+static const char *const rpa_replace[] = {"role", "policyArn", NULL};
+
+/* The role and policy ARN an ID names. "<role>/<arn>" splits at the first
+ * '/'; the older "<role>-<suffix>" form takes both from props. */
+static int rpa_parse_id(const char *id, const pv *props, char *role, size_t rolelen, char *arn,
+                        size_t arnlen, err *e)
+{
+    const char *slash = id ? strchr(id, '/') : NULL;
+    if (slash && slash > id && slash[1]) {
+        size_t n = (size_t)(slash - id);
+        if (n >= rolelen || str_copy(arn, arnlen, slash + 1) >= arnlen)
+            return err_set(e, ERR_INVALID_ARGUMENT,
+                           "RolePolicyAttachment ID '%.200s' is too long", id);
+        memcpy(role, id, n);
+        role[n] = '\0';
+        if (!rpa_arn_like(arn))
+            return err_set(e, ERR_INVALID_ARGUMENT,
+                           "RolePolicyAttachment ID '%.300s': the part after the first '/' must "
+                           "be a policy ARN (expected <role-name>/<policy-arn>)",
+                           id);
+        return 0;
+    }
+    const char *pr = prop_str(props, "role");
+    const char *pa = prop_str(props, "policyArn");
+    if (id && pr && pa && *pr && *pa && str_has_prefix(id, pr) && id[strlen(pr)] == '-') {
+        if (str_copy(role, rolelen, pr) >= rolelen || str_copy(arn, arnlen, pa) >= arnlen)
+            return err_set(e, ERR_INVALID_ARGUMENT,
+                           "RolePolicyAttachment ID '%.200s' is too long", id);
+        return 0;
+    }
+    return err_set(e, ERR_INVALID_ARGUMENT,
+                   "RolePolicyAttachment ID '%.300s' is not <role-name>/<policy-arn> (e.g. "
+                   "my-role/arn:aws:iam::aws:policy/ReadOnlyAccess)",
+                   id ? id : "");
+}
+
+/* Whether arn is attached to role (ListAttachedRolePolicies, all pages).
+ * A missing role is "not attached" (*role_missing set). */
+static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const char *arn,
+                           bool *attached, bool *role_missing, err *e)
+{
+    *attached = false;
+    *role_missing = false;
+    char marker[1024] = "";
+    for (int page = 0; page < RPA_MAX_PAGES; page++) {
+        query q;
+        xml_node *doc = NULL;
+        if (query_init(&q, "ListAttachedRolePolicies", RPA_IAM_VERSION) != 0 ||
+            query_add(&q, "RoleName", role) != 0 ||
+            (marker[0] && query_add(&q, "Marker", marker) != 0)) {
+            query_free(&q);
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
+        }
+        int rc = aws_query(c, ENDPOINTS_IAM, "ListAttachedRolePolicies", &q, true,
+                           res_aws_cancel(ctx), &doc, e);
+        query_free(&q);
+        if (rc != 0) {
+            if (e->code == ERR_NOT_FOUND) {
+                *role_missing = true;
+                err_clear(e);
+                return 0;
+            }
+            return -1;
+        }
+        const xml_node *list =
+            xml_path(doc, "ListAttachedRolePoliciesResult/AttachedPolicies");
+        for (size_t i = 0; list && i < list->n_children && !*attached; i++) {
+            const char *pa = xml_path_text(list->children[i], "PolicyArn");
+            if (pa && strcmp(pa, arn) == 0)
+                *attached = true;
+        }
+        const char *trunc = xml_path_text(doc, "ListAttachedRolePoliciesResult/IsTruncated");
+        const char *next = xml_path_text(doc, "ListAttachedRolePoliciesResult/Marker");
+        bool more = !*attached && trunc && strcmp(trunc, "true") == 0 && next && *next;
+        if (more && str_copy(marker, sizeof(marker), next) >= sizeof(marker)) {
+            xml_free(doc);
+            return err_set(e, ERR_INTERNAL, "IAM returned an over-long pagination marker");
+        }
+        xml_free(doc);
+        if (!more)
+            return 0;
+    }
+    return err_set(e, ERR_INTERNAL, "ListAttachedRolePolicies for role '%s' did not end", role);
+}
+
+/* One Attach/DetachRolePolicy, retried while IAM reports ConcurrentModification. */
+static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char *role,
+                    const char *arn, err *e)
+{
+    long waited = 0, step = 1000;
+    for (;;) {
+        query q;
+        xml_node *doc = NULL;
+        if (query_init(&q, action, RPA_IAM_VERSION) != 0 || query_add(&q, "RoleName", role) != 0 ||
+            query_add(&q, "PolicyArn", arn) != 0) {
+            query_free(&q);
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
+        }
+        int rc = aws_query(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), &doc, e);
+        query_free(&q);
+        xml_free(doc);
+        if (rc == 0 || e->code != ERR_ABORTED || waited >= RPA_RETRY_TOTAL_MS)
+            return rc;
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s: IAM reports a concurrent change to role %.64s, retrying",
+                 action, role);
+        if (res_wait(ctx, step, msg) != 0)
+            return err_set(e, ERR_CANCELLED, "%s cancelled while waiting on IAM", action);
+        waited += step;
+        if (step < 8000)
+            step *= 2;
+    }
+}
+
+static pv *rpa_props(const char *role, const char *arn)
+{
+    pv *o = pv_object();
+    if (!o || prop_set_str(o, "role", role) != 0 || prop_set_str(o, "policyArn", arn) != 0) {
+        pv_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    pv *out = pv_copy(inputs);
+    char *newid = NULL;
+    if (!out)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (ctx->preview) {
+        *outputs = out;
+        return 0;
+    }
+    const char *role = prop_str(inputs, "role");
+    const char *arn = prop_str(inputs, "policyArn");
+    aws_client *c = NULL;
+    if (!role || !arn) {
+        err_set(e, ERR_INVALID_ARGUMENT, "role and policyArn must be known strings to attach");
+        goto fail;
+    }
+    c = res_client(e);
+    if (!c)
+        goto fail;
+    bool attached, missing;
+    if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, e) != 0)
+        goto fail;
+    if (attached) {
+        err_set(e, ERR_ALREADY_EXISTS,
+                "policy %s is already attached to role %s, by another RolePolicyAttachment, the "
+                "role's managedPolicyArns or outside Pulumi; two owners of one attachment would "
+                "detach each other, so awsml refuses a second one (remove the other owner, or "
+                "import the existing attachment with `pulumi import` using ID %s/%s)",
+                arn, role, role, arn);
+        goto fail;
+    }
+    if (rpa_call(ctx, c, "AttachRolePolicy", role, arn, e) != 0)
+        goto fail;
+    buf b;
+    buf_init(&b, RPA_ROLE_MAX + RPA_ARN_MAX + 2);
+    if (buf_printf(&b, "%s/%s", role, arn) != 0) {
+        buf_free(&b);
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto fail;
+    }
+    newid = buf_take(&b, NULL);
+    *id = newid;
+    *outputs = out;
+    return 0;
+fail:
+    pv_free(out);
+    return -1;
+}
+
+static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
+                    char **new_id, pv **outputs, pv **new_inputs, err *e)
+{
+    char role[RPA_ROLE_MAX + 256], arn[RPA_ARN_MAX + 1];
+    const pv *known = (props && props->u.obj.len) ? props : inputs;
+    if (rpa_parse_id(id, known, role, sizeof(role), arn, sizeof(arn), e) != 0)
+        return -1;
+    aws_client *c = res_client(e);
+    if (!c)
+        return -1;
+    bool attached, missing;
+    if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, e) != 0)
+        return -1;
+    if (!attached) {
+        *new_id = NULL; /* gone: detached or the role deleted out of band */
+        return 0;
+    }
+    pv *out = rpa_props(role, arn);
+    pv *in = (inputs && inputs->u.obj.len) ? pv_copy(inputs) : rpa_props(role, arn);
+    char *nid = str_dup(id);
+    if (!out || !in || !nid) {
+        pv_free(out);
+        pv_free(in);
+        free(nid);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    *new_id = nid;
+    *outputs = out;
+    *new_inputs = in;
+    return 0;
+}
+
+static int rpa_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
+{
+    char role[RPA_ROLE_MAX + 256], arn[RPA_ARN_MAX + 1];
+    if (rpa_parse_id(id, props, role, sizeof(role), arn, sizeof(arn), e) != 0)
+        return -1;
+    aws_client *c = res_client(e);
+    if (!c)
+        return -1;
+    if (rpa_call(ctx, c, "DetachRolePolicy", role, arn, e) != 0) {
+        if (e->code == ERR_NOT_FOUND) { /* role or attachment already gone */
+            err_clear(e);
+            return 0;
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Both inputs replace, so an update only ever sees keys outside the
+ * schema (none are sent today): they are recorded as given. */
+static int rpa_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                      const pv *old_inputs, pv **outputs, err *e)
+{
+    *outputs = pv_copy(news);
+    return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* Diff is the generic one: every change replaces, and since replace_props
+ * lists both inputs and delete_before_replace is set, the old attachment
+ * goes before the new one is made. */
+const resource_type iam_role_policy_attachment_type = {
+    .token = "iam/rolePolicyAttachment:RolePolicyAttachment",
+    .check = rpa_check,
+    .create = rpa_create,
+    .read = rpa_read,
+    .update = rpa_update,
+    .del = rpa_delete,
+    .replace_props = rpa_replace,
+    .delete_before_replace = true,
+};

@@ -1,0 +1,1139 @@
+/* sagemaker_pipeline: aws:sagemaker/pipeline:Pipeline, ID = pipelineName.
+ *
+ * SageMaker JSON 1.1: CreatePipeline, DescribePipeline, UpdatePipeline,
+ * DeletePipeline, AddTags/DeleteTags/ListTags on the pipeline ARN.
+ *
+ * Where it differs from pulumi-aws, on purpose:
+ * - pipelineDisplayName is optional and defaults to pipelineName (what
+ *   SageMaker itself does), so programs need not repeat the name.
+ * - Pain point 6: with pipelineDefinitionS3Location, Read never copies the
+ *   fetched definition into pipelineDefinition, so a refresh leaves nothing
+ *   to diff and no update tries to null a property the user never set.
+ * - Pain point 7: CreatePipeline/UpdatePipeline are retried (bounded) while
+ *   SageMaker cannot yet assume a role IAM created seconds ago.
+ * - pipelineDefinition is compared as JSON, not text: reformatting the
+ *   document is not a change.
+ * - A missing pipeline is ResourceNotFound on AWS but a ValidationException
+ *   "Could not find pipeline" on moto: both mean gone. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws/sha.h"
+#include "resources/common.h"
+#include "util/buf.h"
+#include "util/str.h"
+
+#define PL_NAME_MAX 256
+#define PL_DESC_MAX 3072
+#define PL_DEF_MAX ((size_t)1024 * 1024)
+#define PL_ROLE_WAIT_MS (120 * 1000L)
+#define PL_MAX_TAG_PAGES 100
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static bool pl_nullish(const pv *v)
+{
+    return !v || pv_plain(v)->kind == PV_NULL;
+}
+
+static bool pl_name_char(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+}
+
+static bool pl_arn_like(const char *s)
+{
+    int colons = 0;
+    for (const char *p = s; *p; p++)
+        colons += *p == ':';
+    return str_has_prefix(s, "arn:") && colons >= 5 && s[4] != ':';
+}
+
+/* Case-insensitive substring test (strcasestr is not C11). */
+static bool pl_mentions(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+/* Moto reports a missing pipeline as a ValidationException; AWS as
+ * ResourceNotFound (ERR_NOT_FOUND already). */
+static bool pl_not_found(const err *e)
+{
+    return e->code == ERR_NOT_FOUND ||
+           (e->code == ERR_INVALID_ARGUMENT &&
+            (strstr(e->msg, "Could not find") || strstr(e->msg, "does not exist")));
+}
+
+/* SageMaker refusing a role it cannot assume yet (IAM propagation): AWS
+ * says "Could not assume role ...". Other role complaints ("role ... does
+ * not exist", "not authorized") are retried too, since a role created in the
+ * same update reads as missing until IAM has propagated it; anything else is
+ * a real validation error and fails at once. */
+static bool pl_role_not_ready(const err *e)
+{
+    const char *m = strstr(e->msg, "ValidationException");
+    if (e->code != ERR_INVALID_ARGUMENT || !m)
+        return false;
+    if (pl_mentions(m, "assume"))
+        return true;
+    return pl_mentions(m, "role") &&
+           (pl_mentions(m, "exist") || pl_mentions(m, "authoriz") || pl_mentions(m, "trust") ||
+            pl_mentions(m, "principal"));
+}
+
+/* The client talks to the provider's region only. A pipeline whose region
+ * differs must not be looked up, changed or deleted in the wrong region (a
+ * Read there would report it gone), so say so instead. */
+static int pl_region_ok(aws_client *c, const pv *props, err *e)
+{
+    const char *want = prop_str(props, "region");
+    const char *have = c ? aws_client_region(c) : NULL;
+    if (!want || !have || strcmp(want, have) == 0)
+        return 0;
+    return err_set(e, ERR_FAILED_PRECONDITION,
+                   "this pipeline's region is %s but the provider's is %s; awsml serves one "
+                   "region per provider: use a provider configured for %s",
+                   want, have, want);
+}
+
+/* A plain value as cJSON; NULL when it holds an unknown or on allocation failure. */
+static cJSON *pl_to_json(const pv *v)
+{
+    v = pv_plain(v);
+    switch (v->kind) {
+    case PV_NULL:
+        return cJSON_CreateNull();
+    case PV_BOOL:
+        return cJSON_CreateBool(v->u.b);
+    case PV_NUMBER:
+        return cJSON_CreateNumber(v->u.n);
+    case PV_STRING:
+        return cJSON_CreateString(v->u.str.s);
+    case PV_ARRAY: {
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = 0; a && i < v->u.arr.len; i++) {
+            cJSON *it = pl_to_json(v->u.arr.items[i]);
+            if (!it || !cJSON_AddItemToArray(a, it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case PV_OBJECT: {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t i = 0; o && i < v->u.obj.len; i++) {
+            cJSON *it = pl_to_json(v->u.obj.vals[i]);
+            if (!it || !cJSON_AddItemToObject(o, v->u.obj.keys[i], it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    default:
+        return NULL;
+    }
+}
+
+/* true when both strings parse as JSON and are the same document. */
+static bool pl_json_equal(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    if (strcmp(a, b) == 0)
+        return true;
+    cJSON *ja = cJSON_Parse(a), *jb = cJSON_Parse(b);
+    bool eq = ja && jb && cJSON_Compare(ja, jb, true);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    return eq;
+}
+
+/* ---- Check ------------------------------------------------------------- */
+
+/* pipelineName / pipelineDisplayName: 1-256 of [0-9A-Za-z-], starting alphanumeric. */
+static int pl_check_name(check_failures *f, const pv *in, const char *key, bool required)
+{
+    if (!val_string(f, in, key, required, 1, PL_NAME_MAX, pl_name_char,
+                    "letters, digits and hyphens"))
+        return 0;
+    const char *s = prop_str(in, key);
+    if (s && *s == '-' &&
+        check_failure_add(f, key,
+                          "%s must start with a letter or digit (^[0-9A-Za-z][0-9A-Za-z-]*$)",
+                          key) != 0)
+        return -1;
+    return 0;
+}
+
+/* pipelineDefinition: an object is serialised; a string must be JSON of at most 1 MiB. */
+static int pl_check_definition(check_failures *f, pv *in)
+{
+    const pv *v = pv_object_get(in, "pipelineDefinition");
+    if (pl_nullish(v) || pv_contains_unknown(v))
+        return 0;
+    v = pv_plain(v);
+    if (v->kind == PV_OBJECT || v->kind == PV_ARRAY) {
+        cJSON *j = pl_to_json(v);
+        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        if (!s)
+            return -1;
+        int rc = prop_set_str(in, "pipelineDefinition", s);
+        cJSON_free(s);
+        if (rc != 0)
+            return -1;
+        v = pv_plain(pv_object_get(in, "pipelineDefinition"));
+    }
+    if (v->kind != PV_STRING)
+        return check_failure_add(f, "pipelineDefinition",
+                                 "pipelineDefinition must be a JSON string or an object");
+    if (v->u.str.len == 0 || v->u.str.len > PL_DEF_MAX)
+        return check_failure_add(f, "pipelineDefinition",
+                                 "pipelineDefinition must be 1 to %zu bytes of JSON, got %zu",
+                                 PL_DEF_MAX, v->u.str.len);
+    cJSON *j = cJSON_ParseWithLength(v->u.str.s, v->u.str.len);
+    bool ok = j != NULL;
+    cJSON_Delete(j);
+    if (!ok)
+        return check_failure_add(f, "pipelineDefinition",
+                                 "pipelineDefinition must be valid JSON (the pipeline definition "
+                                 "document)");
+    return 0;
+}
+
+static int pl_check_s3(check_failures *f, const pv *in)
+{
+    const pv *v = pv_object_get(in, "pipelineDefinitionS3Location");
+    if (pl_nullish(v) || pv_plain(v)->kind == PV_UNKNOWN)
+        return 0;
+    v = pv_plain(v);
+    if (v->kind != PV_OBJECT)
+        return check_failure_add(f, "pipelineDefinitionS3Location",
+                                 "pipelineDefinitionS3Location must be an object {bucket, "
+                                 "objectKey, versionId?}");
+    static const char *const req[] = {"bucket", "objectKey"};
+    for (size_t i = 0; i < 2; i++) {
+        const pv *s = pv_object_get(v, req[i]);
+        if (s && pv_plain(s)->kind == PV_UNKNOWN)
+            continue;
+        if (!s || pv_plain(s)->kind != PV_STRING || pv_plain(s)->u.str.len == 0)
+            if (check_failure_add(f, req[i] == req[0] ? "pipelineDefinitionS3Location.bucket"
+                                                      : "pipelineDefinitionS3Location.objectKey",
+                                  "pipelineDefinitionS3Location.%s is required (a non-empty "
+                                  "string)",
+                                  req[i]) != 0)
+                return -1;
+    }
+    const pv *ver = pv_object_get(v, "versionId");
+    if (!pl_nullish(ver) && pv_plain(ver)->kind != PV_STRING &&
+        pv_plain(ver)->kind != PV_UNKNOWN)
+        return check_failure_add(f, "pipelineDefinitionS3Location.versionId",
+                                 "pipelineDefinitionS3Location.versionId must be a string");
+    return 0;
+}
+
+static int pl_check_parallelism(check_failures *f, const pv *in)
+{
+    const pv *v = pv_object_get(in, "parallelismConfiguration");
+    if (pl_nullish(v) || pv_plain(v)->kind == PV_UNKNOWN)
+        return 0;
+    v = pv_plain(v);
+    const pv *n = v->kind == PV_OBJECT ? pv_object_get(v, "maxParallelExecutionSteps") : NULL;
+    if (n && pv_plain(n)->kind == PV_UNKNOWN)
+        return 0;
+    n = n ? pv_plain(n) : NULL;
+    if (!n || n->kind != PV_NUMBER || n->u.n < 1 || n->u.n != (double)(long long)n->u.n ||
+        n->u.n > 2147483647.0)
+        return check_failure_add(f, "parallelismConfiguration.maxParallelExecutionSteps",
+                                 "parallelismConfiguration.maxParallelExecutionSteps is required "
+                                 "and must be an integer of at least 1");
+    return 0;
+}
+
+static int pl_check_tags(check_failures *f, pv *in, err *e)
+{
+    const pv *t = pv_object_get(in, "tags");
+    if (!pl_nullish(t) && pv_plain(t)->kind != PV_UNKNOWN) {
+        const pv *o = pv_plain(t);
+        if (o->kind != PV_OBJECT)
+            return check_failure_add(f, "tags", "tags must be a map of strings");
+        for (size_t i = 0; i < o->u.obj.len; i++) {
+            const pv *s = pv_plain(o->u.obj.vals[i]);
+            if (s->kind != PV_STRING && s->kind != PV_UNKNOWN) {
+                char path[300];
+                snprintf(path, sizeof(path), "tags.%.250s", o->u.obj.keys[i]);
+                return check_failure_add(f, path, "tag %.250s must be a string",
+                                         o->u.obj.keys[i]);
+            }
+        }
+    }
+    pv *empty = NULL;
+    if (pl_nullish(t) && !(empty = pv_object()))
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    pv *all = NULL;
+    int rc = tags_all(empty ? empty : t, &all, e);
+    pv_free(empty);
+    if (rc != 0)
+        return -1;
+    return pv_object_set(in, "tagsAll", all) == 0
+               ? 0
+               : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+static int pl_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
+                    check_failures *fails, err *e)
+{
+    pv *in = pv_copy(news);
+    if (!in)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
+    if (pl_check_name(fails, in, "pipelineName", true) != 0)
+        goto oom;
+    if (pl_nullish(pv_object_get(in, "pipelineDisplayName"))) {
+        const char *name = prop_str(in, "pipelineName");
+        if (prop_is_unknown(in, "pipelineName")) {
+            if (prop_set_unknown(in, "pipelineDisplayName") != 0)
+                goto oom;
+        } else if (name && prop_set_str(in, "pipelineDisplayName", name) != 0) {
+            goto oom;
+        }
+    }
+    if (pl_check_name(fails, in, "pipelineDisplayName", false) != 0)
+        goto oom;
+
+    bool has_def = !pl_nullish(pv_object_get(in, "pipelineDefinition"));
+    bool has_s3 = !pl_nullish(pv_object_get(in, "pipelineDefinitionS3Location"));
+    if (has_def == has_s3) {
+        const char *why = has_def ? "are both set" : "are both missing";
+        if (check_failure_add(fails, "pipelineDefinition",
+                              "exactly one of pipelineDefinition and pipelineDefinitionS3Location "
+                              "must be set; they %s",
+                              why) != 0 ||
+            check_failure_add(fails, "pipelineDefinitionS3Location",
+                              "exactly one of pipelineDefinition and pipelineDefinitionS3Location "
+                              "must be set; they %s",
+                              why) != 0)
+            goto oom;
+    }
+    if (pl_check_definition(fails, in) != 0 || pl_check_s3(fails, in) != 0 ||
+        pl_check_parallelism(fails, in) != 0)
+        goto oom;
+    val_string(fails, in, "pipelineDescription", false, 0, PL_DESC_MAX, NULL, NULL);
+    if (val_string(fails, in, "roleArn", false, 1, 2048, NULL, NULL)) {
+        const char *arn = prop_str(in, "roleArn");
+        if (arn && !pl_arn_like(arn) &&
+            check_failure_add(fails, "roleArn",
+                              "roleArn must be an IAM role ARN "
+                              "(arn:aws:iam::<account>:role/<name>), got '%.200s'",
+                              arn) != 0)
+            goto oom;
+    }
+    if (pl_check_tags(fails, in, e) != 0)
+        goto fail;
+    /* region defaults to the provider's; another one cannot be served yet */
+    err no_client;
+    aws_client *c = res_client(&no_client);
+    if (pl_nullish(pv_object_get(in, "region"))) {
+        if (c && prop_set_str(in, "region", aws_client_region(c)) != 0)
+            goto oom;
+    } else if (c && pl_region_ok(c, in, &no_client) != 0 &&
+               check_failure_add(fails, "region", "%s", no_client.msg) != 0) {
+        goto oom;
+    }
+    *inputs = in;
+    return 0;
+oom:
+    err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
+fail:
+    pv_free(in);
+    return -1;
+}
+
+/* ---- Diff ---------------------------------------------------------------- */
+
+static const char *const pl_replace[] = {"pipelineName", "region", NULL};
+
+/* "tags.env", or tags["k.with dots"] when the key is not a plain identifier. */
+static int pl_map_path(char *out, size_t outlen, const char *prop, const char *key)
+{
+    bool plain = *key != '\0';
+    for (const char *p = key; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+            plain = false;
+    int n;
+    if (plain) {
+        n = snprintf(out, outlen, "%s.%s", prop, key);
+    } else {
+        buf b;
+        buf_init(&b, 1024);
+        for (const char *p = key; *p; p++)
+            if ((*p == '"' || *p == '\\') ? buf_append_byte(&b, '\\') != 0 ||
+                                                buf_append_byte(&b, *p) != 0
+                                          : buf_append_byte(&b, *p) != 0)
+                break;
+        n = snprintf(out, outlen, "%s[\"%s\"]", prop, b.data ? b.data : "");
+        buf_free(&b);
+    }
+    return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+static const pv *pl_get_str_in(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    return v ? pv_plain(v) : NULL;
+}
+
+/* Map diff by key: each added, removed or changed key is one entry. */
+static int pl_diff_map(diff_result *out, const char *prop, const pv *nv, const pv *ov)
+{
+    if (nv && pv_plain(nv)->kind == PV_UNKNOWN)
+        return diff_add(out, prop, DIFF_UPDATE, true);
+    const pv *n = pl_nullish(nv) ? NULL : pv_plain(nv);
+    const pv *o = pl_nullish(ov) ? NULL : pv_plain(ov);
+    if ((n && n->kind != PV_OBJECT) || (o && o->kind != PV_OBJECT)) {
+        if (n && o && pv_equal(n, o))
+            return 0;
+        return diff_add(out, prop, DIFF_UPDATE, true);
+    }
+    char path[600];
+    for (size_t i = 0; n && i < n->u.obj.len; i++) {
+        const char *k = n->u.obj.keys[i];
+        const pv *a = pv_plain(n->u.obj.vals[i]);
+        const pv *b = pl_get_str_in(o, k);
+        if (b && a->kind != PV_UNKNOWN && pv_equal(a, b))
+            continue;
+        if (pl_map_path(path, sizeof(path), prop, k) != 0)
+            snprintf(path, sizeof(path), "%s", prop);
+        if (diff_add(out, path, b ? DIFF_UPDATE : DIFF_ADD, true) != 0)
+            return -1;
+    }
+    for (size_t i = 0; o && i < o->u.obj.len; i++) {
+        const char *k = o->u.obj.keys[i];
+        if (pl_get_str_in(n, k))
+            continue;
+        if (pl_map_path(path, sizeof(path), prop, k) != 0)
+            snprintf(path, sizeof(path), "%s", prop);
+        if (diff_add(out, path, DIFF_DELETE, true) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+extern const resource_type sagemaker_pipeline_type;
+
+static int pl_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                   const pv *old_inputs, diff_result *out, err *e)
+{
+    char k_def[] = "pipelineDefinition", k_tags[] = "tags", k_all[] = "tagsAll";
+    char *ignore[] = {k_def, k_tags, k_all};
+    if (diff_generic(&sagemaker_pipeline_type, olds, news, old_inputs, ignore, 3, out, e) != 0)
+        return -1;
+    const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
+    const pv *nd = pv_object_get(news, "pipelineDefinition");
+    const pv *od = pv_object_get(base, "pipelineDefinition");
+    int rc = 0;
+    if (nd && pv_contains_unknown(nd))
+        rc = diff_add(out, "pipelineDefinition", DIFF_UPDATE, true);
+    else if (pl_nullish(nd) && !pl_nullish(od))
+        rc = diff_add(out, "pipelineDefinition", DIFF_DELETE, true);
+    else if (!pl_nullish(nd) && pl_nullish(od))
+        rc = diff_add(out, "pipelineDefinition", DIFF_ADD, true);
+    else if (!pl_nullish(nd) && !pl_json_equal(prop_str(news, "pipelineDefinition"),
+                                               prop_str(base, "pipelineDefinition")))
+        rc = diff_add(out, "pipelineDefinition", DIFF_UPDATE, true);
+    if (rc != 0 ||
+        pl_diff_map(out, "tags", pv_object_get(news, "tags"), pv_object_get(base, "tags")) != 0 ||
+        pl_diff_map(out, "tagsAll", pv_object_get(news, "tagsAll"),
+                    pv_object_get(base, "tagsAll")) != 0)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory computing the diff");
+    return 0;
+}
+
+/* ---- AWS calls ------------------------------------------------------------ */
+
+/* One SageMaker call with a cJSON body; *resp (may be NULL) gets the parsed reply. */
+static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
+                   cJSON **resp, err *e)
+{
+    char target[64];
+    snprintf(target, sizeof(target), "SageMaker.%s", op);
+    char *text = cJSON_PrintUnformatted(body);
+    if (!text)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
+    char *out = NULL;
+    size_t outlen = 0;
+    int rc = aws_json(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), &out,
+                      &outlen, e);
+    cJSON_free(text);
+    if (rc == 0 && resp) {
+        *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
+        if (!*resp)
+            rc = err_set(e, ERR_INTERNAL, "SageMaker %s returned a body that is not JSON", op);
+    }
+    free(out);
+    return rc;
+}
+
+/* Create/UpdatePipeline, retried while SageMaker cannot assume a new role. */
+static int pl_call_role_retry(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body,
+                              err *e)
+{
+    long waited = 0, step = 2000;
+    for (;;) {
+        if (pl_call(ctx, c, op, body, true, NULL, e) == 0)
+            return 0;
+        if (!pl_role_not_ready(e) || waited >= PL_ROLE_WAIT_MS)
+            return -1;
+        if (res_wait(ctx, step,
+                     "waiting for IAM: SageMaker cannot assume the pipeline's role yet") != 0)
+            return err_set(e, ERR_CANCELLED, "%s cancelled while waiting for the role", op);
+        waited += step;
+        if (step < 10000)
+            step *= 2;
+    }
+}
+
+static int pl_describe(res_ctx *ctx, aws_client *c, const char *name, cJSON **out, err *e)
+{
+    cJSON *req = cJSON_CreateObject();
+    if (!req || !cJSON_AddStringToObject(req, "PipelineName", name)) {
+        cJSON_Delete(req);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    int rc = pl_call(ctx, c, "DescribePipeline", req, true, out, e);
+    cJSON_Delete(req);
+    if (rc != 0 && pl_not_found(e))
+        e->code = ERR_NOT_FOUND;
+    return rc;
+}
+
+/* The idempotency token: deterministic in the operation, URN, name, request
+ * and salt, so a retried call (or a rerun after a lost reply) is the same
+ * request to SageMaker and not a second pipeline; 64 hex characters.
+ * Deterministic tokens have one hazard: SageMaker may answer a token it has
+ * seen with the earlier result, so re-creating a pipeline just destroyed (or
+ * deleting a later pipeline of the same name) could be a silent no-op.
+ * Create checks the pipeline exists afterwards and retries with a fresh salt;
+ * Delete salts with the pipeline's CreationTime, unique per incarnation. */
+static int pl_token(const char *op, const res_ctx *ctx, const char *name, const cJSON *body,
+                    const char *salt, char out[SHA_256_HEX_LEN + 1], err *e)
+{
+    buf b;
+    buf_init(&b, PL_DEF_MAX * 2 + 4096);
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    int rc = buf_printf(&b, "awsml\n%s\n%s\n%s\n%s\n%s", op, ctx->urn ? ctx->urn : "", name,
+                        salt ? salt : "", text ? text : "");
+    cJSON_free(text);
+    if (rc != 0 || sha_256_hex(b.data, b.len, out) != 0)
+        rc = err_set(e, ERR_INTERNAL, "cannot derive the request token");
+    buf_free(&b);
+    return rc;
+}
+
+/* S3 definitions must exist before SageMaker is asked (its error is vague). */
+static int pl_check_s3_object(res_ctx *ctx, aws_client *c, const pv *loc, err *e)
+{
+    const char *bucket = prop_str(loc, "bucket"), *key = prop_str(loc, "objectKey");
+    const char *ver = prop_str(loc, "versionId");
+    if (!bucket || !key)
+        return err_set(e, ERR_INVALID_ARGUMENT,
+                       "pipelineDefinitionS3Location needs bucket and objectKey");
+    if (aws_s3_object(c, bucket, key, ver, true, res_aws_cancel(ctx), NULL, NULL, e) == 0)
+        return 0;
+    if (e->code == ERR_NOT_FOUND)
+        return err_set(e, ERR_FAILED_PRECONDITION,
+                       "pipeline definition s3://%.200s/%.500s%s%.100s does not exist (or is not "
+                       "readable): upload it before creating or updating the pipeline",
+                       bucket, key, ver ? " version " : "", ver ? ver : "");
+    return -1;
+}
+
+static cJSON *pl_s3_json(const pv *loc)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *ver = prop_str(loc, "versionId");
+    if (!o || !cJSON_AddStringToObject(o, "Bucket", prop_str(loc, "bucket")) ||
+        !cJSON_AddStringToObject(o, "ObjectKey", prop_str(loc, "objectKey")) ||
+        (ver && *ver && !cJSON_AddStringToObject(o, "VersionId", ver))) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+static cJSON *pl_parallelism_json(const pv *pc)
+{
+    const pv *n = pv_object_get(pv_plain(pc), "maxParallelExecutionSteps");
+    if (!n || pv_plain(n)->kind != PV_NUMBER)
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (o && !cJSON_AddNumberToObject(o, "MaxParallelExecutionSteps", pv_plain(n)->u.n)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* tagsAll (provider default tags included) as [{Key, Value}]. */
+static cJSON *pl_tags_json(const pv *tags)
+{
+    cJSON *a = cJSON_CreateArray();
+    const pv *t = pl_nullish(tags) ? NULL : pv_plain(tags);
+    for (size_t i = 0; a && t && t->kind == PV_OBJECT && i < t->u.obj.len; i++) {
+        const pv *v = pv_plain(t->u.obj.vals[i]);
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(a, o) ||
+            !cJSON_AddStringToObject(o, "Key", t->u.obj.keys[i]) ||
+            !cJSON_AddStringToObject(o, "Value", v->kind == PV_STRING ? v->u.str.s : "")) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static const pv *pl_tags_of(const pv *obj)
+{
+    const pv *all = pv_object_get(obj, "tagsAll");
+    return pl_nullish(all) ? pv_object_get(obj, "tags") : all;
+}
+
+/* Outputs = inputs + arn + region (tagsAll came from Check). */
+static pv *pl_outputs(const pv *inputs, const char *arn, bool arn_unknown, aws_client *c)
+{
+    pv *out = pv_copy(inputs);
+    if (!out)
+        return NULL;
+    int rc = 0;
+    if (arn_unknown)
+        rc = prop_set_unknown(out, "arn");
+    else if (arn)
+        rc = prop_set_str(out, "arn", arn);
+    if (rc == 0 && pl_nullish(pv_object_get(out, "region")) && c)
+        rc = prop_set_str(out, "region", aws_client_region(c));
+    if (rc == 0 && pl_nullish(pv_object_get(out, "tagsAll"))) {
+        const pv *t = pv_object_get(out, "tags");
+        pv *cp = pl_nullish(t) ? pv_object() : pv_copy(t);
+        rc = cp ? pv_object_set(out, "tagsAll", cp) : -1;
+    }
+    if (rc != 0) {
+        pv_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- Create ------------------------------------------------------------- */
+
+static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    if (ctx->preview) {
+        err ignore;
+        *outputs = pl_outputs(inputs, NULL, true, res_client(&ignore));
+        return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    cJSON *req = NULL, *desc = NULL;
+    int rc = -1;
+    aws_client *c = res_client(e);
+    const char *name = prop_str(inputs, "pipelineName");
+    if (!c)
+        goto out;
+    if (!name) {
+        err_set(e, ERR_INVALID_ARGUMENT, "pipelineName must be a known string");
+        goto out;
+    }
+    if (pl_region_ok(c, inputs, e) != 0)
+        goto out;
+    const pv *loc = pv_object_get(inputs, "pipelineDefinitionS3Location");
+    if (!pl_nullish(loc) && pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
+        goto out;
+
+    req = cJSON_CreateObject();
+    const char *disp = prop_str(inputs, "pipelineDisplayName");
+    const char *def = prop_str(inputs, "pipelineDefinition");
+    const char *descr = prop_str(inputs, "pipelineDescription");
+    const char *role = prop_str(inputs, "roleArn");
+    const pv *pc = pv_object_get(inputs, "parallelismConfiguration");
+    cJSON *tags = pl_tags_json(pl_tags_of(inputs));
+    cJSON *s3 = pl_nullish(loc) ? NULL : pl_s3_json(pv_plain(loc));
+    cJSON *pj = pl_nullish(pc) ? NULL : pl_parallelism_json(pc);
+    bool ok = req && tags && (pl_nullish(loc) || s3) && (pl_nullish(pc) || pj);
+    ok = ok && cJSON_AddStringToObject(req, "PipelineName", name) &&
+         cJSON_AddStringToObject(req, "PipelineDisplayName", disp ? disp : name);
+    ok = ok && (!def || cJSON_AddStringToObject(req, "PipelineDefinition", def));
+    ok = ok && (!s3 || cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3));
+    if (ok && s3)
+        s3 = NULL; /* owned by req now */
+    ok = ok && (!descr || cJSON_AddStringToObject(req, "PipelineDescription", descr));
+    ok = ok && (!role || cJSON_AddStringToObject(req, "RoleArn", role));
+    ok = ok && (!pj || cJSON_AddItemToObject(req, "ParallelismConfiguration", pj));
+    if (ok && pj)
+        pj = NULL;
+    if (ok && cJSON_GetArraySize(tags) > 0) {
+        ok = cJSON_AddItemToObject(req, "Tags", tags);
+        if (ok)
+            tags = NULL;
+    }
+    cJSON_Delete(tags);
+    cJSON_Delete(s3);
+    cJSON_Delete(pj);
+    if (!ok) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building CreatePipeline");
+        goto out;
+    }
+    char token[SHA_256_HEX_LEN + 1];
+    if (pl_token("CreatePipeline", ctx, name, req, NULL, token, e) != 0)
+        goto out;
+    if (!cJSON_AddStringToObject(req, "ClientRequestToken", token)) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    if (pl_call_role_retry(ctx, c, "CreatePipeline", req, e) != 0)
+        goto out;
+    int drc = pl_describe(ctx, c, name, &desc, e);
+    if (drc != 0 && e->code == ERR_NOT_FOUND) {
+        /* the token replayed an earlier, deleted pipeline: create anew */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        char salt[64];
+        snprintf(salt, sizeof(salt), "%lld.%ld", (long long)now.tv_sec, now.tv_nsec);
+        if (pl_token("CreatePipeline", ctx, name, req, salt, token, e) != 0)
+            goto out;
+        cJSON_DeleteItemFromObjectCaseSensitive(req, "ClientRequestToken");
+        if (!cJSON_AddStringToObject(req, "ClientRequestToken", token)) {
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto out;
+        }
+        if (pl_call_role_retry(ctx, c, "CreatePipeline", req, e) != 0)
+            goto out;
+        drc = pl_describe(ctx, c, name, &desc, e);
+    }
+
+    /* From here the pipeline exists: always hand back its id. */
+    *id = str_dup(name);
+    if (!*id) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    const char *arn = NULL;
+    if (drc == 0) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(desc, "PipelineArn");
+        arn = cJSON_IsString(a) ? a->valuestring : NULL;
+        if (!arn)
+            err_set(e, ERR_INTERNAL, "DescribePipeline of %s returned no PipelineArn", name);
+    }
+    *outputs = pl_outputs(inputs, arn, false, c);
+    if (!*outputs)
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    else if (arn)
+        rc = 0;
+out:
+    cJSON_Delete(req);
+    cJSON_Delete(desc);
+    return rc;
+}
+
+/* ---- Read ------------------------------------------------------------------ */
+
+/* The pipeline's tags (ListTags, all pages) as an object of strings. */
+static int pl_list_tags(res_ctx *ctx, aws_client *c, const char *arn, pv **out, err *e)
+{
+    pv *tags = pv_object();
+    char next[2048] = "";
+    int rc = -1;
+    if (!tags)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    for (int page = 0; page < PL_MAX_TAG_PAGES; page++) {
+        cJSON *req = cJSON_CreateObject(), *resp = NULL;
+        if (!req || !cJSON_AddStringToObject(req, "ResourceArn", arn) ||
+            (next[0] && !cJSON_AddStringToObject(req, "NextToken", next))) {
+            cJSON_Delete(req);
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto out;
+        }
+        int crc = pl_call(ctx, c, "ListTags", req, true, &resp, e);
+        cJSON_Delete(req);
+        if (crc != 0)
+            goto out;
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(resp, "Tags"), *t;
+        cJSON_ArrayForEach(t, list)
+        {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+            if (cJSON_IsString(k) &&
+                prop_set_str(tags, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0) {
+                cJSON_Delete(resp);
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+                goto out;
+            }
+        }
+        const cJSON *nt = cJSON_GetObjectItemCaseSensitive(resp, "NextToken");
+        bool more = cJSON_IsString(nt) && nt->valuestring[0] &&
+                    str_copy(next, sizeof(next), nt->valuestring) < sizeof(next);
+        cJSON_Delete(resp);
+        if (!more) {
+            *out = tags;
+            return 0;
+        }
+    }
+    err_set(e, ERR_INTERNAL, "ListTags of %s did not end", arn);
+out:
+    pv_free(tags);
+    return rc;
+}
+
+/* The properties Read reports and that refresh carries into the inputs. */
+static const char *const pl_managed[] = {
+    "pipelineName", "pipelineDisplayName", "pipelineDescription", "roleArn",
+    "parallelismConfiguration", "pipelineDefinition", "pipelineDefinitionS3Location",
+    "tags", "tagsAll", "region", NULL,
+};
+
+static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
+{
+    static const char *const strs[][2] = {
+        {"PipelineName", "pipelineName"},
+        {"PipelineDisplayName", "pipelineDisplayName"},
+        {"PipelineDescription", "pipelineDescription"},
+        {"RoleArn", "roleArn"},
+        {"PipelineArn", "arn"},
+    };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, strs[i][0]);
+        if (cJSON_IsString(v) && prop_set_str(out, strs[i][1], v->valuestring) != 0)
+            return -1;
+    }
+    const cJSON *pc = cJSON_GetObjectItemCaseSensitive(d, "ParallelismConfiguration");
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(pc, "MaxParallelExecutionSteps");
+    if (cJSON_IsNumber(n)) {
+        pv *o = pv_object();
+        if (!o || prop_set_num(o, "maxParallelExecutionSteps", n->valuedouble) != 0) {
+            pv_free(o);
+            return -1;
+        }
+        if (pv_object_set(out, "parallelismConfiguration", o) != 0)
+            return -1; /* o is freed by the failed set */
+    }
+    const pv *loc = pv_object_get(old, "pipelineDefinitionS3Location");
+    if (!pl_nullish(loc)) {
+        /* Pain point 6: the S3 location stays the source of truth. */
+        pv *cp = pv_copy(loc);
+        if (!cp || pv_object_set(out, "pipelineDefinitionS3Location", cp) != 0)
+            return -1;
+    } else {
+        const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "PipelineDefinition");
+        const char *olddef = prop_str(old, "pipelineDefinition");
+        if (cJSON_IsString(def)) {
+            /* keep the user's text when it is the same document */
+            const char *keep = pl_json_equal(olddef, def->valuestring) ? olddef : def->valuestring;
+            if (prop_set_str(out, "pipelineDefinition", keep) != 0)
+                return -1;
+        }
+    }
+    const char *region = prop_str(old, "region");
+    if (!region && c)
+        region = aws_client_region(c);
+    if (region && prop_set_str(out, "region", region) != 0)
+        return -1;
+    return 0;
+}
+
+/* Refreshed inputs: the old ones with every managed property set to what
+ * AWS reports, so drift shows in the next diff. */
+static pv *pl_inputs_from(const pv *inputs, const pv *out)
+{
+    bool import = !inputs || inputs->u.obj.len == 0;
+    pv *in = import ? pv_object() : pv_copy(inputs);
+    for (size_t i = 0; in && pl_managed[i]; i++) {
+        const char *k = pl_managed[i];
+        if (strcmp(k, "tagsAll") == 0 && import)
+            continue; /* Check recomputes it from tags */
+        const pv *actual = pv_object_get(out, k);
+        const pv *had = pv_object_get(in, k);
+        if (!actual) {
+            /* SageMaker omits an empty description: "" is not drift */
+            const char *s = prop_str(in, k);
+            if (had && !(s && *s == '\0') && pv_object_remove(in, k) != 0)
+                goto fail;
+            continue;
+        }
+        if (had && pv_equal(pv_plain(had), actual))
+            continue;
+        pv *cp = pv_copy(actual);
+        if (!cp || pv_object_set(in, k, cp) != 0)
+            goto fail;
+    }
+    return in;
+fail:
+    pv_free(in);
+    return NULL;
+}
+
+static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
+                   char **new_id, pv **outputs, pv **new_inputs, err *e)
+{
+    aws_client *c = res_client(e);
+    if (!c)
+        return -1;
+    const pv *old = (props && props->u.obj.len) ? props : inputs;
+    if (pl_region_ok(c, old, e) != 0)
+        return -1;
+    cJSON *d = NULL;
+    pv *out = NULL, *tags = NULL, *tg = NULL, *ta = NULL;
+    int rc = -1;
+    if (pl_describe(ctx, c, id, &d, e) != 0) {
+        if (e->code != ERR_NOT_FOUND)
+            return -1;
+        err_clear(e);
+        *new_id = NULL; /* deleted out of band */
+        return 0;
+    }
+    out = pv_object();
+    if (!out || pl_out_from_describe(d, old, c, out) != 0) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    const char *arn = prop_str(out, "arn");
+    if (arn) {
+        if (pl_list_tags(ctx, c, arn, &tags, e) != 0 || tags_from_actual(tags, &tg, &ta, e) != 0)
+            goto out;
+        /* an empty map where the program set none would show as refresh
+         * drift; pv_object_set owns the value whether or not it succeeds */
+        int set = 0;
+        if (tg->u.obj.len > 0 || pv_object_get(old, "tags"))
+            set = pv_object_set(out, "tags", tg);
+        else
+            pv_free(tg);
+        tg = NULL;
+        set |= pv_object_set(out, "tagsAll", ta);
+        ta = NULL;
+        if (set != 0) {
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto out;
+        }
+    }
+    *new_inputs = pl_inputs_from(inputs, out);
+    *new_id = str_dup(id);
+    if (!*new_inputs || !*new_id) {
+        pv_free(*new_inputs);
+        free(*new_id);
+        *new_inputs = NULL;
+        *new_id = NULL;
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    *outputs = out;
+    out = NULL;
+    rc = 0;
+out:
+    cJSON_Delete(d);
+    pv_free(out);
+    pv_free(tags);
+    pv_free(tg);
+    pv_free(ta);
+    return rc;
+}
+
+/* ---- Update ---------------------------------------------------------------- */
+
+/* DeleteTags for removed or changed keys first (moto's AddTags appends
+ * duplicates instead of replacing), then AddTags for new or changed ones. */
+static int pl_update_tags(res_ctx *ctx, aws_client *c, const char *arn, const pv *oldt,
+                          const pv *newt, err *e)
+{
+    const pv *o = pl_nullish(oldt) ? NULL : pv_plain(oldt);
+    const pv *n = pl_nullish(newt) ? NULL : pv_plain(newt);
+    cJSON *del = cJSON_CreateObject(), *add = cJSON_CreateObject();
+    cJSON *keys = cJSON_AddArrayToObject(del, "TagKeys");
+    cJSON *tags = cJSON_AddArrayToObject(add, "Tags");
+    int rc = -1;
+    if (!keys || !tags || !cJSON_AddStringToObject(del, "ResourceArn", arn) ||
+        !cJSON_AddStringToObject(add, "ResourceArn", arn))
+        goto oom;
+    for (size_t i = 0; o && o->kind == PV_OBJECT && i < o->u.obj.len; i++) {
+        const pv *nv = n && n->kind == PV_OBJECT ? pv_object_get(n, o->u.obj.keys[i]) : NULL;
+        if (nv && pv_equal(pv_plain(nv), pv_plain(o->u.obj.vals[i])))
+            continue;
+        cJSON *k = cJSON_CreateString(o->u.obj.keys[i]);
+        if (!k || !cJSON_AddItemToArray(keys, k)) {
+            cJSON_Delete(k);
+            goto oom;
+        }
+    }
+    for (size_t i = 0; n && n->kind == PV_OBJECT && i < n->u.obj.len; i++) {
+        const pv *ov = o && o->kind == PV_OBJECT ? pv_object_get(o, n->u.obj.keys[i]) : NULL;
+        const pv *nv = pv_plain(n->u.obj.vals[i]);
+        if ((ov && pv_equal(pv_plain(ov), nv)) || nv->kind != PV_STRING)
+            continue;
+        cJSON *t = cJSON_CreateObject();
+        if (!t || !cJSON_AddItemToArray(tags, t) ||
+            !cJSON_AddStringToObject(t, "Key", n->u.obj.keys[i]) ||
+            !cJSON_AddStringToObject(t, "Value", nv->u.str.s))
+            goto oom;
+    }
+    if (cJSON_GetArraySize(keys) > 0 && pl_call(ctx, c, "DeleteTags", del, true, NULL, e) != 0)
+        goto out;
+    if (cJSON_GetArraySize(tags) > 0 && pl_call(ctx, c, "AddTags", add, true, NULL, e) != 0)
+        goto out;
+    rc = 0;
+    goto out;
+oom:
+    err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building the tag update");
+out:
+    cJSON_Delete(del);
+    cJSON_Delete(add);
+    return rc;
+}
+
+static bool pl_changed(const pv *news, const pv *base, const char *k)
+{
+    const pv *a = pv_object_get(news, k), *b = pv_object_get(base, k);
+    if (pl_nullish(a) && pl_nullish(b))
+        return false;
+    return pl_nullish(a) || pl_nullish(b) || !pv_equal(pv_plain(a), pv_plain(b));
+}
+
+static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
+                     const pv *old_inputs, pv **outputs, err *e)
+{
+    err ignore;
+    aws_client *c = ctx->preview ? res_client(&ignore) : res_client(e);
+    const char *arn = prop_str(olds, "arn");
+    if (ctx->preview) {
+        *outputs = pl_outputs(news, arn, !arn, c);
+        return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    if (!c || pl_region_ok(c, news, e) != 0)
+        return -1;
+    const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
+    cJSON *req = cJSON_CreateObject(), *d = NULL;
+    int rc = -1;
+    bool any = false, ok = req && cJSON_AddStringToObject(req, "PipelineName", id);
+    static const char *const strs[][2] = {
+        {"pipelineDisplayName", "PipelineDisplayName"},
+        {"pipelineDescription", "PipelineDescription"},
+        {"roleArn", "RoleArn"},
+    };
+    for (size_t i = 0; ok && i < sizeof(strs) / sizeof(strs[0]); i++) {
+        if (!pl_changed(news, base, strs[i][0]))
+            continue;
+        const char *v = prop_str(news, strs[i][0]);
+        if (!v && i == 0)
+            v = id; /* display name removed: back to the default */
+        ok = cJSON_AddStringToObject(req, strs[i][1], v ? v : "") != NULL;
+        any = true;
+    }
+    const char *def = prop_str(news, "pipelineDefinition");
+    if (ok && def && !pl_json_equal(def, prop_str(base, "pipelineDefinition"))) {
+        ok = cJSON_AddStringToObject(req, "PipelineDefinition", def) != NULL;
+        any = true;
+    }
+    const pv *loc = pv_object_get(news, "pipelineDefinitionS3Location");
+    if (ok && !pl_nullish(loc) && pl_changed(news, base, "pipelineDefinitionS3Location")) {
+        if (pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
+            goto out;
+        cJSON *s3 = pl_s3_json(pv_plain(loc));
+        ok = s3 && cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3);
+        if (!ok)
+            cJSON_Delete(s3);
+        any = true;
+    }
+    const pv *pc = pv_object_get(news, "parallelismConfiguration");
+    if (ok && !pl_nullish(pc) && pl_changed(news, base, "parallelismConfiguration")) {
+        cJSON *pj = pl_parallelism_json(pc);
+        ok = pj && cJSON_AddItemToObject(req, "ParallelismConfiguration", pj);
+        if (!ok)
+            cJSON_Delete(pj);
+        any = true;
+    }
+    if (!ok) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
+        goto out;
+    }
+    if (any && pl_call_role_retry(ctx, c, "UpdatePipeline", req, e) != 0)
+        goto out;
+    if (!arn) {
+        if (pl_describe(ctx, c, id, &d, e) != 0)
+            goto out;
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "PipelineArn");
+        arn = cJSON_IsString(a) ? a->valuestring : NULL;
+    }
+    if (arn && pl_update_tags(ctx, c, arn, pl_tags_of(olds), pl_tags_of(news), e) != 0)
+        goto out;
+    *outputs = pl_outputs(news, arn, false, c);
+    if (!*outputs) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    cJSON_Delete(req);
+    cJSON_Delete(d);
+    return rc;
+}
+
+/* ---- Delete ----------------------------------------------------------------- */
+
+static int pl_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
+{
+    aws_client *c = res_client(e);
+    if (!c || pl_region_ok(c, props, e) != 0)
+        return -1;
+    cJSON *d = NULL;
+    if (pl_describe(ctx, c, id, &d, e) != 0) {
+        if (e->code != ERR_NOT_FOUND)
+            return -1;
+        err_clear(e); /* already gone */
+        return 0;
+    }
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(d, "CreationTime");
+    char salt[64] = "";
+    if (cJSON_IsNumber(ct))
+        snprintf(salt, sizeof(salt), "%.6f", ct->valuedouble);
+    else if (cJSON_IsString(ct))
+        snprintf(salt, sizeof(salt), "%.60s", ct->valuestring);
+    cJSON_Delete(d);
+    char token[SHA_256_HEX_LEN + 1];
+    if (pl_token("DeletePipeline", ctx, id, NULL, salt, token, e) != 0)
+        return -1;
+    cJSON *req = cJSON_CreateObject();
+    if (!req || !cJSON_AddStringToObject(req, "PipelineName", id) ||
+        !cJSON_AddStringToObject(req, "ClientRequestToken", token)) {
+        cJSON_Delete(req);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    int rc = pl_call(ctx, c, "DeletePipeline", req, true, NULL, e);
+    cJSON_Delete(req);
+    if (rc != 0 && pl_not_found(e)) {
+        err_clear(e);
+        rc = 0;
+    }
+    return rc;
+}
+
+const resource_type sagemaker_pipeline_type = {
+    .token = "sagemaker/pipeline:Pipeline",
+    .check = pl_check,
+    .diff = pl_diff,
+    .create = pl_create,
+    .read = pl_read,
+    .update = pl_update,
+    .del = pl_delete,
+    .replace_props = pl_replace,
+};
