@@ -10,15 +10,7 @@ import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# pulumi_aws refuses the seed as written: its Python SDK requires
-# pipeline_display_name (client side, before any provider sees it), which the
-# seed document omits. The one change: the display name SageMaker would default
-# to. (The pulumi_awsml SDK makes it optional, so there the seed runs as is.)
-SEED = (ROOT / "examples" / "seed" / "__main__.py").read_text().replace(
-    '    pipeline_name="MyModelTrainingPipeline",\n',
-    '    pipeline_name="MyModelTrainingPipeline",\n'
-    '    pipeline_display_name="MyModelTrainingPipeline",\n', 1)
-assert "pipeline_display_name" in SEED
+SEED = (ROOT / "examples" / "seed" / "__main__.py").read_text()
 DEFINITION = (ROOT / "examples" / "seed" / "my-pipeline-definition.json").read_text()
 ROLE = "aws:iam/role:Role"
 ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -40,6 +32,20 @@ def edited(program, *pairs):
         assert old in program, old
         program = program.replace(old, new, 1)
     return program
+
+
+def test_example_is_the_seed_plus_only_the_display_name():
+    """examples/seed is the shared seed's program with one argument added:
+    pulumi_aws's SDK refuses the program without pipeline_display_name."""
+    original = (ROOT.parent / "shared" / "seed" / "__main__.py").read_text()
+
+    def code(text):
+        return [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
+
+    ours, theirs = code(SEED), code(original)
+    extra = [l for l in ours if l not in theirs]
+    assert extra == ['pipeline_display_name="MyModelTrainingPipeline",'], extra
+    assert [l for l in ours if l != extra[0]] == theirs
 
 
 def test_seed_program_end_to_end(make_project, bucket):
