@@ -109,6 +109,8 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libawsml.a
 
 # Tests ------------------------------------------------------------------------
 include mk/tools.mk
+include mk/sdk.mk
+include mk/dist.mk
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -1,0 +1,1 @@
+# Release artifacts (make dist, make install): see README.

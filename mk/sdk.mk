@@ -1,0 +1,1 @@
+# Python SDK generation (make sdk): see scripts/ and README.
