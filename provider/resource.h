@@ -15,6 +15,15 @@
 #include "props.h"
 #include "util/err.h"
 
+/* The stack's autonaming configuration for Check (pulumi:autonaming), as the
+ * engine sends it; NONE when it sent none (the provider's own rule applies). */
+enum res_autonaming {
+    RES_AUTONAME_NONE = 0,
+    RES_AUTONAME_PROPOSE, /* use the proposed name; the provider may adjust it */
+    RES_AUTONAME_ENFORCE, /* use exactly the proposed name, or fail */
+    RES_AUTONAME_DISABLE, /* no generated names: a name is required */
+};
+
 /* Per-call context. */
 typedef struct res_ctx {
     const char *urn;
@@ -25,6 +34,8 @@ typedef struct res_ctx {
     const atomic_bool *call_cancelled;
     const unsigned char *random_seed;
     size_t random_seed_len;
+    enum res_autonaming autonaming;
+    const char *proposed_name; /* PROPOSE and ENFORCE */
 } res_ctx;
 
 /* true once the engine cancelled this call or the provider is shutting down. */

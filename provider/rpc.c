@@ -188,7 +188,7 @@ static void rpc_handshake(const rpc_call *call, rpc_reply *out)
     resp.accept_secrets = 1;
     resp.accept_resources = 1;
     resp.accept_outputs = 0;
-    resp.supports_autonaming_configuration = 0;
+    resp.supports_autonaming_configuration = 1;
     reply_msg(out, &resp.base);
     pulumirpc__provider_handshake_request__free_unpacked(req, NULL);
 }
@@ -314,7 +314,7 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
     resp.supportspreview = 1;
     resp.acceptresources = 1;
     resp.acceptoutputs = 0;
-    resp.supports_autonaming_configuration = 0;
+    resp.supports_autonaming_configuration = 1;
     reply_msg(out, &resp.base);
 out:
     pv_free(cfg);
@@ -376,6 +376,11 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
     } else {
         rc.ctx.random_seed = req->randomseed.data;
         rc.ctx.random_seed_len = req->randomseed.len;
+        if (req->autonaming) {
+            /* The protocol's PROPOSE=0, ENFORCE=1, DISABLE=2, one below ours. */
+            rc.ctx.autonaming = (enum res_autonaming)(req->autonaming->mode + 1);
+            rc.ctx.proposed_name = req->autonaming->proposed_name;
+        }
         if (rc.rt->check(&rc.ctx, plain_olds, plain_news, &inputs, &fails, &e) != 0) {
             reply_err(out, &e);
             goto out;

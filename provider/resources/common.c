@@ -145,8 +145,30 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
              size_t maxlen, char **out, err *e)
 {
     const char *old = prop_str(olds, prop);
+    const char *proposed = ctx->proposed_name;
+    switch (ctx->autonaming) {
+    case RES_AUTONAME_DISABLE:
+        return err_set(e, ERR_INVALID_ARGUMENT,
+                       "'%s' is required: the stack turns autonaming off (pulumi:autonaming)",
+                       prop);
+    case RES_AUTONAME_ENFORCE:
+        if (!proposed || !*proposed || strlen(proposed) > maxlen)
+            return err_set(e, ERR_INVALID_ARGUMENT,
+                           "'%s': the name pulumi:autonaming enforces, '%s', must be 1 to %zu "
+                           "characters",
+                           prop, proposed ? proposed : "", maxlen);
+        *out = str_dup(proposed);
+        return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    default:
+        break;
+    }
     if (old && *old) {
         *out = str_dup(old);
+        return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    if (ctx->autonaming == RES_AUTONAME_PROPOSE && proposed && *proposed) {
+        /* A proposal may be adjusted: cut to the limit. */
+        *out = str_ndup(proposed, strlen(proposed) < maxlen ? strlen(proposed) : maxlen);
         return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
     /* The suffix comes from the engine's random seed, so the same seed gives

@@ -38,7 +38,10 @@ bool charset_iam_name(int c);
 /* ---- autonaming --------------------------------------------------------- */
 /* The physical name for prop: the old one when olds has it (a preview's seed
  * differs from up's), else "<name>-<7 hex>" derived from the call's random
- * seed, cut to maxlen. With prefix set, prefix + a 26-character suffix. */
+ * seed, cut to maxlen. With prefix set, prefix + a 26-character suffix.
+ * pulumi:autonaming overrides: PROPOSE uses the proposal (cut to maxlen) for
+ * new resources, ENFORCE uses it exactly or fails, DISABLE fails (a name is
+ * required). */
 int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *prefix,
              size_t maxlen, char **out, err *e);
 

@@ -128,6 +128,37 @@ static void test_autoname(void **state)
     pv_free(olds);
 }
 
+static void test_autonaming_modes(void **state)
+{
+    (void)state;
+    unsigned char seed[32] = {9};
+    res_ctx ctx = {.name = "r", .random_seed = seed, .random_seed_len = 32,
+                   .autonaming = RES_AUTONAME_PROPOSE, .proposed_name = "proposed-name"};
+    pv *olds = pv_object();
+    pv_object_set(olds, "name", pv_string("old-name"));
+    char *n = NULL;
+    err e = {0};
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 64, &n, &e), 0);
+    assert_string_equal(n, "proposed-name");
+    free(n);
+    assert_int_equal(autoname(&ctx, olds, "name", NULL, 64, &n, &e), 0);
+    assert_string_equal(n, "old-name"); /* a proposal never renames an existing resource */
+    free(n);
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 8, &n, &e), 0);
+    assert_string_equal(n, "proposed"); /* adjusted to the limit */
+    free(n);
+    ctx.autonaming = RES_AUTONAME_ENFORCE;
+    assert_int_equal(autoname(&ctx, olds, "name", NULL, 64, &n, &e), 0);
+    assert_string_equal(n, "proposed-name");
+    free(n);
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 8, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "must be 1 to 8 characters"));
+    ctx.autonaming = RES_AUTONAME_DISABLE;
+    assert_int_equal(autoname(&ctx, NULL, "name", NULL, 64, &n, &e), -1);
+    assert_non_null(strstr(e.msg, "'name' is required"));
+    pv_free(olds);
+}
+
 static void test_tags_without_config(void **state)
 {
     (void)state;
@@ -160,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_check_and_decode),
         cmocka_unit_test(test_validators_name_the_property),
         cmocka_unit_test(test_autoname),
+        cmocka_unit_test(test_autonaming_modes),
         cmocka_unit_test(test_tags_without_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

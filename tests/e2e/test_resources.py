@@ -1,0 +1,137 @@
+"""The three resources through the real CLI and pulumi_aws beyond the seed:
+autonaming configuration, import of resources made outside Pulumi, explicit
+provider resources, Check failures as the user sees them, secrets in state,
+and pain points 1 and 3 of pulumi-aws."""
+import json
+import re
+
+import boto3
+import pytest
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+ROLE = "aws:iam/role:Role"
+ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+
+def role_program(extra_args="", name="r", header=""):
+    return f"""
+import pulumi
+import pulumi_aws as aws
+{header}
+role = aws.iam.Role("{name}", assume_role_policy='{TRUST}'{extra_args})
+pulumi.export("name", role.name)
+"""
+
+
+def test_autonaming_verbatim_and_disabled(make_project):
+    verbatim = "config:\n  pulumi:autonaming:\n    value:\n      mode: verbatim\n"
+    proj = make_project(role_program(name="exact-name"), providers=("aws",), name="an",
+                        extra_yaml=verbatim)
+    proj.up()
+    assert proj.outputs()["name"] == "exact-name"
+    boto3.client("iam").get_role(RoleName="exact-name")
+    proj.destroy()
+
+    disabled = "config:\n  pulumi:autonaming:\n    value:\n      mode: disabled\n"
+    proj = make_project(role_program(name="unnamed"), providers=("aws",), name="an2",
+                        extra_yaml=disabled)
+    r = proj.preview(check=False)
+    assert r.returncode != 0
+    assert "'name' is required" in r.stdout + r.stderr, r
+
+
+def test_check_failures_name_the_property(make_project):
+    proj = make_project(role_program(", max_session_duration=100, name='bad name!'"),
+                        providers=("aws",), name="cf")
+    r = proj.preview(check=False)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0
+    assert "maxSessionDuration" in out and "3600 to 43200" in out, r
+    assert "name" in out and "' ' is not allowed" in out, r
+
+
+def test_import_an_existing_role_and_attachment(make_project):
+    iam = boto3.client("iam")
+    iam.create_role(RoleName="made-outside", AssumeRolePolicyDocument=TRUST, Description="by hand")
+    iam.attach_role_policy(RoleName="made-outside", PolicyArn=POLICY)
+    proj = make_project("import pulumi\n", providers=("aws",), name="imp")
+    proj.import_(ROLE, "imported-role", "made-outside", generate_code=False)
+    st = proj.resource(ROLE, "imported-role")
+    assert st["id"] == "made-outside"
+    assert st["outputs"]["arn"] == "arn:aws:iam::123456789012:role/made-outside"
+    assert st["inputs"]["description"] == "by hand"
+    proj.import_(ATTACH, "imported-attachment", f"made-outside/{POLICY}", generate_code=False)
+    st = proj.resource(ATTACH, "imported-attachment")
+    assert st["inputs"] == {"role": "made-outside", "policyArn": POLICY}
+    # The program never declares them: destroy deletes what was imported.
+    proj.destroy()
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_role(RoleName="made-outside")
+
+
+def test_explicit_provider_resource(make_project):
+    program = role_program(", opts=pulumi.ResourceOptions(provider=p)", name="via-provider",
+                           header='p = aws.Provider("p", region="us-east-1", '
+                                  'skip_credentials_validation=True, max_retries=2, '
+                                  'default_tags={"tags": {"owner": "ml-team"}})')
+    proj = make_project(program, providers=("aws",), name="prov")
+    proj.up()
+    st = proj.resource(ROLE, "via-provider")
+    assert st["provider"].startswith(proj.urn_prefix + "pulumi:providers:aws::p::")
+    assert st["outputs"]["tagsAll"] == {"owner": "ml-team"}  # defaultTags from the provider
+    tags = boto3.client("iam").list_role_tags(RoleName=st["id"])["Tags"]
+    assert tags == [{"Key": "owner", "Value": "ml-team"}]
+    proj.destroy()
+
+
+def test_secret_inputs_stay_secret_in_state(make_project):
+    proj = make_project(role_program(', description=pulumi.Output.secret("classified text")'),
+                        providers=("aws",), name="sec")
+    proj.up()
+    raw = proj.pulumi("stack", "export").stdout  # without --show-secrets
+    assert "classified text" not in raw
+    res = [r for r in json.loads(raw)["deployment"]["resources"] if r["type"] == ROLE][0]
+    assert res["outputs"]["description"]["4dabf18193072939515e22adb298388d"] == \
+        "1b47061264138c4ac30d75fd1eb44270"
+    proj.destroy()
+
+
+def test_second_attachment_of_the_same_policy_is_refused(make_project):
+    program = f"""
+import pulumi
+import pulumi_aws as aws
+role = aws.iam.Role("twice", assume_role_policy='{TRUST}')
+a = aws.iam.RolePolicyAttachment("a", role=role.name, policy_arn="{POLICY}")
+b = aws.iam.RolePolicyAttachment("b", role=role.name, policy_arn="{POLICY}",
+                                  opts=pulumi.ResourceOptions(depends_on=[a]))
+"""
+    proj = make_project(program, providers=("aws",), name="dup")
+    r = proj.up(check=False)
+    assert r.returncode != 0
+    assert "already attached" in r.stdout + r.stderr, r
+    # The first attachment survives: nothing was silently shared or detached.
+    name = proj.resource(ROLE, "twice")["id"]
+    attached = boto3.client("iam").list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert [a["PolicyArn"] for a in attached] == [POLICY]
+    proj.destroy()
+
+
+def test_empty_inline_policies_list_removes_them(make_project):
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    inline = f", inline_policies=[{{'name': 'p1', 'policy': '{doc}'}}]"
+    proj = make_project(role_program(inline, name="inl"), providers=("aws",), name="inl")
+    proj.up()
+    name = proj.resource(ROLE, "inl")["id"]
+    iam = boto3.client("iam")
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["p1"]
+    proj.set_program(role_program(", inline_policies=[]", name="inl"))
+    pv = proj.preview()
+    assert re.search(r"^\s*~ aws:iam/role:Role: \(update\)$", pv.stdout, re.M), pv
+    proj.up()
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    proj.preview("--expect-no-changes")
+    proj.destroy()
