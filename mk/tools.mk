@@ -11,7 +11,7 @@ $(VENV_STAMP):
 
 # End-to-end: the real Pulumi CLI + Python language host drive the test build of the
 # plugin against moto with SigV4 checking (scripts/with-moto starts and stops it).
-test-e2e: tools $(BUILD)/test/pulumi-resource-awsml
+test-e2e: tools dist $(BUILD)/test/pulumi-resource-awsml
 	AWSML_BIN=$(CURDIR)/$(BUILD)/test/pulumi-resource-awsml \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/e2e
 

@@ -74,10 +74,8 @@ class Project:
         (self.dir / "Pulumi.yaml").write_text(
             f"name: {name}\n"
             "runtime: python\n"
-            "plugins:\n"
-            "  providers:\n"
-            f"{plugins}"
-            f"{extra_yaml}")
+            + (f"plugins:\n  providers:\n{plugins}" if providers else "")
+            + extra_yaml)
         self.set_program(program)
         self.env = dict(os.environ)
         self.env["PULUMI_BACKEND_URL"] = f"file://{self.state}"
