@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "aws/client.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "provider.h"
@@ -389,6 +390,18 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
     if (!inputs || pv_mark_secrets_like(&inputs, news) != 0) {
         reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
+    }
+    /* The security advisor sees what Check accepted (no point advising on
+     * inputs that already fail). */
+    if (!config && fails.len == 0) {
+        pv *plain = pv_strip_secrets(inputs);
+        int ar = plain ? advice_apply(strchr(rc.type, ':') + 1, rc.ctx.urn, plain, &fails, &e)
+                       : err_set(&e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        pv_free(plain);
+        if (ar != 0) {
+            reply_err(out, &e);
+            goto out;
+        }
     }
     send_check_response(out, inputs, &fails);
 out:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "advice.h"
 #include "aws/awserr.h"
 #include "aws/credentials.h"
 #include "aws/retry.h"
@@ -120,7 +121,7 @@ static int normalise_config(aws_client *c, err *e)
     static const char *const structured[] = {
         "endpoints", "assumeRoles", "assumeRoleWithWebIdentity", "allowedAccountIds",
         "forbiddenAccountIds", "sharedCredentialsFiles", "sharedConfigFiles", "defaultTags",
-        "ignoreTags", "assumeRole", NULL};
+        "ignoreTags", "assumeRole", "securityAdvisorSuppress", NULL};
     for (size_t i = 0; structured[i]; i++) {
         const pv *v = pv_object_get(c->cfg, structured[i]);
         if (!v || v->kind != PV_STRING)
@@ -921,7 +922,8 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
     if (http_client_new(&ho, &c->http, e) != 0)
         goto out;
 
-    if (parse_assume_roles(c, e) != 0 || parse_web_identity(c, e) != 0)
+    if (parse_assume_roles(c, e) != 0 || parse_web_identity(c, e) != 0 ||
+        advice_check_config(c->cfg, e) != 0)
         goto out;
     creds_config cc = {.access_key = cfg_str(c, "accessKey"),
                        .secret_key = cfg_str(c, "secretKey"),

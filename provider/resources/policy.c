@@ -166,8 +166,10 @@ int policy_canonical(const char *json, char **out, err *e)
     cJSON *doc = cJSON_Parse(json);
     cJSON *c = NULL, *stmts = NULL;
     *out = NULL;
-    if (!doc || !cJSON_IsObject(doc))
+    if (!doc || !cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
         return err_set(e, ERR_INVALID_ARGUMENT, "the policy is not a JSON object");
+    }
     /* Statements: one object or a list, in any order; each canonicalised. */
     cJSON *st = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
     if (st) {

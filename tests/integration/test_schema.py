@@ -35,6 +35,7 @@ CONFIG_TYPES = {
     "stsRegion": S, "useFipsEndpoint": B, "skipCredentialsValidation": B,
     "skipRequestingAccountId": B, "skipMetadataApiCheck": B, "skipRegionValidation": B,
     "maxRetries": I, "retryMode": S, "customCaBundle": S, "insecure": B,
+    "securityAdvisor": S, "securityAdvisorSuppress": [S],
     "httpProxy": S, "httpsProxy": S, "noProxy": S,
 }
 

@@ -52,6 +52,7 @@ static void test_real_differences(void **state)
     assert_false(policy_equivalent("{\"Statement\":[{\"Action\":[\"a\",\"b\"]}]}",
                                    "{\"Statement\":[{\"Action\":[\"a\"]}]}"));
     assert_false(policy_equivalent(TRUST, "not json"));
+    assert_false(policy_equivalent("[1,2]", "[1,2]")); /* not a policy (and nothing leaks) */
     assert_false(policy_equivalent(NULL, TRUST));
 }
 

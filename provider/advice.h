@@ -1,0 +1,26 @@
+/* advice: runs the security advisor (resources/advisor.c) on a resource's
+ * checked inputs and acts on the findings as the provider configuration
+ * says: securityAdvisor "warn" (default: one WARNING per finding on the
+ * resource, through the engine's log), "enforce" (findings become
+ * CheckFailures and stop the plan) or "off"; securityAdvisorSuppress lists
+ * rule IDs to skip everywhere, and a resource tag "awsml:advisor-suppress"
+ * ("ID[,ID...]: reason") skips them on that resource. A finding is reported
+ * once per resource and rule per provider process (one preview or update). */
+#ifndef AWSML_ADVICE_H
+#define AWSML_ADVICE_H
+
+#include "props.h"
+#include "resource.h"
+#include "util/err.h"
+
+#define ADVICE_SUPPRESS_TAG "awsml:advisor-suppress"
+
+/* token_rest: "<module>/<name>:<Name>". */
+int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
+                 err *e);
+/* Validates securityAdvisor and securityAdvisorSuppress in a configuration
+ * (with list values already decoded); the error names the key and the rule. */
+int advice_check_config(const pv *config, err *e);
+void advice_reset(void); /* forgets what was reported; for tests */
+
+#endif

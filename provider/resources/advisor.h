@@ -1,0 +1,66 @@
+/* advisor: the security advisor's rule engine (issue 7).
+ *
+ * Looks at the checked inputs of a resource and reports insecure setups of
+ * training pipelines: trust policies open to confused deputies or to anyone,
+ * wildcard permissions, AWS managed admin/full-access policies, no
+ * permissions boundary, and pipeline steps without KMS keys, network
+ * isolation, inter-container encryption or a VPC.
+ *
+ * Pure: no I/O, no AWS calls, no global state, so it runs in Check during
+ * preview and up alike. Unknown values (preview) are skipped, never guessed.
+ * Policies are read in their canonical form (policy_canonical), the same
+ * equivalence the diffs use, so a rule sees one shape whatever the spelling.
+ *
+ * Order is deterministic: properties in the order the resource lists them
+ * (for a Role: assumeRolePolicy, inlinePolicies[i], managedPolicyArns[i],
+ * permissionsBoundary, maxSessionDuration), and within one property by rule
+ * ID, then in the order found. A finding identical to an earlier one (same
+ * ID, property and message) is not repeated. */
+#ifndef AWSML_RESOURCES_ADVISOR_H
+#define AWSML_RESOURCES_ADVISOR_H
+
+#include <stddef.h>
+
+#include "props.h"
+
+enum advisor_severity { ADVISOR_INFO, ADVISOR_WARNING, ADVISOR_HIGH };
+
+typedef struct advisor_finding {
+    char id[24];          /* e.g. "AWSML-IAM-001" */
+    enum advisor_severity severity;
+    char property[128];   /* the input it is about: "assumeRolePolicy", "inlinePolicies[0].policy" */
+    char message[512];    /* what and why, one sentence ending in '.'; names the
+                             principal/ARN/step but not the property (print that from
+                             property) and never a whole policy */
+    char fix[256];        /* one-line fix */
+} advisor_finding;
+
+/* A zeroed struct is empty; advisor_findings_free is safe to call twice. */
+typedef struct advisor_findings {
+    advisor_finding *items;
+    size_t len, cap;
+} advisor_findings;
+
+/* token_rest is the token after "aws:" / "awsml:": "iam/role:Role",
+ * "iam/rolePolicyAttachment:RolePolicyAttachment" or "sagemaker/pipeline:Pipeline".
+ * inputs are the checked inputs (plain values, unknowns possible). Unknown
+ * tokens and invalid values (Check reports those) give no findings. Appends
+ * to out; -1 only on allocation failure, and then out is emptied. */
+int advisor_run(const char *token_rest, const pv *inputs, advisor_findings *out);
+void advisor_findings_free(advisor_findings *f);
+
+/* The rule table, in ID order, for docs and for validating suppress lists. */
+typedef struct advisor_rule {
+    const char *id;
+    enum advisor_severity severity;
+    const char *what;
+    const char *why_source;
+    const char *fix;
+} advisor_rule;
+const advisor_rule *advisor_rules(size_t *n);
+/* The rule with this ID (exact match), or NULL. */
+const advisor_rule *advisor_rule_find(const char *id);
+/* "info", "warning" or "high". */
+const char *advisor_severity_name(enum advisor_severity s);
+
+#endif

@@ -1,0 +1,774 @@
+/* The security advisor's rules (issue 7): for every rule a case that fires
+ * and a near miss that must not; the seed program's findings; unknowns
+ * skipped; deterministic order; and the secure example clean. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <cmocka.h>
+
+#include "resources/advisor.h"
+
+#define ROLE "iam/role:Role"
+#define ATT "iam/rolePolicyAttachment:RolePolicyAttachment"
+#define PIPE "sagemaker/pipeline:Pipeline"
+#define BOUNDARY "arn:aws:iam::123456789012:policy/Boundary"
+
+/* The seed document's trust policy, as examples/seed/__main__.py has it. */
+#define SEED_TRUST                                                                                 \
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "       \
+    "{\"Service\": \"sagemaker.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}"
+#define SEED_ARN "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static char *slurp(const char *rel)
+{
+    const char *root = getenv("AWSML_ROOT");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", root ? root : ".", rel);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    char *data = NULL;
+    if (fseek(fp, 0, SEEK_END) == 0) {
+        long n = ftell(fp);
+        if (n >= 0 && fseek(fp, 0, SEEK_SET) == 0 && (data = malloc((size_t)n + 1))) {
+            size_t got = fread(data, 1, (size_t)n, fp);
+            data[got] = '\0';
+        }
+    }
+    fclose(fp);
+    return data;
+}
+
+static void set_str(pv *o, const char *k, const char *s)
+{
+    assert_int_equal(pv_object_set(o, k, pv_string(s)), 0);
+}
+
+/* Role inputs with a boundary (so only the rule under test fires) and the
+ * given trust policy, or the seed's. */
+static pv *role_with(const char *trust)
+{
+    pv *in = pv_object();
+    assert_non_null(in);
+    set_str(in, "assumeRolePolicy", trust ? trust : SEED_TRUST);
+    set_str(in, "permissionsBoundary", BOUNDARY);
+    return in;
+}
+
+/* A role with a conditioned trust policy and one inline policy. */
+#define GOOD_TRUST                                                                                 \
+    "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"}," \
+    "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":"       \
+    "\"123456789012\"}}}}"
+static pv *role_inline(const char *policy)
+{
+    pv *in = role_with(GOOD_TRUST);
+    pv *list = pv_array(), *el = pv_object();
+    assert_non_null(list);
+    assert_non_null(el);
+    set_str(el, "name", "p");
+    set_str(el, "policy", policy);
+    assert_int_equal(pv_array_push(list, el), 0);
+    assert_int_equal(pv_object_set(in, "inlinePolicies", list), 0);
+    return in;
+}
+
+static void run(const char *tok, pv *in, advisor_findings *f)
+{
+    memset(f, 0, sizeof(*f));
+    assert_int_equal(advisor_run(tok, in, f), 0);
+    pv_free(in);
+}
+
+static size_t count(const advisor_findings *f, const char *id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->len; i++)
+        n += strcmp(f->items[i].id, id) == 0;
+    return n;
+}
+
+/* The findings as "ID@property" lines, in order, compared with want. */
+static void expect(const advisor_findings *f, const char *want)
+{
+    char got[4096] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < f->len && k < sizeof(got); i++)
+        k += (size_t)snprintf(got + k, sizeof(got) - k, "%s%s@%s", i ? " " : "", f->items[i].id,
+                              f->items[i].property);
+    assert_string_equal(got, want);
+}
+
+/* Runs one inline policy and returns how often rule id fired. */
+static size_t inline_count(const char *policy, const char *id)
+{
+    advisor_findings f;
+    run(ROLE, role_inline(policy), &f);
+    size_t n = count(&f, id);
+    for (size_t i = 0; i < f.len; i++)
+        if (strcmp(f.items[i].id, id) == 0)
+            assert_string_equal(f.items[i].property, "inlinePolicies[0].policy");
+    advisor_findings_free(&f);
+    return n;
+}
+
+static size_t trust_count(const char *trust, const char *id)
+{
+    advisor_findings f;
+    run(ROLE, role_with(trust), &f);
+    size_t n = count(&f, id);
+    advisor_findings_free(&f);
+    return n;
+}
+
+#define STMT(body) "{\"Version\":\"2012-10-17\",\"Statement\":[{" body "}]}"
+
+/* ---- the seed program ------------------------------------------------------------- */
+
+static void test_seed_role_and_attachment(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    pv *in = pv_object();
+    set_str(in, "assumeRolePolicy", SEED_TRUST);
+    run(ROLE, in, &f);
+    expect(&f, "AWSML-IAM-001@assumeRolePolicy AWSML-IAM-013@permissionsBoundary");
+    assert_int_equal(f.items[0].severity, ADVISOR_WARNING);
+    assert_non_null(strstr(f.items[0].message, "sagemaker.amazonaws.com"));
+    assert_non_null(strstr(f.items[0].message, "confused deputy"));
+    assert_true(f.items[0].fix[0] != '\0');
+    assert_int_equal(f.items[1].severity, ADVISOR_INFO);
+    advisor_findings_free(&f);
+    advisor_findings_free(&f); /* twice is fine */
+
+    in = pv_object();
+    set_str(in, "role", "SageMakerRole");
+    set_str(in, "policyArn", SEED_ARN);
+    run(ATT, in, &f);
+    expect(&f, "AWSML-IAM-012@policyArn");
+    assert_non_null(strstr(f.items[0].message, "AmazonSageMakerFullAccess"));
+    advisor_findings_free(&f);
+
+    /* The seed pipeline (definition in S3) says its steps were not checked. */
+    in = pv_object();
+    pv *loc = pv_object();
+    set_str(loc, "bucket", "my-model-artifacts-bucket");
+    set_str(loc, "objectKey", "my-pipeline-definition.json");
+    assert_int_equal(pv_object_set(in, "pipelineDefinitionS3Location", loc), 0);
+    run(PIPE, in, &f);
+    expect(&f, "AWSML-SM-006@pipelineDefinitionS3Location");
+    assert_int_equal(f.items[0].severity, ADVISOR_INFO);
+    advisor_findings_free(&f);
+}
+
+/* ---- trust policies ----------------------------------------------------------------- */
+
+static void test_trust_service_without_source(void **state)
+{
+    (void)state;
+    assert_int_equal(trust_count(NULL, "AWSML-IAM-001"), 1);
+    /* near misses: either key, any operator, any case */
+    assert_int_equal(trust_count(GOOD_TRUST, "AWSML-IAM-001"), 0);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws."
+                         "com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"AWS:"
+                         "sourcearn\":\"arn:aws:sagemaker:us-east-1:123456789012:*\"}}"),
+                    "AWSML-IAM-001"),
+        0);
+    /* a condition on something else does not protect */
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws."
+                         "com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"Bool\":{\"aws:"
+                         "SecureTransport\":\"true\"}}"),
+                    "AWSML-IAM-001"),
+        1);
+    /* a Deny is not a grant */
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Deny\",\"Principal\":{\"Service\":"
+                                      "\"sagemaker.amazonaws.com\"},\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-001"),
+                     0);
+}
+
+static void test_trust_star(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\""),
+                    "AWSML-IAM-002"),
+        1);
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"*\"]},"
+                                      "\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-002"),
+                     1);
+    /* near misses: a named role; "*" in a Deny */
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
+                                      "123456789012:role/ci\"},\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-002"),
+                     0);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\""),
+                    "AWSML-IAM-002"),
+        0);
+}
+
+static void test_trust_whole_account(void **state)
+{
+    (void)state;
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
+                                      "123456789012:root\"},\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-003"),
+                     1);
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"123456789012\","
+                                      "\"arn:aws-cn:iam::210987654321:root\"]},\"Action\":\"sts:"
+                                      "AssumeRole\""),
+                                 "AWSML-IAM-003"),
+                     2);
+    /* near misses: with a condition; a role in that account; not 12 digits */
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
+                                      "123456789012:root\"},\"Action\":\"sts:AssumeRole\","
+                                      "\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"x\"}}"),
+                                 "AWSML-IAM-003"),
+                     0);
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::"
+                                      "123456789012:role/root\",\"12345678901\"]},\"Action\":\"sts:"
+                                      "AssumeRole\""),
+                                 "AWSML-IAM-003"),
+                     0);
+}
+
+static void test_trust_several_services(void **state)
+{
+    (void)state;
+    const char *multi = STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ec2.amazonaws.com\","
+                             "\"sagemaker.amazonaws.com\"]},\"Action\":\"sts:AssumeRole\","
+                             "\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"1\"}}");
+    advisor_findings f;
+    run(ROLE, role_with(multi), &f);
+    expect(&f, "AWSML-IAM-004@assumeRolePolicy");
+    assert_int_equal(f.items[0].severity, ADVISOR_INFO);
+    advisor_findings_free(&f);
+    /* two statements, one service each, count the same */
+    assert_int_equal(
+        trust_count("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker."
+                    "amazonaws.com\"},\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\","
+                    "\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:"
+                    "AssumeRole\"}]}",
+                    "AWSML-IAM-004"),
+        1);
+    /* near misses: several services without SageMaker; SageMaker twice */
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ec2."
+                                      "amazonaws.com\",\"lambda.amazonaws.com\"]},\"Action\":\"sts:"
+                                      "AssumeRole\""),
+                                 "AWSML-IAM-004"),
+                     0);
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"sagemaker."
+                                      "amazonaws.com\",\"sagemaker.amazonaws.com\"]},\"Action\":"
+                                      "\"sts:AssumeRole\""),
+                                 "AWSML-IAM-004"),
+                     0);
+}
+
+/* ---- any policy ---------------------------------------------------------------------- */
+
+static void test_not_principal(void **state)
+{
+    (void)state;
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
+                                      "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-005"),
+                     1);
+    assert_int_equal(trust_count(STMT("\"Effect\":\"Deny\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
+                                      "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
+                                 "AWSML-IAM-005"),
+                     0);
+}
+
+static void test_not_action(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"NotAction\":\"iam:*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-006"),
+        1);
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Deny\",\"NotAction\":\"s3:GetObject\",\"Resource\":\"*\""),
+                     "AWSML-IAM-006"),
+        0);
+}
+
+static void test_star_action(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\""), "AWSML-IAM-007"),
+        1);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"*:*\"],"
+                                       "\"Resource\":\"arn:aws:s3:::b/*\""),
+                                  "AWSML-IAM-007"),
+                     1);
+    /* "*:*" is not also a "service:*" */
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*:*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        0);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""),
+                                  "AWSML-IAM-007"),
+                     0);
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\""), "AWSML-IAM-007"), 0);
+}
+
+static void test_service_star(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"SageMaker:*\"],\"Resource\":\"*\""),
+                     "AWSML-IAM-008"),
+        2);
+    /* near misses: scoped resource; a prefix wildcard; iam:* has its own rule */
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":"
+                                       "\"arn:aws:s3:::bucket/*\""),
+                                  "AWSML-IAM-008"),
+                     0);
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        0);
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        0);
+}
+
+static void test_passrole_star(void **state)
+{
+    (void)state;
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:passrole\","
+                                       "\"Resource\":[\"arn:aws:iam::1:role/a\",\"*\"]"),
+                                  "AWSML-IAM-009"),
+                     1);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\","
+                                       "\"Resource\":\"arn:aws:iam::123456789012:role/pipeline\""),
+                                  "AWSML-IAM-009"),
+                     0);
+}
+
+static void test_iam_star(void **state)
+{
+    (void)state;
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"IAM:*\",\"Resource\":"
+                                       "\"arn:aws:iam::123456789012:role/x\""),
+                                  "AWSML-IAM-010"),
+                     1);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:Get*\",\"Resource\":\"*\""),
+                                  "AWSML-IAM-010"),
+                     0);
+}
+
+/* ---- managed policies -------------------------------------------------------------------- */
+
+static size_t managed_count(const char *arn, const char *id)
+{
+    advisor_findings f;
+    pv *in = role_with(GOOD_TRUST), *list = pv_array();
+    assert_int_equal(pv_array_push(list, pv_string("arn:aws:iam::aws:policy/ReadOnlyAccess")), 0);
+    assert_int_equal(pv_array_push(list, pv_string(arn)), 0);
+    assert_int_equal(pv_object_set(in, "managedPolicyArns", list), 0);
+    run(ROLE, in, &f);
+    size_t n = count(&f, id);
+    for (size_t i = 0; i < f.len; i++)
+        assert_string_equal(f.items[i].property, "managedPolicyArns[1]");
+    advisor_findings_free(&f);
+    return n;
+}
+
+static void test_managed_admin(void **state)
+{
+    (void)state;
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"), 1);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/PowerUserAccess", "AWSML-IAM-011"), 1);
+    assert_int_equal(managed_count("arn:aws-us-gov:iam::aws:policy/IAMFullAccess", "AWSML-IAM-011"), 1);
+    /* IAMFullAccess is admin, not also the generic full-access rule */
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/IAMFullAccess", "AWSML-IAM-012"), 0);
+    /* near misses: a customer policy of that name; another service's ARN */
+    assert_int_equal(
+        managed_count("arn:aws:iam::123456789012:policy/AdministratorAccess", "AWSML-IAM-011"), 0);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
+                                   "AWSML-IAM-011"),
+                     0);
+    assert_int_equal(managed_count("arn:awsx:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"), 0);
+}
+
+static void test_managed_full_access(void **state)
+{
+    (void)state;
+    assert_int_equal(managed_count(SEED_ARN, "AWSML-IAM-012"), 1);
+    assert_int_equal(managed_count("arn:aws-cn:iam::aws:policy/AmazonS3FullAccess", "AWSML-IAM-012"), 1);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AWSLambda_FullAccess", "AWSML-IAM-012"), 1);
+    /* near misses */
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AmazonSageMakerReadOnly", "AWSML-IAM-012"),
+                     0);
+    assert_int_equal(managed_count("arn:aws:iam::123456789012:policy/MyFullAccess", "AWSML-IAM-012"), 0);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/FullAccessReview", "AWSML-IAM-012"), 0);
+}
+
+/* ---- role settings -------------------------------------------------------------------- */
+
+static void test_boundary_and_session(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    pv *in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(7200)), 0);
+    assert_int_equal(pv_object_set(in, "permissionsBoundary", pv_null()), 0);
+    run(ROLE, in, &f);
+    expect(&f, "AWSML-IAM-013@permissionsBoundary AWSML-IAM-014@maxSessionDuration");
+    assert_non_null(strstr(f.items[1].message, "7200"));
+    advisor_findings_free(&f);
+    /* near misses: a boundary and the default duration */
+    in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(3600)), 0);
+    run(ROLE, in, &f);
+    expect(&f, "");
+    advisor_findings_free(&f);
+}
+
+/* ---- pipelines -------------------------------------------------------------------------- */
+
+/* The secure example's definition with the value at path of step removed
+ * (path NULL: unchanged). */
+static pv *pipeline_without(const char *step, const char *path)
+{
+    char *text = slurp("examples/secure-pipeline/pipeline-definition.json");
+    assert_non_null(text);
+    cJSON *doc = cJSON_Parse(text);
+    assert_non_null(doc);
+    free(text);
+    cJSON *s = cJSON_GetObjectItem(doc, "Steps")->child;
+    while (step && s && strcmp(cJSON_GetObjectItem(s, "Name")->valuestring, step) != 0)
+        s = s->next;
+    if (path) {
+        assert_non_null(s);
+        cJSON *parent = cJSON_GetObjectItem(s, "Arguments");
+        char buf[256];
+        snprintf(buf, sizeof(buf), "%s", path);
+        char *dot, *key = buf;
+        while ((dot = strchr(key, '.'))) {
+            *dot = '\0';
+            parent = cJSON_GetObjectItem(parent, key);
+            key = dot + 1;
+        }
+        assert_non_null(cJSON_GetObjectItem(parent, key));
+        cJSON_DeleteItemFromObject(parent, key);
+    }
+    char *out = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    pv *in = pv_object();
+    set_str(in, "pipelineName", "p");
+    set_str(in, "pipelineDefinition", out);
+    free(out);
+    return in;
+}
+
+static void expect_pipeline(const char *step, const char *path, const char *want)
+{
+    advisor_findings f;
+    run(PIPE, pipeline_without(step, path), &f);
+    expect(&f, want);
+    for (size_t i = 0; i < f.len; i++)
+        assert_non_null(strstr(f.items[i].message, step));
+    advisor_findings_free(&f);
+}
+
+static void test_pipeline_controls(void **state)
+{
+    (void)state;
+    expect_pipeline("TrainModel", "ResourceConfig.VolumeKmsKeyId", "AWSML-SM-001@pipelineDefinition");
+    expect_pipeline("TrainModel", "OutputDataConfig.KmsKeyId", "AWSML-SM-002@pipelineDefinition");
+    expect_pipeline("TrainModel", "EnableNetworkIsolation", "AWSML-SM-003@pipelineDefinition");
+    expect_pipeline("TrainModel", "EnableInterContainerTrafficEncryption",
+                    "AWSML-SM-004@pipelineDefinition");
+    expect_pipeline("TrainModel", "VpcConfig", "AWSML-SM-005@pipelineDefinition");
+    expect_pipeline("PrepareData", "ProcessingResources.ClusterConfig.VolumeKmsKeyId",
+                    "AWSML-SM-001@pipelineDefinition");
+    expect_pipeline("PrepareData", "ProcessingOutputConfig.KmsKeyId", "AWSML-SM-002@pipelineDefinition");
+    expect_pipeline("PrepareData", "NetworkConfig.EnableNetworkIsolation",
+                    "AWSML-SM-003@pipelineDefinition");
+    expect_pipeline("PrepareData", "NetworkConfig.EnableInterContainerTrafficEncryption",
+                    "AWSML-SM-004@pipelineDefinition");
+    expect_pipeline("PrepareData", "NetworkConfig.VpcConfig", "AWSML-SM-005@pipelineDefinition");
+    /* near miss: a processing step without outputs has nothing to encrypt */
+    expect_pipeline("PrepareData", "ProcessingOutputConfig", "");
+    /* near miss: the untouched secure definition (parameters count as set) */
+    expect_pipeline("TrainModel", NULL, "");
+}
+
+static void test_pipeline_values(void **state)
+{
+    (void)state;
+    /* false, "" and null are not set; a parameter is */
+    const char *def =
+        "{\"Steps\":[{\"Name\":\"T\",\"Type\":\"Training\",\"Arguments\":{"
+        "\"ResourceConfig\":{\"VolumeKmsKeyId\":\"\"},\"OutputDataConfig\":{\"KmsKeyId\":null},"
+        "\"EnableNetworkIsolation\":false,\"EnableInterContainerTrafficEncryption\":{\"Get\":"
+        "\"Parameters.Enc\"},\"VpcConfig\":{\"Subnets\":[\"s\"],\"SecurityGroupIds\":[\"g\"]}}},"
+        "{\"Name\":\"Ignored\",\"Type\":\"RegisterModel\",\"Arguments\":{}}]}";
+    advisor_findings f;
+    pv *in = pv_object();
+    set_str(in, "pipelineDefinition", def);
+    run(PIPE, in, &f);
+    expect(&f, "AWSML-SM-001@pipelineDefinition AWSML-SM-002@pipelineDefinition "
+               "AWSML-SM-003@pipelineDefinition");
+    advisor_findings_free(&f);
+}
+
+static void test_pipeline_seed_definition_and_conditions(void **state)
+{
+    (void)state;
+    /* The seed's definition, passed inline, lacks all five controls. */
+    char *seed = slurp("examples/seed/my-pipeline-definition.json");
+    assert_non_null(seed);
+    advisor_findings f;
+    pv *in = pv_object();
+    set_str(in, "pipelineDefinition", seed);
+    free(seed);
+    run(PIPE, in, &f);
+    expect(&f, "AWSML-SM-001@pipelineDefinition AWSML-SM-002@pipelineDefinition "
+               "AWSML-SM-003@pipelineDefinition AWSML-SM-004@pipelineDefinition "
+               "AWSML-SM-005@pipelineDefinition");
+    for (size_t i = 0; i < f.len; i++) {
+        assert_non_null(strstr(f.items[i].message, "\"TrainModel\""));
+        assert_int_equal(f.items[i].severity, ADVISOR_WARNING);
+    }
+    advisor_findings_free(&f);
+
+    /* Steps inside a condition step are checked; ordered by rule, then step. */
+    const char *def = "{\"Steps\":[{\"Name\":\"A\",\"Type\":\"Training\",\"Arguments\":{}},"
+                      "{\"Name\":\"C\",\"Type\":\"Condition\",\"Arguments\":{\"IfSteps\":[{\"Name\":"
+                      "\"B\",\"Type\":\"Processing\",\"Arguments\":{}}],\"ElseSteps\":[]}}]}";
+    in = pv_object();
+    set_str(in, "pipelineDefinition", def);
+    run(PIPE, in, &f);
+    /* A: 5 findings; B: no outputs, so 4 */
+    assert_int_equal(f.len, 9);
+    assert_string_equal(f.items[0].id, "AWSML-SM-001");
+    assert_non_null(strstr(f.items[0].message, "\"A\""));
+    assert_string_equal(f.items[1].id, "AWSML-SM-001");
+    assert_non_null(strstr(f.items[1].message, "\"B\""));
+    assert_string_equal(f.items[2].id, "AWSML-SM-002");
+    assert_string_equal(f.items[8].id, "AWSML-SM-005");
+    advisor_findings_free(&f);
+
+    /* near miss for AWSML-SM-006: an inline definition, and no definition at all */
+    in = pv_object();
+    set_str(in, "pipelineDefinition", "{\"Steps\":[]}");
+    run(PIPE, in, &f);
+    assert_int_equal(f.len, 0);
+    in = pv_object();
+    run(PIPE, in, &f);
+    assert_int_equal(f.len, 0);
+}
+
+/* ---- unknowns, invalid input, order ------------------------------------------------------- */
+
+static void test_unknowns_are_skipped(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    pv *in = pv_object(), *list = pv_array(), *el = pv_object();
+    assert_int_equal(pv_object_set(in, "assumeRolePolicy", pv_unknown(PV_UNK_ANY)), 0);
+    assert_int_equal(pv_object_set(in, "permissionsBoundary", pv_unknown(PV_UNK_ANY)), 0);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_unknown(PV_UNK_NUMBER)), 0);
+    assert_int_equal(pv_array_push(list, pv_unknown(PV_UNK_ANY)), 0);
+    assert_int_equal(pv_object_set(el, "name", pv_string("p")), 0);
+    assert_int_equal(pv_object_set(el, "policy", pv_unknown(PV_UNK_ANY)), 0);
+    assert_int_equal(pv_array_push(list, el), 0);
+    assert_int_equal(pv_object_set(in, "inlinePolicies", list), 0);
+    list = pv_array();
+    assert_int_equal(pv_array_push(list, pv_unknown(PV_UNK_ANY)), 0);
+    assert_int_equal(pv_object_set(in, "managedPolicyArns", list), 0);
+    run(ROLE, in, &f);
+    assert_int_equal(f.len, 0);
+
+    in = pv_object();
+    assert_int_equal(pv_object_set(in, "inlinePolicies", pv_unknown(PV_UNK_ARRAY)), 0);
+    assert_int_equal(pv_object_set(in, "managedPolicyArns", pv_unknown(PV_UNK_ARRAY)), 0);
+    assert_int_equal(pv_object_set(in, "permissionsBoundary", pv_unknown(PV_UNK_ANY)), 0);
+    run(ROLE, in, &f);
+    assert_int_equal(f.len, 0);
+
+    in = pv_object();
+    assert_int_equal(pv_object_set(in, "policyArn", pv_unknown(PV_UNK_ANY)), 0);
+    run(ATT, in, &f);
+    assert_int_equal(f.len, 0);
+
+    in = pv_object();
+    assert_int_equal(pv_object_set(in, "pipelineDefinition", pv_unknown(PV_UNK_ANY)), 0);
+    run(PIPE, in, &f);
+    assert_int_equal(f.len, 0);
+    in = pv_object();
+    assert_int_equal(pv_object_set(in, "pipelineDefinitionS3Location", pv_unknown(PV_UNK_OBJECT)), 0);
+    run(PIPE, in, &f);
+    assert_int_equal(f.len, 0);
+
+    run(ROLE, pv_unknown(PV_UNK_OBJECT), &f);
+    assert_int_equal(f.len, 0);
+    assert_int_equal(advisor_run(ROLE, NULL, &f), 0);
+    assert_int_equal(f.len, 0);
+}
+
+static void test_secrets_and_invalid_input(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    /* a secret policy is still a policy (the advisor never prints its values wholesale) */
+    pv *in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "assumeRolePolicy", pv_secret(pv_string(SEED_TRUST))), 0);
+    run(ROLE, in, &f);
+    expect(&f, "AWSML-IAM-001@assumeRolePolicy");
+    advisor_findings_free(&f);
+    /* invalid JSON and wrong types are Check's to report */
+    in = role_inline("not json");
+    set_str(in, "assumeRolePolicy", "[1,2]");
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_string("7200")), 0);
+    run(ROLE, in, &f);
+    expect(&f, "");
+    in = pv_object();
+    set_str(in, "pipelineDefinition", "{\"Steps\":");
+    run(PIPE, in, &f);
+    expect(&f, "");
+    /* unknown tokens: nothing */
+    in = pv_object();
+    set_str(in, "policyArn", SEED_ARN);
+    run("s3/bucket:Bucket", in, &f);
+    expect(&f, "");
+    in = pv_object();
+    set_str(in, "policyArn", SEED_ARN);
+    assert_int_equal(advisor_run(NULL, in, &f), 0);
+    pv_free(in);
+    expect(&f, "");
+}
+
+static void test_order_is_stable(void **state)
+{
+    (void)state;
+    /* One policy, two spellings (statement order, scalar vs list, key order):
+     * same findings in the same order, by rule ID within the property. */
+    const char *a = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"},"
+                    "{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:PassRole\"],\"Resource\":\"*\"},"
+                    "{\"Effect\":\"Allow\",\"NotAction\":\"s3:*\",\"Resource\":\"*\"},"
+                    "{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+    const char *b = "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"*\"],\"Effect\":\"Allow\"},"
+                    "{\"NotAction\":[\"s3:*\"],\"Resource\":\"*\",\"Effect\":\"Allow\"},"
+                    "{\"Effect\":\"Allow\",\"Action\":[\"iam:PassRole\",\"s3:*\"],\"Resource\":\"*\"},"
+                    "{\"Resource\":\"*\",\"Effect\":\"Allow\",\"Action\":[\"iam:*\"]}]}";
+    const char *want = "AWSML-IAM-006@inlinePolicies[0].policy AWSML-IAM-007@inlinePolicies[0].policy "
+                       "AWSML-IAM-008@inlinePolicies[0].policy AWSML-IAM-009@inlinePolicies[0].policy "
+                       "AWSML-IAM-010@inlinePolicies[0].policy";
+    advisor_findings fa, fb;
+    run(ROLE, role_inline(a), &fa);
+    run(ROLE, role_inline(b), &fb);
+    expect(&fa, want);
+    assert_int_equal(fa.len, fb.len);
+    for (size_t i = 0; i < fa.len; i++)
+        assert_memory_equal(&fa.items[i], &fb.items[i], sizeof(fa.items[i]));
+    advisor_findings_free(&fa);
+    advisor_findings_free(&fb);
+
+    /* Across properties: the resource's order, each sorted by ID; duplicates once. */
+    pv *in = role_inline(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"*\"],\"Resource\":\"*\""));
+    set_str(in, "assumeRolePolicy",
+            "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"},"
+            "{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"},"
+            "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+            "\"sagemaker.amazonaws.com\"},\"Action\":\"sts:TagSession\"}]}");
+    pv *list = pv_array();
+    assert_int_equal(pv_array_push(list, pv_string(SEED_ARN)), 0);
+    assert_int_equal(pv_object_set(in, "managedPolicyArns", list), 0);
+    pv_object_remove(in, "permissionsBoundary");
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(43200)), 0);
+    run(ROLE, in, &fa);
+    expect(&fa, "AWSML-IAM-001@assumeRolePolicy AWSML-IAM-002@assumeRolePolicy "
+                "AWSML-IAM-007@inlinePolicies[0].policy AWSML-IAM-008@inlinePolicies[0].policy "
+                "AWSML-IAM-012@managedPolicyArns[0] AWSML-IAM-013@permissionsBoundary "
+                "AWSML-IAM-014@maxSessionDuration");
+    advisor_findings_free(&fa);
+}
+
+/* ---- the rule table and the secure example ------------------------------------------------- */
+
+static void test_rule_table(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const advisor_rule *r = advisor_rules(&n);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(r[i].id);
+        assert_true(strlen(r[i].id) < sizeof(((advisor_finding *)0)->id));
+        assert_true(r[i].what[0] && r[i].why_source[0] && r[i].fix[0]);
+        assert_true(strlen(r[i].fix) < sizeof(((advisor_finding *)0)->fix));
+        if (i)
+            assert_true(strcmp(r[i - 1].id, r[i].id) < 0);
+        assert_ptr_equal(advisor_rule_find(r[i].id), &r[i]);
+    }
+    assert_null(advisor_rule_find("AWSML-IAM-999"));
+    assert_null(advisor_rule_find("awsml-iam-001"));
+    assert_null(advisor_rule_find(NULL));
+    assert_string_equal(advisor_severity_name(ADVISOR_HIGH), "high");
+    assert_string_equal(advisor_severity_name(ADVISOR_WARNING), "warning");
+    assert_string_equal(advisor_severity_name(ADVISOR_INFO), "info");
+}
+
+static void test_secure_example_is_clean(void **state)
+{
+    (void)state;
+    char *trust = slurp("examples/secure-pipeline/trust-policy.json");
+    char *exec = slurp("examples/secure-pipeline/execution-policy.json");
+    assert_non_null(trust);
+    assert_non_null(exec);
+    advisor_findings f;
+    pv *in = role_inline(exec);
+    set_str(in, "assumeRolePolicy", trust);
+    set_str(in, "name", "SecureSageMakerPipelineRole");
+    free(trust);
+    free(exec);
+    run(ROLE, in, &f);
+    expect(&f, "");
+    run(PIPE, pipeline_without(NULL, NULL), &f);
+    expect(&f, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_role_and_attachment),
+        cmocka_unit_test(test_trust_service_without_source),
+        cmocka_unit_test(test_trust_star),
+        cmocka_unit_test(test_trust_whole_account),
+        cmocka_unit_test(test_trust_several_services),
+        cmocka_unit_test(test_not_principal),
+        cmocka_unit_test(test_not_action),
+        cmocka_unit_test(test_star_action),
+        cmocka_unit_test(test_service_star),
+        cmocka_unit_test(test_passrole_star),
+        cmocka_unit_test(test_iam_star),
+        cmocka_unit_test(test_managed_admin),
+        cmocka_unit_test(test_managed_full_access),
+        cmocka_unit_test(test_boundary_and_session),
+        cmocka_unit_test(test_pipeline_controls),
+        cmocka_unit_test(test_pipeline_values),
+        cmocka_unit_test(test_pipeline_seed_definition_and_conditions),
+        cmocka_unit_test(test_unknowns_are_skipped),
+        cmocka_unit_test(test_secrets_and_invalid_input),
+        cmocka_unit_test(test_order_is_stable),
+        cmocka_unit_test(test_rule_table),
+        cmocka_unit_test(test_secure_example_is_clean),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
