@@ -9,8 +9,12 @@
  * - inlinePolicies: absent = not managed (no diff, nothing touched);
  *   [] and [{}] both mean "this role has no inline policies" and are applied
  *   as such, so the preview shows exactly what the update does (pain point 3).
- * - managedPolicyArns: absent = not managed; a list (also []) is exclusive and
- *   compared as a set, so order never diffs.
+ * - managedPolicyArns: absent = not managed; a list is the set of AWS managed
+ *   policies this role owns, compared as a set (order never diffs). Only
+ *   owned ARNs are attached, detached and reported: policies attached by a
+ *   RolePolicyAttachment (or by hand) are left alone, so the two can share a
+ *   role without the flip-flop pulumi-aws users hit (pain point 2). Removing an
+ *   ARN from the list (or [] after a list) detaches it.
  * - assumeRolePolicy and inline policies: equivalent JSON never diffs, and
  *   Read keeps the user's text when AWS's document means the same (pain point 4).
  * - tagsAll: a defaultTags change alone shows as an update of tagsAll and is
@@ -851,11 +855,11 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
             goto out;
         if (!(list = pv_array()))
             goto nomem;
-        for (int pass = 0; pass < 2; pass++)
-            for (size_t i = 0; i < a.n; i++)
-                if ((pass == 0) == arn_in(rarn, a.v[i]) &&
-                    pv_array_push(list, pv_string(a.v[i])) != 0)
-                    goto nomem;
+        /* Import reports everything attached; otherwise only what the role
+         * owns (its managedPolicyArns), in the user's order. */
+        for (size_t i = 0; i < a.n; i++)
+            if ((import || arn_in(rarn, a.v[i])) && pv_array_push(list, pv_string(a.v[i])) != 0)
+                goto nomem;
         if (!import || list->u.arr.len) {
             if (pv_object_set(o, "managedPolicyArns", list) != 0) {
                 list = NULL;
@@ -1104,7 +1108,9 @@ out:
     return rc;
 }
 
-static int update_arns(res_ctx *ctx, const char *name, const pv *nl, err *e)
+/* Attaches the new list's ARNs and detaches those the role owned before (ol)
+ * that the new list drops; ARNs it never owned are not touched. */
+static int update_arns(res_ctx *ctx, const char *name, const pv *nl, const pv *ol, err *e)
 {
     strv actual = {0};
     int rc = -1;
@@ -1119,7 +1125,7 @@ static int update_arns(res_ctx *ctx, const char *name, const pv *nl, err *e)
             goto out;
     }
     for (size_t i = 0; i < actual.n; i++)
-        if (!arn_in(nl, actual.v[i]) &&
+        if (!arn_in(nl, actual.v[i]) && ol && ol->kind == PV_ARRAY && arn_in(ol, actual.v[i]) &&
             iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", name, "PolicyArn",
                      actual.v[i], NULL) != 0 &&
             e->code != ERR_NOT_FOUND)
@@ -1207,7 +1213,8 @@ static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv
         update_inline(ctx, name, nl, prop_get(olds, "inlinePolicies"), e) != 0)
         return -1;
     const pv *ml = prop_get(news, "managedPolicyArns");
-    if (ml && ml->kind == PV_ARRAY && update_arns(ctx, name, ml, e) != 0)
+    if (ml && ml->kind == PV_ARRAY &&
+        update_arns(ctx, name, ml, prop_get(olds, "managedPolicyArns"), e) != 0)
         return -1;
     /* The role carries tagsAll; the old outputs' tagsAll is what it had. */
     const pv *want = tags_to_send(news);
@@ -1280,8 +1287,11 @@ static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
         if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL,
                      &l, NULL, e) != 0)
             goto out;
+        /* forceDetachPolicies: everything; else what the role owns (others'
+         * attachments are deleted by their own resources first). */
         for (size_t i = 0; i < l.n; i++)
-            if (iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", id, "PolicyArn",
+            if ((force || arn_in(ml, l.v[i])) &&
+                iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", id, "PolicyArn",
                          l.v[i], NULL) != 0 &&
                 e->code != ERR_NOT_FOUND)
                 goto out;

@@ -135,3 +135,36 @@ def test_empty_inline_policies_list_removes_them(make_project):
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
     proj.preview("--expect-no-changes")
     proj.destroy()
+
+
+def test_managed_policy_arns_and_an_attachment_do_not_flip_flop(make_project):
+    """pulumi-aws pain point 2: managedPolicyArns on a role plus a
+    RolePolicyAttachment on the same role fight on every up and refresh.
+    awsml's managedPolicyArns only manages the ARNs it lists."""
+    other = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    program = f"""
+import pulumi
+import pulumi_aws as aws
+role = aws.iam.Role("both", assume_role_policy='{TRUST}', managed_policy_arns=["{POLICY}"])
+aws.iam.RolePolicyAttachment("extra", role=role.name, policy_arn="{other}")
+"""
+    proj = make_project(program, providers=("aws",), name="pp2")
+    proj.up()
+    name = proj.resource(ROLE, "both")["id"]
+    iam = boto3.client("iam")
+
+    def attached():
+        return sorted(a["PolicyArn"] for a in
+                      iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"])
+
+    assert attached() == sorted([POLICY, other])
+    for _ in range(2):
+        proj.refresh()
+        proj.preview("--expect-no-changes")
+        proj.up()
+        assert attached() == sorted([POLICY, other])
+    # Dropping an ARN from the list detaches only that one.
+    proj.set_program(program.replace(f'managed_policy_arns=["{POLICY}"]', "managed_policy_arns=[]"))
+    proj.up()
+    assert attached() == [other]
+    proj.destroy()

@@ -177,11 +177,20 @@ def test_role_lifecycle(plugin, pb, iam):
     assert iin["name"] == name and "assumeRolePolicy" in iin
     assert iout["inlinePolicies"] == [{"name": "inl2", "policy": POL_B}]
 
-    # Delete with an instance profile and policies left on the role.
+    # A policy attached outside the role's managedPolicyArns is not the role's
+    # to detach (RolePolicyAttachments share roles without flip-flopping)...
+    iam.attach_role_policy(RoleName=name, PolicyArn=arn_pol)
+    _, rout2, _ = r.read(id_, out3, inputs3)
+    assert rout2["managedPolicyArns"] == []
+    out4 = r.update(id_, rout2, inputs3)
+    assert [a["PolicyArn"] for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]] \
+        == [arn_pol]
+
+    # ...except with forceDetachPolicies: delete with an instance profile and
+    # policies left on the role.
     iam.create_instance_profile(InstanceProfileName="role-test-ip")
     iam.add_role_to_instance_profile(InstanceProfileName="role-test-ip", RoleName=name)
-    iam.attach_role_policy(RoleName=name, PolicyArn=arn_pol)
-    r.delete(id_, out3)
+    r.delete(id_, {**out4, "forceDetachPolicies": True})
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_role(RoleName=name)
     r.delete(id_, out3)  # already gone: done
