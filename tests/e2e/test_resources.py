@@ -66,10 +66,22 @@ def test_import_an_existing_role_and_attachment(make_project):
     proj.import_(ATTACH, "imported-attachment", f"made-outside/{POLICY}", generate_code=False)
     st = proj.resource(ATTACH, "imported-attachment")
     assert st["inputs"] == {"role": "made-outside", "policyArn": POLICY}
+    sm = boto3.client("sagemaker")
+    sm.create_pipeline(PipelineName="made-outside-pipeline", PipelineDisplayName="shown",
+                       PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
+                       RoleArn="arn:aws:iam::123456789012:role/made-outside")
+    proj.import_("aws:sagemaker/pipeline:Pipeline", "imported-pipeline", "made-outside-pipeline",
+                 generate_code=False)
+    st = proj.resource("aws:sagemaker/pipeline:Pipeline", "imported-pipeline")
+    assert st["inputs"]["pipelineName"] == "made-outside-pipeline"
+    assert st["inputs"]["pipelineDisplayName"] == "shown"
+    assert st["outputs"]["arn"].endswith(":pipeline/made-outside-pipeline")
     # The program never declares them: destroy deletes what was imported.
     proj.destroy()
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_role(RoleName="made-outside")
+    assert all(p["PipelineName"] != "made-outside-pipeline"
+               for p in sm.list_pipelines()["PipelineSummaries"])
 
 
 def test_explicit_provider_resource(make_project):
