@@ -111,6 +111,7 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libawsml.a
 include mk/tools.mk
 include mk/sdk.mk
 include mk/dist.mk
+include mk/fuzz.mk
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -1,0 +1,1 @@
+# Fuzzing (make fuzz): libFuzzer harnesses in tests/fuzz.
