@@ -154,10 +154,24 @@ clean:
 	rm -rf build bin dist
 
 # Benchmarks -------------------------------------------------------------------
+# bench/bench.py measures side by side and writes bench/results.md and .json:
+# the release binary against an empty gRPC C-core server linked the same way
+# (static) and a trivial C program (the floors), RPC latency, and the seed's
+# program under pulumi against moto. Figures, never assertions.
 .PHONY: bench
 $(BUILD)/bench/empty_server: bench/empty_server.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(OPT) $(PKG_CFLAGS) -o $@ $< $(LDLIBS_ALL)
 
-bench: bin/pulumi-resource-awsml $(BUILD)/bench/empty_server
-	python3 bench/boot.py
+$(BUILD)/bench/empty_server_static: bench/empty_server.c $(DIST_CJSON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) $(PKG_CFLAGS) -o $@ $< $(DIST_LDLIBS)
+
+$(BUILD)/bench/trivial: bench/trivial.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(OPT) -o $@ $<
+
+bench: all $(DIST_BIN) $(BUILD)/test/pulumi-resource-awsml $(BUILD)/bench/empty_server \
+       $(BUILD)/bench/empty_server_static $(BUILD)/bench/trivial $(VENV_STAMP)
+	AWSML_BUILD=$(CURDIR)/$(BUILD) AWSML_ROOT=$(CURDIR) \
+	scripts/with-moto $(VENV)/bin/python bench/bench.py
