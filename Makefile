@@ -145,6 +145,7 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-sanitize
+	$(MAKE) fuzz-smoke
 	$(MAKE) test-e2e
 
 fmt:

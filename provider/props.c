@@ -561,14 +561,23 @@ static pv *dec_string(decoder *d, const char *s)
     return r;
 }
 
+/* The entry for key (the last one: protobuf maps), or NULL. Its value may be
+ * NULL: an entry without a value field, which reads as null. */
+static const Google__Protobuf__Struct__FieldsEntry *struct_entry(const Google__Protobuf__Struct *s,
+                                                                  const char *key)
+{
+    const Google__Protobuf__Struct__FieldsEntry *found = NULL;
+    for (size_t i = 0; i < s->n_fields; i++)
+        if (s->fields[i]->key && strcmp(s->fields[i]->key, key) == 0)
+            found = s->fields[i];
+    return found;
+}
+
 static const Google__Protobuf__Value *struct_get(const Google__Protobuf__Struct *s,
                                                  const char *key)
 {
-    const Google__Protobuf__Value *found = NULL;
-    for (size_t i = 0; i < s->n_fields; i++)
-        if (s->fields[i]->key && strcmp(s->fields[i]->key, key) == 0)
-            found = s->fields[i]->value; /* protobuf maps: the last entry wins */
-    return found;
+    const Google__Protobuf__Struct__FieldsEntry *e = struct_entry(s, key);
+    return e ? e->value : NULL;
 }
 
 /* A special object: everything but the signature key goes into the node's
@@ -731,9 +740,10 @@ static int dec_fields(decoder *d, const Google__Protobuf__Struct *s, pv_obj *o, 
 
 static pv *dec_struct(decoder *d, const Google__Protobuf__Struct *s, int depth)
 {
-    const Google__Protobuf__Value *sig = struct_get(s, SIG_KEY);
-    if (sig) {
-        if (sig->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE) {
+    const Google__Protobuf__Struct__FieldsEntry *sige = struct_entry(s, SIG_KEY);
+    if (sige) {
+        const Google__Protobuf__Value *sig = sige->value;
+        if (!sig || sig->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE) {
             dec_fail(d, "Pulumi signature must be a string");
             return NULL;
         }

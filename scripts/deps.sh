@@ -13,6 +13,7 @@ pkgs=(
   libexpat1-dev                    # XML responses of IAM/STS (see README: why expat)
   libcmocka-dev                    # C unit test harness
   valgrind
+  clang libclang-rt-14-dev         # libFuzzer harnesses (make fuzz, fuzz-smoke)
   python3-venv
 )
 

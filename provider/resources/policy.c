@@ -160,6 +160,25 @@ static cJSON *canon(const cJSON *j, int depth, bool in_statement, const char *ke
     return cJSON_Duplicate(j, 1);
 }
 
+/* The first key an object repeats, anywhere in j (NULL: none). cJSON keeps
+ * every duplicate; IAM refuses them, and a repeated key has no single meaning
+ * to compare. */
+static const char *repeated_key(const cJSON *j, int depth)
+{
+    if (depth > POLICY_MAX_DEPTH)
+        return NULL;
+    for (const cJSON *a = j ? j->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(j))
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (a->string && b->string && strcmp(a->string, b->string) == 0)
+                    return a->string;
+        const char *inner = repeated_key(a, depth + 1);
+        if (inner)
+            return inner;
+    }
+    return NULL;
+}
+
 int policy_canonical(const char *json, char **out, err *e)
 {
     int rc = -1;
@@ -169,6 +188,12 @@ int policy_canonical(const char *json, char **out, err *e)
     if (!doc || !cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
         return err_set(e, ERR_INVALID_ARGUMENT, "the policy is not a JSON object");
+    }
+    const char *dup = repeated_key(doc, 0);
+    if (dup) {
+        err_set(e, ERR_INVALID_ARGUMENT, "the policy repeats the key \"%s\"", dup);
+        cJSON_Delete(doc);
+        return -1;
     }
     /* Statements: one object or a list, in any order; each canonicalised. */
     cJSON *st = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
@@ -230,6 +255,10 @@ int policy_check(const char *json, char *why, size_t whylen)
         rc = -1;
     } else if (!cJSON_IsObject(doc)) {
         snprintf(why, whylen, "must be a JSON object (an IAM policy document)");
+        rc = -1;
+    } else if (repeated_key(doc, 0)) {
+        snprintf(why, whylen, "repeats the key \"%s\" (IAM refuses duplicate keys)",
+                 repeated_key(doc, 0));
         rc = -1;
     }
     cJSON_Delete(doc);

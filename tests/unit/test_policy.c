@@ -65,6 +65,14 @@ static void test_check_and_decode(void **state)
     assert_non_null(strstr(why, "JSON object"));
     assert_int_equal(policy_check("{", why, sizeof(why)), -1);
     assert_non_null(strstr(why, "valid JSON"));
+    /* Found by fuzzing: repeated keys had no stable canonical form. */
+    const char *dup = "{\"Statement\":{\"Action\":\"b\"},\"Statement\":{\"Action\":\"a\"}}";
+    assert_int_equal(policy_check(dup, why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "repeats the key \"Statement\""));
+    assert_false(policy_equivalent(dup, dup));
+    assert_int_equal(policy_check("{\"Statement\":[{\"Action\":\"a\",\"Action\":\"b\"}]}", why,
+                                  sizeof(why)),
+                     -1);
     char *d = NULL;
     err e = {0};
     assert_int_equal(policy_url_decode("%7B%22a%22%3A%20%22b+c%22%7D%", &d, &e), 0);

@@ -210,6 +210,13 @@ static void test_bad_signatures_are_refused(void **state)
     v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
     v->struct_value = inner;
     expect_error(one_field("r", v), "needs a string 'urn'");
+    /* Found by fuzzing: a signature entry without a value decoded as a plain
+     * object that could not be encoded back. */
+    v = malloc(sizeof(*v));
+    google__protobuf__value__init(v);
+    v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+    v->struct_value = one_field(SIG, NULL);
+    expect_error(one_field("s", v), "property 's': Pulumi signature must be a string");
 }
 
 static Google__Protobuf__Struct *nested(int depth)
