@@ -180,3 +180,31 @@ aws.iam.RolePolicyAttachment("extra", role=role.name, policy_arn="{other}")
     proj.up()
     assert attached() == [other]
     proj.destroy()
+
+
+def test_a_default_tags_change_alone_is_applied(make_project):
+    """pulumi-aws pain point 5: a defaultTags change is ignored unless another
+    field changes. awsml shows it as an update of tagsAll and applies it."""
+    def prog(owner):
+        return role_program(", tags={'team': 'ml'}, opts=pulumi.ResourceOptions(provider=p)",
+                            name="tagged",
+                            header=f'p = aws.Provider("p", region="us-east-1", '
+                                   f'default_tags={{"tags": {{"owner": "{owner}"}}}})')
+    proj = make_project(prog("a"), providers=("aws",), name="dt")
+    proj.up()
+    name = proj.resource(ROLE, "tagged")["id"]
+    iam = boto3.client("iam")
+
+    def tags():
+        return {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+
+    assert tags() == {"owner": "a", "team": "ml"}
+    proj.refresh()
+    proj.preview("--expect-no-changes")  # no tags/tagsAll drift after refresh
+    proj.set_program(prog("b"))
+    pv = proj.preview()
+    assert re.search(r"^\s*~ aws:iam/role:Role: \(update\)$", pv.stdout, re.M), pv
+    proj.up()
+    assert tags() == {"owner": "b", "team": "ml"}
+    assert proj.resource(ROLE, "tagged")["outputs"]["tags"] == {"team": "ml"}
+    proj.destroy()
