@@ -1,5 +1,7 @@
 #include "props.h"
 
+#include <cJSON.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1047,4 +1049,70 @@ int props_to_struct(const pv *obj, Google__Protobuf__Struct **out)
         return -1;
     *out = enc_struct(&obj->u.obj, NULL);
     return *out ? 0 : -1;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+cJSON *pv_to_cjson(const pv *v)
+{
+    v = pv_plain(v);
+    switch (v->kind) {
+    case PV_NULL:
+        return cJSON_CreateNull();
+    case PV_BOOL:
+        return cJSON_CreateBool(v->u.b);
+    case PV_NUMBER:
+        return cJSON_CreateNumber(v->u.n);
+    case PV_STRING:
+        return cJSON_CreateString(v->u.str.s);
+    case PV_ARRAY: {
+        cJSON *a = cJSON_CreateArray();
+        for (size_t i = 0; a && i < v->u.arr.len; i++) {
+            cJSON *it = pv_to_cjson(v->u.arr.items[i]);
+            if (!it || !cJSON_AddItemToArray(a, it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(a);
+                return NULL;
+            }
+        }
+        return a;
+    }
+    case PV_OBJECT: {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t i = 0; o && i < v->u.obj.len; i++) {
+            cJSON *it = pv_to_cjson(v->u.obj.vals[i]);
+            if (!it || !cJSON_AddItemToObject(o, v->u.obj.keys[i], it)) {
+                cJSON_Delete(it);
+                cJSON_Delete(o);
+                return NULL;
+            }
+        }
+        return o;
+    }
+    default:
+        return NULL; /* unknowns, resources, assets: not JSON */
+    }
+}
+
+pv *pv_from_cjson(const cJSON *j)
+{
+    if (cJSON_IsString(j))
+        return pv_string(j->valuestring);
+    if (cJSON_IsBool(j))
+        return pv_bool(cJSON_IsTrue(j));
+    if (cJSON_IsNumber(j))
+        return pv_number(j->valuedouble);
+    if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+        pv *r = cJSON_IsArray(j) ? pv_array() : pv_object();
+        for (const cJSON *it = j->child; r && it; it = it->next) {
+            pv *x = pv_from_cjson(it);
+            int rc = cJSON_IsArray(j) ? pv_array_push(r, x) : pv_object_set(r, it->string, x);
+            if (rc != 0) {
+                pv_free(r);
+                return NULL;
+            }
+        }
+        return r;
+    }
+    return pv_null();
 }

@@ -107,6 +107,13 @@ bool pv_equal(const pv *a, const pv *b);
  * (same key path), so secret inputs come back secret in outputs. */
 int pv_mark_secrets_like(pv **out, const pv *in);
 
+/* JSON (cJSON) conversion, for documents and JSON-encoded configuration.
+ * pv_to_cjson sees through secrets; unknowns, resources, assets and archives
+ * have no JSON form (NULL, as on allocation failure). */
+struct cJSON;
+struct cJSON *pv_to_cjson(const pv *v);
+pv *pv_from_cjson(const struct cJSON *j);
+
 /* Struct conversion. On failure err names the property path and the rule. */
 int props_from_struct(const Google__Protobuf__Struct *s, pv **out, char *err, size_t errlen);
 /* Allocates with malloc; free with protobuf_c_message_free_unpacked(msg, NULL). */

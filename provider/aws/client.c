@@ -93,29 +93,6 @@ static int num_of(const pv *v, const char *what, long lo, long hi, long *out, er
 
 /* Values of list and object keys may come JSON-encoded in a string: decode
  * them once, so the rest of the code sees one shape. */
-static pv *pv_from_cjson(const cJSON *j)
-{
-    if (cJSON_IsString(j))
-        return pv_string(j->valuestring);
-    if (cJSON_IsBool(j))
-        return pv_bool(cJSON_IsTrue(j));
-    if (cJSON_IsNumber(j))
-        return pv_number(j->valuedouble);
-    if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
-        pv *r = cJSON_IsArray(j) ? pv_array() : pv_object();
-        for (const cJSON *it = j->child; r && it; it = it->next) {
-            pv *x = pv_from_cjson(it);
-            int rc = cJSON_IsArray(j) ? pv_array_push(r, x) : pv_object_set(r, it->string, x);
-            if (rc != 0) {
-                pv_free(r);
-                return NULL;
-            }
-        }
-        return r;
-    }
-    return pv_null();
-}
-
 static int normalise_config(aws_client *c, err *e)
 {
     static const char *const structured[] = {

@@ -213,46 +213,6 @@ out:
 
 /* ---- policy documents ---------------------------------------------------------------- */
 
-static cJSON *pv_to_cjson(const pv *v)
-{
-    v = pv_plain(v);
-    switch (v->kind) {
-    case PV_NULL:
-        return cJSON_CreateNull();
-    case PV_BOOL:
-        return cJSON_CreateBool(v->u.b);
-    case PV_NUMBER:
-        return cJSON_CreateNumber(v->u.n);
-    case PV_STRING:
-        return cJSON_CreateString(v->u.str.s);
-    case PV_ARRAY: {
-        cJSON *a = cJSON_CreateArray();
-        for (size_t i = 0; a && i < v->u.arr.len; i++) {
-            cJSON *it = pv_to_cjson(v->u.arr.items[i]);
-            if (!it || !cJSON_AddItemToArray(a, it)) {
-                cJSON_Delete(it);
-                cJSON_Delete(a);
-                return NULL;
-            }
-        }
-        return a;
-    }
-    case PV_OBJECT: {
-        cJSON *o = cJSON_CreateObject();
-        for (size_t i = 0; o && i < v->u.obj.len; i++) {
-            cJSON *it = pv_to_cjson(v->u.obj.vals[i]);
-            if (!it || !cJSON_AddItemToObject(o, v->u.obj.keys[i], it)) {
-                cJSON_Delete(it);
-                cJSON_Delete(o);
-                return NULL;
-            }
-        }
-        return o;
-    }
-    default:
-        return NULL; /* unknowns, resources, assets: not JSON */
-    }
-}
 
 /* The SDKs accept a policy document object where a string is expected:
  * serialise it to JSON in place. An object holding unknowns becomes unknown

@@ -109,47 +109,6 @@ static int pl_region_ok(aws_client *c, const pv *props, err *e)
                    want, have, want);
 }
 
-/* A plain value as cJSON; NULL when it holds an unknown or on allocation failure. */
-static cJSON *pl_to_json(const pv *v)
-{
-    v = pv_plain(v);
-    switch (v->kind) {
-    case PV_NULL:
-        return cJSON_CreateNull();
-    case PV_BOOL:
-        return cJSON_CreateBool(v->u.b);
-    case PV_NUMBER:
-        return cJSON_CreateNumber(v->u.n);
-    case PV_STRING:
-        return cJSON_CreateString(v->u.str.s);
-    case PV_ARRAY: {
-        cJSON *a = cJSON_CreateArray();
-        for (size_t i = 0; a && i < v->u.arr.len; i++) {
-            cJSON *it = pl_to_json(v->u.arr.items[i]);
-            if (!it || !cJSON_AddItemToArray(a, it)) {
-                cJSON_Delete(it);
-                cJSON_Delete(a);
-                return NULL;
-            }
-        }
-        return a;
-    }
-    case PV_OBJECT: {
-        cJSON *o = cJSON_CreateObject();
-        for (size_t i = 0; o && i < v->u.obj.len; i++) {
-            cJSON *it = pl_to_json(v->u.obj.vals[i]);
-            if (!it || !cJSON_AddItemToObject(o, v->u.obj.keys[i], it)) {
-                cJSON_Delete(it);
-                cJSON_Delete(o);
-                return NULL;
-            }
-        }
-        return o;
-    }
-    default:
-        return NULL;
-    }
-}
 
 /* true when both strings parse as JSON and are the same document. */
 static bool pl_json_equal(const char *a, const char *b)
@@ -190,7 +149,7 @@ static int pl_check_definition(check_failures *f, pv *in)
         return 0;
     v = pv_plain(v);
     if (v->kind == PV_OBJECT || v->kind == PV_ARRAY) {
-        cJSON *j = pl_to_json(v);
+        cJSON *j = pv_to_cjson(v);
         char *s = j ? cJSON_PrintUnformatted(j) : NULL;
         cJSON_Delete(j);
         if (!s)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <cmocka.h>
 
 #include "props.h"
@@ -273,6 +274,27 @@ static void test_duplicate_keys_keep_the_last(void **state)
     protobuf_c_message_free_unpacked(&s->base, NULL);
 }
 
+static void test_json_round_trip(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse("{\"a\":[1,true,null,\"s\",{\"b\":2.5}],\"c\":{}}");
+    pv *v = pv_from_cjson(j);
+    assert_non_null(v);
+    assert_int_equal(pv_object_get(v, "a")->u.arr.len, 5);
+    cJSON *back = pv_to_cjson(v);
+    assert_true(cJSON_Compare(j, back, 1));
+    /* Secrets are seen through; unknowns have no JSON form. */
+    pv_object_set(v, "c", pv_secret(pv_string("x")));
+    cJSON *sec = pv_to_cjson(v);
+    assert_string_equal(cJSON_GetObjectItem(sec, "c")->valuestring, "x");
+    pv_object_set(v, "c", pv_unknown(PV_UNK_ANY));
+    assert_null(pv_to_cjson(v));
+    cJSON_Delete(sec);
+    cJSON_Delete(back);
+    cJSON_Delete(j);
+    pv_free(v);
+}
+
 static void test_equality(void **state)
 {
     (void)state;
@@ -334,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_duplicate_keys_keep_the_last),
         cmocka_unit_test(test_equality),
+        cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_wire_depth_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
