@@ -14,6 +14,7 @@
 
 #include "pool.h"
 #include "provider.h"
+#include "schema.h"
 #include "server.h"
 #include "util/log.h"
 
@@ -54,6 +55,7 @@ static int parse_verbosity(const char *s)
 int main(int argc, char **argv)
 {
     const char *engine = NULL;
+    schema_select(argc > 0 ? argv[0] : NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "-v=", 3) == 0 || strncmp(a, "--v=", 4) == 0) {

@@ -13,6 +13,7 @@
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "resource.h"
+#include "schema.h"
 #include "status.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -216,11 +217,14 @@ static void rpc_get_schema(const rpc_call *call, rpc_reply *out)
         return;
     }
     if (req->subpackage_name && *req->subpackage_name) {
-        reply_error(out, ERR_INVALID_ARGUMENT, "awsml has no subpackage '%s'",
+        reply_error(out, ERR_INVALID_ARGUMENT, "%s has no subpackage '%s'", schema_package(),
                     req->subpackage_name);
+    } else if (!schema_json()) {
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory building the %s schema",
+                    schema_package());
     } else {
         Pulumirpc__GetSchemaResponse resp = PULUMIRPC__GET_SCHEMA_RESPONSE__INIT;
-        resp.schema = (char *)awsml_schema_json;
+        resp.schema = (char *)schema_json();
         reply_msg(out, &resp.base);
     }
     pulumirpc__get_schema_request__free_unpacked(req, NULL);

@@ -101,6 +101,31 @@ def test_get_schema_returns_the_embedded_schema(binary):
     assert json.loads(r.stdout) == SCHEMA
 
 
+def _tokens(schema):
+    refs = re.findall(r'"\$ref": "#/types/([^"]+)"', json.dumps(schema))
+    return set(schema["resources"]) | set(schema["types"]) | set(refs)
+
+
+def test_dropin_name_serves_the_schema_as_package_aws(tmp_path):
+    """Started as pulumi-resource-aws, GetSchema is the same schema under the package
+    name aws (tokens, references and the Python module renamed), and the CLI binds it."""
+    dropin = tmp_path / "pulumi-resource-aws"
+    dropin.symlink_to(BIN.resolve())
+    served = json.loads(pulumi("package", "get-schema", str(dropin)).stdout)
+    assert served["name"] == "aws"
+    assert served["language"]["python"]["packageName"] == "pulumi_aws"
+    own = _tokens(SCHEMA)
+    assert own and all(t.startswith("awsml:") for t in own)
+    assert _tokens(served) == {"aws:" + t[len("awsml:"):] for t in own}
+    # Apart from the renames it is the embedded schema.
+    back = json.dumps(served).replace('"aws:', '"awsml:').replace("#/types/aws:", "#/types/awsml:")
+    back = json.loads(back)
+    back["name"], back["language"]["python"]["packageName"] = "awsml", "pulumi_awsml"
+    assert back == SCHEMA
+    r = pulumi("package", "info", str(dropin), "--module", "iam", "--resource", "Role")
+    assert "aws:iam/role:Role" in r.stdout and "assumeRolePolicy" in r.stdout, r.stdout
+
+
 def test_cli_binds_every_resource():
     r = pulumi("package", "info", str(BIN.resolve()))
     assert "Total resources 3" in r.stdout, r.stdout
