@@ -2,20 +2,28 @@
 # Release helpers for mk/dist.mk (make dist / make install).
 #
 #   scripts/dist.sh cjson OUT_DIR          build OUT_DIR/libcjson.a from Debian's cjson source
-#   scripts/dist.sh tarball BIN VERSION OUT.tar.gz
+#   scripts/dist.sh curl OUT_DIR           build OUT_DIR/libcurl.a, a minimal static libcurl,
+#                                          from Debian's curl source
+#   scripts/dist.sh tarball BIN VERSION OUT.tar.gz [LIB_DIR...]
 #                                          the release tarball: BIN as pulumi-resource-awsml at
 #                                          the archive root, README.md, LICENSE and
-#                                          THIRD-PARTY-NOTICES (the statically linked libraries)
+#                                          THIRD-PARTY-NOTICES (the statically linked libraries,
+#                                          plus the LICENSE of each LIB_DIR built here)
 #   scripts/dist.sh install VERSION TARBALL
 #                                          pulumi plugin install resource awsml VERSION --file TARBALL
 #
-# Why `cjson`: the release binary links cJSON statically, but Debian's libcjson-dev ships
-# only libcjson.so. We fetch the source of exactly the installed libcjson-dev version
-# with `apt-get source` (through private apt lists, so the system's apt configuration is
-# untouched), apply Debian's patches (security fixes) and compile cJSON.c. The source is
-# cached in ${AWSML_CACHE:-~/.cache/awsml}/cjson-src-<version>/, so only the first build on
-# a machine needs the network.
+# Why `cjson` and `curl`: the release binary links everything but glibc statically.
+# Debian's libcjson-dev ships only libcjson.so, and Debian's libcurl.a needs static copies
+# of a dozen libraries (nghttp2, idn2, rtmp, ssh2, psl, gssapi/krb5, ldap, brotli, zstd...),
+# several of which Debian does not ship. So we fetch the source of exactly the installed
+# -dev package version with `apt-get source` (through private apt lists, so the system's
+# apt configuration is untouched), apply Debian's patches (security fixes) and compile it:
+# cJSON.c as is, curl configured with only what awsml uses (see cmd_curl). The source is
+# cached in ${AWSML_CACHE:-~/.cache/awsml}/<package>-src-<version>/, so only the first build
+# on a machine needs the network.
 set -euo pipefail
+# A failure inside $(...) fails the caller too (fetch_src runs in one).
+shopt -s inherit_errexit
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${AWSML_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/awsml}
@@ -24,9 +32,13 @@ CC=${CC:-cc}
 say() { printf 'dist: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-# ---- cjson ------------------------------------------------------------------------
-fetch_cjson_src() { # VERSION -> prints the unpacked source dir
-  local ver=$1 dir="$CACHE/cjson-src-$1"
+# ---- Debian sources ---------------------------------------------------------------
+# fetch_src PACKAGE VERSION [STOP_PATCH] -> prints the unpacked, patched source dir.
+# Debian's patches are applied in series order; with STOP_PATCH, that one and the ones
+# after it are left out (curl's series ends with the patches that make its GnuTLS and NSS
+# flavours).
+fetch_src() {
+  local pkg=$1 ver=$2 stop=${3:-} dir="$CACHE/$1-src-$2"
   if [ -f "$dir/.done" ]; then echo "$dir"; return; fi
   local apt="$CACHE/apt-src"
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/dl"
@@ -43,21 +55,30 @@ EOF
               -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o "Debug::NoLocking=1")
   # As root apt would drop to _apt, which cannot write into the cache under $HOME.
   [ "$(id -u)" -ne 0 ] || opts+=(-o "APT::Sandbox::User=root")
-  say "fetching the Debian source of cjson $ver (once; cached in $dir)"
+  say "fetching the Debian source of $pkg $ver (once; cached in $dir)"
   apt-get -qq "${opts[@]}" update >&2
-  (cd "$apt/dl" && rm -f ./cjson_* && apt-get -qq "${opts[@]}" source --download-only "cjson=$ver" >&2)
+  (cd "$apt/dl" && rm -f ./"${pkg}"_* &&
+     apt-get -qq "${opts[@]}" source --download-only "$pkg=$ver" >&2)
   local tmp
-  tmp=$(mktemp -d "$CACHE/cjson-src.XXXXXX")
-  tar -xf "$apt/dl"/cjson_*.orig.tar.* -C "$tmp"
+  tmp=$(mktemp -d "$CACHE/$pkg-src.XXXXXX")
+  # The tarballs, not their detached signatures (*.asc).
+  local orig deb
+  orig=$(find "$apt/dl" -maxdepth 1 -name "${pkg}_*.orig.tar.*" ! -name '*.asc' | head -n1)
+  deb=$(find "$apt/dl" -maxdepth 1 -name "${pkg}_*.debian.tar.*" ! -name '*.asc' | head -n1)
+  [ -n "$orig" ] || die "apt-get source $pkg=$ver brought no .orig tarball"
+  tar -xf "$orig" -C "$tmp"
   local src
   src=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d | head -n1)
-  if ls "$apt/dl"/cjson_*.debian.tar.* >/dev/null 2>&1; then
-    tar -xf "$apt/dl"/cjson_*.debian.tar.* -C "$src"
+  if [ -n "$deb" ]; then
+    tar -xf "$deb" -C "$src"
     if [ -f "$src/debian/patches/series" ]; then
+      local p seen=""
       while read -r p _; do
         case "$p" in ''|'#'*) continue ;; esac
+        if [ "$p" = "$stop" ]; then seen=1; break; fi
         patch -s -p1 -d "$src" <"$src/debian/patches/$p"
       done <"$src/debian/patches/series"
+      [ -z "$stop" ] || [ -n "$seen" ] || die "$pkg $ver: no patch $stop in debian/patches/series"
     fi
   fi
   rm -rf "$dir"
@@ -67,30 +88,92 @@ EOF
   echo "$dir"
 }
 
+# ---- cjson ------------------------------------------------------------------------
 cmd_cjson() {
   local out=${1:?usage: dist.sh cjson OUT_DIR}
   local ver
   ver=$(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null) ||
     die "libcjson-dev is not installed (make deps)"
   local src
-  src=$(fetch_cjson_src "$ver")
+  src=$(fetch_src cjson "$ver")
   mkdir -p "$out"
   $CC -std=c89 -O2 -fPIC -c "$src/cJSON.c" -o "$out/cJSON.o"
   rm -f "$out/libcjson.a"
   ar rcs "$out/libcjson.a" "$out/cJSON.o"
   cp "$src/LICENSE" "$out/LICENSE"
   echo "$ver" >"$out/VERSION"
+  echo "cJSON" >"$out/NAME"
+}
+
+# ---- curl -------------------------------------------------------------------------
+# libcurl with only what awsml's provider/aws/http.c uses: HTTP/1.1 and HTTPS through
+# OpenSSL (the shared connection, DNS and TLS session caches), proxies (HTTP, HTTPS and
+# SOCKS, from the options or the environment, with basic auth), the threaded resolver,
+# and Debian's CA defaults. No other protocol, no HTTP/2, IDN, PSL, GSS-API, cookies,
+# content decoding, alt-svc, HSTS or verbose output, so it needs no library but OpenSSL
+# and glibc. OpenSSL still reads the system's openssl.cnf, as Debian's libcurl does.
+CURL_CONFIGURE=(
+  --disable-shared --enable-static --with-pic --disable-dependency-tracking
+  --enable-silent-rules
+  --with-openssl --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt
+  --with-ca-path=/etc/ssl/certs --without-ca-fallback
+  --enable-threaded-resolver --disable-ares --enable-ipv6
+  --enable-http --enable-proxy --enable-http-auth
+  --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp --disable-dict
+  --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smb --disable-smtp
+  --disable-gopher --disable-mqtt --disable-websockets --disable-unix-sockets
+  --disable-crypto-auth --disable-ntlm --disable-ntlm-wb --disable-tls-srp
+  --disable-cookies --disable-doh --disable-mime --disable-netrc --disable-hsts
+  --disable-alt-svc --disable-headers-api --disable-get-easy-options --disable-dnsshuffle
+  --disable-progress-meter --disable-verbose --disable-manual --disable-libcurl-option
+  --without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl
+  --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3
+  --without-hyper --without-libssh2 --without-libssh --without-wolfssh --without-librtmp
+  --without-gssapi --without-libgsasl --without-zsh-functions-dir
+  --without-fish-functions-dir
+)
+
+cmd_curl() {
+  local out=${1:?usage: dist.sh curl OUT_DIR}
+  local ver
+  ver=$(dpkg-query -W -f='${source:Version}' libcurl4-openssl-dev 2>/dev/null) ||
+    die "libcurl4-openssl-dev is not installed (make deps)"
+  local src
+  # Debian's series ends with 90_gnutls.patch and 99_nss.patch, which turn the tree into
+  # the GnuTLS and NSS flavours; its OpenSSL build (libcurl4) is the tree before them.
+  src=$(fetch_src curl "$ver" 90_gnutls.patch)
+  out=$(mkdir -p "$out" && cd "$out" && pwd)
+  local b="$out/build"
+  rm -rf "$b"
+  mkdir -p "$b"
+  say "configuring and building a static libcurl $ver in $b"
+  # Debian's hardening flags; sections per function for the link's --gc-sections; no
+  # debug info (the release tarball strips it anyway).
+  local cflags="-O2 -ffunction-sections -fdata-sections -fstack-protector-strong -Wformat"
+  cflags+=" -Werror=format-security"
+  (cd "$b" && CC="$CC" CFLAGS="$cflags" CPPFLAGS="-D_FORTIFY_SOURCE=2" \
+     "$src/configure" -q "${CURL_CONFIGURE[@]}" >"$b/configure.out" 2>&1) ||
+    { tail -n 30 "$b/configure.out" "$b/config.log" >&2; die "curl: configure failed"; }
+  # Its own make, serial unless DIST_JOBS says otherwise, whatever make runs this script.
+  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j"${DIST_JOBS:-1}" -C "$b/lib" libcurl.la \
+    >"$b/make.out" 2>&1 || { tail -n 40 "$b/make.out" >&2; die "curl: build failed"; }
+  cp "$b/lib/.libs/libcurl.a" "$out/libcurl.a.tmp"
+  mv "$out/libcurl.a.tmp" "$out/libcurl.a"
+  cp "$src/COPYING" "$out/LICENSE"
+  echo "$ver" >"$out/VERSION"
+  echo "curl" >"$out/NAME"
+  rm -rf "$b"
 }
 
 # ---- tarball ----------------------------------------------------------------------
 # The Debian packages whose code is linked into the release binary, for the notices.
 STATIC_PKGS=(libgrpc-dev libabsl-dev libre2-dev libc-ares-dev libprotobuf-c-dev
-             libexpat1-dev zlib1g-dev libstdc++-12-dev libgcc-12-dev)
+             libexpat1-dev zlib1g-dev libssl-dev libstdc++-12-dev libgcc-12-dev)
 
-notices() { # CJSON_DIR
+notices() { # LIB_DIR... (each with LICENSE, VERSION and NAME, from cmd_cjson / cmd_curl)
   echo "pulumi-resource-awsml links the following libraries statically. Their licenses follow."
-  echo "(glibc, libcurl and OpenSSL are used as shared libraries of the host system.)"
-  local p f
+  echo "(Only glibc is used as a shared library of the host system.)"
+  local p f d
   for p in "${STATIC_PKGS[@]}"; do
     f=/usr/share/doc/$p/copyright
     [ -f "$f" ] || f=/usr/share/doc/$(dpkg-query -W -f='${source:Package}' "$p" 2>/dev/null)/copyright
@@ -100,24 +183,28 @@ notices() { # CJSON_DIR
     printf '==============================================================================\n'
     cat "$f"
   done
-  if [ -f "$1/LICENSE" ]; then
+  for d in "$@"; do
+    [ -f "$d/LICENSE" ] || continue
+    local name
+    name=$(cat "$d/NAME" 2>/dev/null || echo cJSON)
     printf '\n==============================================================================\n'
-    printf 'cJSON %s (Debian source package cjson)\n' "$(cat "$1/VERSION" 2>/dev/null)"
+    printf '%s %s (built from the Debian source package of that version)\n' "$name" \
+      "$(cat "$d/VERSION" 2>/dev/null)"
     printf '==============================================================================\n'
-    cat "$1/LICENSE"
-  fi
+    cat "$d/LICENSE"
+  done
 }
 
 cmd_tarball() {
-  local bin=${1:?usage: dist.sh tarball BIN VERSION OUT.tar.gz [CJSON_DIR]} ver=${2:?} out=${3:?}
-  local cjson=${4:-}
+  local bin=${1:?usage: dist.sh tarball BIN VERSION OUT.tar.gz [LIB_DIR...]} ver=${2:?} out=${3:?}
+  shift 3
   local stage
   stage=$(mktemp -d)
   trap 'rm -rf "$stage"' RETURN
   install -m 0755 "$bin" "$stage/pulumi-resource-awsml"
   strip --strip-debug "$stage/pulumi-resource-awsml"
   install -m 0644 "$ROOT/README.md" "$ROOT/LICENSE" "$stage/"
-  notices "$cjson" >"$stage/THIRD-PARTY-NOTICES"
+  notices "$@" >"$stage/THIRD-PARTY-NOTICES"
   mkdir -p "$(dirname "$out")"
   # Reproducible: fixed owner, order and mtime (the commit time when there is one).
   local mtime
@@ -142,7 +229,8 @@ cmd_install() {
 
 case "${1:-}" in
   cjson) shift; cmd_cjson "$@" ;;
+  curl) shift; cmd_curl "$@" ;;
   tarball) shift; cmd_tarball "$@" ;;
   install) shift; cmd_install "$@" ;;
-  *) sed -n '2,12p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

@@ -1,15 +1,20 @@
-"""The release tarball of `make dist`: its layout, and a binary that needs none of the
-libraries Debian's -dev packages bring (gRPC core, abseil, upb, re2, c-ares, protobuf-c,
-cJSON, ...): only glibc, libcurl (with its own dependencies) and OpenSSL.
+"""The release tarball of `make dist`: its layout, and a binary that needs no shared
+library but glibc's: gRPC core, abseil, upb, re2, c-ares, protobuf-c, cJSON, expat, zlib,
+libcurl and OpenSSL are all linked in. It boots, and talks TLS with the CA defaults
+Debian's libcurl has, in a root file system holding nothing but glibc.
 
 The tarball comes from `make dist` (the Makefile's test-integration builds it; when it
 is missing this module runs `make dist` itself). Environment: AWSML_ROOT,
-AWSML_EXPECT_VERSION (the Makefile's VERSION; default 0.1.0)."""
+AWSML_EXPECT_VERSION (the Makefile's VERSION; default 0.1.0), AWSML_DIST_DIR (where
+`make dist` wrote the tarball; default <root>/dist)."""
+import contextlib
+import json
 import os
 import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import threading
 
@@ -17,20 +22,23 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2
 
-from conftest import ROOT, SANITIZED
+from conftest import ROOT, SANITIZED, struct
 
 VERSION = os.environ.get("AWSML_EXPECT_VERSION", "0.1.0")
-TARBALL = ROOT / "dist" / f"pulumi-resource-awsml-v{VERSION}-linux-amd64.tar.gz"
+DIST_DIR = pathlib.Path(os.environ.get("AWSML_DIST_DIR", ROOT / "dist"))
+TARBALL = DIST_DIR / f"pulumi-resource-awsml-v{VERSION}-linux-amd64.tar.gz"
 MEMBERS = {"pulumi-resource-awsml", "README.md", "LICENSE", "THIRD-PARTY-NOTICES"}
 
-# Direct dependencies the release binary may have: glibc's pieces, libcurl, OpenSSL.
-ALLOWED_NEEDED = re.compile(
-    r"^(libc|libm|libpthread|libdl|librt|libresolv|ld-linux-x86-64|libcurl|libssl|libcrypto)"
-    r"\.so(\.[0-9]+)*$")
-# What must be linked in: never a dependency, direct or through libcurl.
+# The only shared libraries the release binary may load: glibc's pieces.
+GLIBC = re.compile(
+    r"^(libc|libm|libpthread|libdl|librt|libresolv|ld-linux-x86-64)\.so(\.[0-9]+)*$")
+# What must be linked in (a few by name, for a clearer message; GLIBC decides).
 FORBIDDEN = re.compile(
-    r"^lib(grpc|gpr|absl|upb|re2|cares|address_sorting|protobuf-c|protobuf|cjson|expat|"
+    r"^lib(grpc|gpr|absl|upb|re2|cares|address_sorting|protobuf-c|protobuf|cjson|expat|z|"
+    r"curl|ssl|crypto|nghttp2|idn2|psl|ssh2|rtmp|gssapi|krb5|ldap|lber|brotli|zstd|"
     r"stdc\+\+|gcc_s|atomic)[._-]")
+FAULT_SERVER = ROOT / "tests" / "support" / "fault_server.py"
+BUILD = pathlib.Path(os.environ.get("AWSML_BUILD", ROOT / "build"))
 
 # The release binary is no sanitizer build: `make test-sanitize` leaves this file out.
 
@@ -38,7 +46,8 @@ FORBIDDEN = re.compile(
 @pytest.fixture(scope="module")
 def tarball() -> pathlib.Path:
     if not TARBALL.is_file():
-        subprocess.run(["make", "-C", str(ROOT), "dist", f"VERSION={VERSION}"], check=True)
+        subprocess.run(["make", "-C", str(ROOT), "dist", f"VERSION={VERSION}",
+                        f"DIST_DIR={DIST_DIR}"], check=True)
     assert TARBALL.is_file(), f"make dist did not write {TARBALL}"
     return TARBALL
 
@@ -89,22 +98,40 @@ def test_tarball_layout(tarball):
         assert "Apache License" in lic and "Version 2.0, January 2004" in lic
         notices = tf.extractfile("THIRD-PARTY-NOTICES").read().decode()
         for lib in ("libgrpc-dev", "libabsl-dev", "libre2-dev", "libc-ares-dev",
-                    "libprotobuf-c-dev", "cJSON"):
-            assert lib in notices, f"no license notice for {lib}"
+                    "libprotobuf-c-dev", "libssl-dev", "cJSON", "curl"):
+            assert re.search(rf"^{re.escape(lib)} \S", notices, re.M), \
+                f"no license notice for {lib}"
+        # curl's own license text, from the source it was built from.
+        assert "COPYRIGHT AND PERMISSION NOTICE" in notices and "Daniel Stenberg" in notices
+        assert "Only glibc is used as a shared library" in notices
 
 
-def test_direct_dependencies_are_only_glibc_curl_openssl(release_bin):
+def test_direct_dependencies_are_only_glibc(release_bin):
     deps = needed(release_bin)
     assert deps, "readelf found no NEEDED entries: not a dynamic executable?"
-    bad = [d for d in deps if not ALLOWED_NEEDED.match(d)]
+    bad = [d for d in deps if not GLIBC.match(d)]
     assert not bad, f"unexpected direct dependencies {bad} (all: {deps})"
-    assert any(d.startswith("libcurl.so") for d in deps)
+    assert "libc.so.6" in deps
 
 
-def test_no_bundled_library_anywhere_in_the_closure(release_bin):
+def test_the_loader_maps_nothing_but_glibc(release_bin):
     libs = closure(release_bin)
-    bad = sorted(n for n in libs if FORBIDDEN.match(n))
+    assert any(n == "libc.so.6" for n in libs), libs
+    bad = sorted(n for n in libs if FORBIDDEN.match(n) or not GLIBC.match(n))
     assert not bad, f"{bad} are loaded at run time; they must be linked statically"
+
+
+def test_curl_and_openssl_are_linked_in(release_bin):
+    """libcurl's and OpenSSL's code is in the binary itself (the static libcurl hides its
+    symbols, hence local ones count), with Debian's CA bundle default compiled in."""
+    data = release_bin.read_bytes()
+    assert b"OpenSSL 3." in data, "no OpenSSL version string"
+    assert b"/etc/ssl/certs/ca-certificates.crt" in data, "Debian's CA bundle default"
+    syms = subprocess.run(["nm", "--defined-only", str(release_bin)], check=True,
+                          capture_output=True, text=True).stdout
+    for sym in ("curl_easy_init", "curl_multi_perform", "curl_share_init", "SSL_CTX_new",
+                "EVP_DigestInit_ex"):
+        assert re.search(rf" [TtWw] {sym}$", syms, re.M), f"{sym} is not defined in the binary"
 
 
 def _run_in_root(root: pathlib.Path):
@@ -122,27 +149,29 @@ def _run_in_root(root: pathlib.Path):
     return None
 
 
-def test_boots_and_serves_with_only_glibc_curl_openssl_present(release_bin, tmp_path, pb):
-    """A root file system holding the binary, glibc, libcurl with its dependencies and
-    OpenSSL, nothing else: the plugin boots, prints its port and answers GetPluginInfo."""
-    root = tmp_path / "root"
+def make_root(release_bin: pathlib.Path, root: pathlib.Path) -> pathlib.Path:
+    """A root file system holding the binary, what the loader maps for it (glibc, checked
+    above) and /bin/true (the probe of _run_in_root), nothing else."""
     root.mkdir()
     shutil.copy2(release_bin, root / "pulumi-resource-awsml")
-    for name, target in closure(release_bin).items():
-        assert not FORBIDDEN.match(name), name
-        dest = root / target.lstrip("/")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(os.path.realpath(target), dest)
-    (root / "bin").mkdir(exist_ok=True)
-    shutil.copy2("/bin/true", root / "bin" / "true")  # probe for _run_in_root only
-    for lib in closure(pathlib.Path("/bin/true")).values():
-        dest = root / lib.lstrip("/")
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(os.path.realpath(lib), dest)
+    (root / "bin").mkdir()
+    shutil.copy2("/bin/true", root / "bin" / "true")
+    for exe in (release_bin, pathlib.Path("/bin/true")):
+        for name, target in closure(exe).items():
+            assert GLIBC.match(name), name
+            dest = root / target.lstrip("/")
+            if not dest.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(os.path.realpath(target), dest)
     present = sorted(p.name for p in root.rglob("*.so*"))
-    assert not [p for p in present if FORBIDDEN.match(p)], present
+    assert present and all(GLIBC.match(p) for p in present), present
+    return root
 
+
+@contextlib.contextmanager
+def plugin_in_root(root: pathlib.Path):
+    """Runs /pulumi-resource-awsml with `root` as / and an environment of PATH only;
+    yields (process, port); stops it with SIGTERM and checks it exits 0."""
     argv = _run_in_root(root)
     assert argv is not None, ("cannot chroot here (not root, no unprivileged user namespaces): "
                               "run the suite as root or where user namespaces are allowed")
@@ -158,11 +187,7 @@ def test_boots_and_serves_with_only_glibc_curl_openssl_present(release_bin, tmp_
             _, err = proc.communicate(timeout=10)
             raise AssertionError(f"no port line: {box.get('line')!r}; stderr:\n"
                                  f"{err.decode(errors='replace')}")
-        port = int(box["line"])
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
-            info = pb.provider_grpc.ResourceProviderStub(ch).GetPluginInfo(
-                empty_pb2.Empty(), timeout=10)
-        assert info.version == VERSION
+        yield proc, int(box["line"])
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -174,3 +199,91 @@ def test_boots_and_serves_with_only_glibc_curl_openssl_present(release_bin, tmp_
             raise AssertionError("the plugin did not exit within 15 s of SIGTERM")
     assert rc == 0, f"exit status {rc}: {proc.stderr.read().decode(errors='replace')}"
 
+
+def test_boots_and_serves_with_only_glibc_present(release_bin, tmp_path, pb):
+    """A root file system holding the binary and glibc, nothing else: the plugin boots,
+    prints its port and answers GetPluginInfo."""
+    root = make_root(release_bin, tmp_path / "root")
+    with plugin_in_root(root) as (_, port):
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            info = pb.provider_grpc.ResourceProviderStub(ch).GetPluginInfo(
+                empty_pb2.Empty(), timeout=10)
+        assert info.version == VERSION
+
+
+@pytest.fixture
+def tls_server():
+    """tests/support/fault_server.py with --tls: (HTTPS port, its self-signed CA file)."""
+    proc = subprocess.Popen([sys.executable, str(FAULT_SERVER), "--tls"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        proc.stdout.readline()  # the plain HTTP port
+        tag, port, cert = proc.stdout.readline().split()
+        assert tag == "tls"
+        yield int(port), pathlib.Path(cert)
+    finally:
+        proc.stdin.close()  # it exits when stdin closes
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def configure_over_tls(pb, port, tls_port, **extra):
+    """Configure against an STS endpoint on the TLS fault server that answers 403:
+    the grpc.RpcError Configure fails with (the STS call is the credentials check)."""
+    P = pb.provider
+    cfg = {"region": "us-east-1", "accessKey": "AKIDRELEASETLSTEST", "secretKey": "not-secret",
+           "maxRetries": "0",
+           "endpoints": json.dumps([{"sts": f"https://127.0.0.1:{tls_port}/status/403"}]),
+           **extra}
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+        stub = pb.provider_grpc.ResourceProviderStub(ch)
+        with pytest.raises(grpc.RpcError) as e:
+            stub.Configure(P.ConfigureRequest(args=struct(pb, cfg)), timeout=60)
+    return e.value
+
+
+def test_tls_with_the_static_curl_and_openssl(release_bin, tmp_path, pb, tls_server):
+    """HTTPS from the bare root: the built-in libcurl and OpenSSL complete the handshake
+    and the exchange (the server's 403 comes back) with customCaBundle; without it they
+    use Debian's default CA bundle, /etc/ssl/certs/ca-certificates.crt, and refuse a
+    certificate no CA there signed."""
+    tls_port, cert = tls_server
+    root = make_root(release_bin, tmp_path / "root")
+    shutil.copy2(cert, root / "private-ca.pem")
+    certs = root / "etc" / "ssl" / "certs"
+    certs.mkdir(parents=True)
+    bundle = certs / "ca-certificates.crt"
+    with plugin_in_root(root) as (_, port):
+        # 1. customCaBundle (a path inside the root).
+        e = configure_over_tls(pb, port, tls_port, customCaBundle="/private-ca.pem")
+        assert "HTTP 403" in e.details() and "FaultStatus" in e.details(), e.details()
+        # 2. The host's public CA bundle at the default place: the self-signed
+        #    certificate is refused, and the error says why.
+        shutil.copy2(os.path.realpath("/etc/ssl/certs/ca-certificates.crt"), bundle)
+        e = configure_over_tls(pb, port, tls_port)
+        assert e.code() == grpc.StatusCode.UNAVAILABLE, e.details()
+        assert "certificate verification failed" in e.details(), e.details()
+        assert "self-signed certificate" in e.details(), e.details()
+        # 3. The server's CA added to the default bundle: trusted with no setting.
+        with open(bundle, "a") as f:
+            f.write("\n" + cert.read_text())
+        e = configure_over_tls(pb, port, tls_port)
+        assert "HTTP 403" in e.details() and "FaultStatus" in e.details(), e.details()
+
+
+@pytest.mark.parametrize("suite", ["test_http", "test_client", "test_credentials"])
+def test_unit_suites_pass_on_the_static_libcurl(suite):
+    """The unit suites that drive libcurl (TLS, customCaBundle, proxies, timeouts, resets,
+    cancellation, keep-alive shared between threads, credential endpoints), linked like
+    the release binary (`make dist-unit`), pass on the libcurl scripts/dist.sh builds."""
+    exe = BUILD / "dist" / "unit" / suite
+    subprocess.run(["make", "-C", str(ROOT), f"BUILD={BUILD}", str(exe)], check=True,
+                   stdout=subprocess.DEVNULL)
+    deps = needed(exe)
+    assert not [d for d in deps if re.match(r"lib(curl|ssl|crypto)\.", d)], deps
+    r = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "[  PASSED  ]" in out and "FAILED" not in out, out[-4000:]
