@@ -122,7 +122,9 @@ int advice_apply(const char *token_rest, const char *urn, const pv *inputs, chec
     advisor_findings found = {0};
     if (advisor_run(token_rest, inputs, &found) != 0) {
         advisor_findings_free(&found);
-        return err_set(e, ERR_INTERNAL, "the security advisor failed on %s", token_rest);
+        /* advisor_run fails only when memory runs out. */
+        return err_set(e, ERR_RESOURCE_EXHAUSTED,
+                       "out of memory running the security advisor on %s", token_rest);
     }
     int rc = 0;
     for (size_t i = 0; i < found.len && rc == 0; i++) {

@@ -5,24 +5,30 @@
  * Unknown flags are tolerated (the engine may add some); the engine address
  * is the last positional argument. Without one the provider waits for the
  * engine to Attach. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pool.h"
 #include "provider.h"
 #include "schema.h"
 #include "server.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 #ifdef AWSML_TEST_BUILD
 void test_resources_register(void);
 #endif
 
 static atomic_bool exiting;
+static pthread_t watch_tid; /* the stdin watcher, when watching */
+static bool watching;
 
 /* All threads block SIGINT/SIGTERM; this one waits for them and starts an
  * orderly shutdown (never work inside a signal handler). SIGUSR1 ends it. */
@@ -43,6 +49,40 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+/* The engine starts plugins with a pipe on stdin and holds its write end for
+ * as long as it runs, writing nothing. EOF there means the engine is gone
+ * (killed): nobody will call or stop this process any more, so it shuts down
+ * instead of lingering (and in-flight calls end as if cancelled). */
+static void *stdin_thread(void *arg)
+{
+    (void)arg;
+    char b[256];
+    for (;;) {
+        /* The thread's only cancellation point: main cancels it here at exit. */
+        ssize_t n = read(STDIN_FILENO, b, sizeof(b));
+        if (n > 0 || (n < 0 && errno == EINTR))
+            continue;
+        break;
+    }
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    if (!atomic_load(&exiting)) {
+        log_at(1, "stdin closed: the engine is gone; shutting down");
+        provider_set_engine_gone();
+        server_request_shutdown();
+    }
+    return NULL;
+}
+
+/* Watches stdin only when it is a pipe and an engine started us: a terminal,
+ * /dev/null or a file (attach mode, tests, benchmarks) says nothing. */
+static void watch_engine(const char *engine)
+{
+    struct stat st;
+    if (!engine || fstat(STDIN_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return;
+    watching = pthread_create(&watch_tid, NULL, stdin_thread, NULL) == 0;
+}
+
 static int parse_verbosity(const char *s)
 {
     char *end = NULL;
@@ -55,6 +95,7 @@ static int parse_verbosity(const char *s)
 int main(int argc, char **argv)
 {
     const char *engine = NULL;
+    mem_init_cjson();
     schema_select(argc > 0 ? argv[0] : NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -92,6 +133,7 @@ int main(int argc, char **argv)
 #ifdef AWSML_TEST_BUILD
     test_resources_register();
 #endif
+    watch_engine(engine);
     int rc = 1;
     if (pool_init(POOL_MAX_THREADS) != 0)
         fprintf(stderr, "awsml: out of memory starting the worker pool\n");
@@ -101,6 +143,10 @@ int main(int argc, char **argv)
     atomic_store(&exiting, true);
     pthread_kill(sig_tid, SIGUSR1);
     pthread_join(sig_tid, NULL);
+    if (watching) { /* ended before exit, so no thread outlives main */
+        pthread_cancel(watch_tid);
+        pthread_join(watch_tid, NULL);
+    }
     provider_reset();
     return rc;
 }

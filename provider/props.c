@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 /* Pulumi's signature key and values for special objects. */
@@ -511,6 +512,13 @@ static int dec_fail(decoder *d, const char *rule)
     return -1;
 }
 
+/* Out of memory: also noted (util/mem.h) so the caller can tell it from bad input. */
+static int dec_oom(decoder *d)
+{
+    mem_note_failure();
+    return dec_fail(d, "out of memory");
+}
+
 /* Appends ".key", "key" or "[\"key\"]" to the path; returns the old length. */
 static size_t dec_push_key(decoder *d, const char *key)
 {
@@ -554,12 +562,16 @@ static pv *dec_string(decoder *d, const char *s)
         dec_fail(d, "string is not valid UTF-8");
         return NULL;
     }
-    for (size_t k = 0; k < N_SENTINELS; k++)
-        if (strcmp(s, unknown_sentinels[k]) == 0)
-            return pv_unknown((pv_unknown_kind)k);
-    pv *r = pv_stringn(s, len);
+    pv *r = NULL;
+    for (size_t k = 0; k < N_SENTINELS && !r; k++)
+        if (strcmp(s, unknown_sentinels[k]) == 0 && !(r = pv_unknown((pv_unknown_kind)k))) {
+            dec_oom(d);
+            return NULL;
+        }
     if (!r)
-        dec_fail(d, "out of memory");
+        r = pv_stringn(s, len);
+    if (!r)
+        dec_oom(d);
     return r;
 }
 
@@ -590,9 +602,14 @@ static pv *dec_special(decoder *d, const Google__Protobuf__Struct *s, const char
     if (strcmp(sig, SIG_SECRET) == 0) {
         const Google__Protobuf__Value *val = struct_get(s, "value");
         pv *inner = val ? dec_value(d, val, depth + 1) : pv_null();
-        if (!inner)
+        if (!inner) {
+            if (!val)
+                dec_oom(d);
             return NULL;
-        return pv_secret(inner);
+        }
+        if (!(r = pv_secret(inner)))
+            dec_oom(d);
+        return r;
     }
     if (strcmp(sig, SIG_OUTPUT) == 0) {
         r = pv_new(PV_OUTPUT);
@@ -658,7 +675,7 @@ static pv *dec_special(decoder *d, const Google__Protobuf__Struct *s, const char
     }
     return r;
 oom:
-    dec_fail(d, "out of memory");
+    dec_oom(d);
 fail:
     pv_free(r);
     return NULL;
@@ -688,7 +705,7 @@ static int dedupe_keys(decoder *d, pv_obj *o)
     keyref *refs = malloc(o->len * sizeof(*refs));
     bool *drop = calloc(o->len, sizeof(*drop));
     if (!refs || !drop) {
-        dec_fail(d, "out of memory");
+        dec_oom(d);
         goto out;
     }
     for (size_t i = 0; i < o->len; i++)
@@ -734,7 +751,7 @@ static int dec_fields(decoder *d, const Google__Protobuf__Struct *s, pv_obj *o, 
         if (!v)
             return -1;
         if (pv_obj_append(o, key, strlen(key), v) != 0)
-            return dec_fail(d, "out of memory");
+            return dec_oom(d);
         dec_pop(d, old);
     }
     return o->len < 2 ? 0 : dedupe_keys(d, o);
@@ -753,7 +770,7 @@ static pv *dec_struct(decoder *d, const Google__Protobuf__Struct *s, int depth)
     }
     pv *o = pv_object();
     if (!o) {
-        dec_fail(d, "out of memory");
+        dec_oom(d);
         return NULL;
     }
     if (dec_fields(d, s, &o->u.obj, depth) != 0) {
@@ -784,8 +801,10 @@ static pv *dec_value(decoder *d, const Google__Protobuf__Value *v, int depth)
     case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
         return dec_string(d, v->string_value ? v->string_value : "");
     case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
-        if (!v->struct_value)
-            return pv_object();
+        if (!v->struct_value) {
+            r = pv_object();
+            break;
+        }
         return dec_struct(d, v->struct_value, depth);
     case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
         r = pv_array();
@@ -811,7 +830,7 @@ static pv *dec_value(decoder *d, const Google__Protobuf__Value *v, int depth)
         return NULL;
     }
     if (!r)
-        dec_fail(d, "out of memory");
+        dec_oom(d);
     return r;
 }
 
@@ -821,11 +840,11 @@ int props_from_struct(const Google__Protobuf__Struct *s, pv **out, char *err, si
     *out = NULL;
     if (!s) {
         *out = pv_object();
-        return *out ? 0 : -1;
+        return *out ? 0 : dec_oom(&d);
     }
     pv *o = pv_object();
     if (!o)
-        return dec_fail(&d, "out of memory");
+        return dec_oom(&d);
     if (dec_fields(&d, s, &o->u.obj, 0) != 0) {
         pv_free(o);
         return -1;

@@ -7,6 +7,7 @@
 #include "aws/client.h"
 
 static atomic_bool cancelled;
+static atomic_bool engine_gone;
 static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pv *config;
 static aws_client *client;
@@ -22,6 +23,16 @@ void provider_cancel(void)
 bool provider_cancelled(void)
 {
     return atomic_load(&cancelled);
+}
+
+void provider_set_engine_gone(void)
+{
+    atomic_store(&engine_gone, true);
+}
+
+bool provider_engine_gone(void)
+{
+    return atomic_load(&engine_gone);
 }
 
 void provider_set_config(pv *cfg)

@@ -11,6 +11,11 @@
 void provider_cancel(void);
 bool provider_cancelled(void);
 
+/* Set when the engine is known to be gone (its stdin pipe closed): answers
+ * sent from then on reach nobody. Never cleared. */
+void provider_set_engine_gone(void);
+bool provider_engine_gone(void);
+
 /* Replaces the configuration (takes cfg); Configure calls it once. */
 void provider_set_config(pv *cfg);
 /* A copy of the configuration (caller frees); NULL before Configure. */

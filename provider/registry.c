@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "provider.h"
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 /* The built-in resource types (provider/resources/). */
@@ -113,8 +115,16 @@ int registry_urn_parts(const char *urn, char *type, size_t typelen, char *name, 
 
 bool res_cancelled(const res_ctx *ctx)
 {
-    return (ctx && ctx->call_cancelled && atomic_load(ctx->call_cancelled)) ||
-           provider_cancelled();
+    if (ctx && ctx->call_cancelled && atomic_load(ctx->call_cancelled))
+        return true;
+    if (!provider_cancelled())
+        return false;
+    if (ctx && ctx->grace_until_ms) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >= ctx->grace_until_ms;
+    }
+    return true;
 }
 
 int check_failure_add(check_failures *f, const char *prop, const char *fmt, ...)
@@ -126,21 +136,26 @@ int check_failure_add(check_failures *f, const char *prop, const char *fmt, ...)
     va_end(ap);
     char **p = realloc(f->props, (f->len + 1) * sizeof(*p));
     if (!p)
-        return -1;
+        goto oom;
     f->props = p;
     char **r = realloc(f->reasons, (f->len + 1) * sizeof(*r));
     if (!r)
-        return -1;
+        goto oom;
     f->reasons = r;
     f->props[f->len] = str_dup(prop);
     f->reasons[f->len] = str_dup(reason);
     if (!f->props[f->len] || !f->reasons[f->len]) {
         free(f->props[f->len]);
         free(f->reasons[f->len]);
-        return -1;
+        goto oom;
     }
     f->len++;
     return 0;
+oom:
+    /* Most callers go on validating: a dropped failure must not let bad
+     * inputs pass Check, so it is noted (util/mem.h) and rpc.c fails the call. */
+    mem_note_failure();
+    return -1;
 }
 
 void check_failures_free(check_failures *f)

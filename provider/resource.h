@@ -36,9 +36,14 @@ typedef struct res_ctx {
     size_t random_seed_len;
     enum res_autonaming autonaming;
     const char *proposed_name; /* PROPOSE and ENFORCE */
+    /* CLOCK_MONOTONIC ms until which the provider shutting down (Cancel,
+     * SIGINT) does not cancel this call: set while it finds out what an
+     * interrupted create did, so the answer can still name it. 0 = none. */
+    long long grace_until_ms;
 } res_ctx;
 
-/* true once the engine cancelled this call or the provider is shutting down. */
+/* true once the engine cancelled this call or the provider is shutting down
+ * (unless within the call's grace_until_ms). */
 bool res_cancelled(const res_ctx *ctx);
 
 typedef struct check_failures {

@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "wire.h"
 
@@ -38,6 +39,8 @@ static void reply_error(rpc_reply *out, int code, const char *fmt, ...)
     free(out->message);
     out->code = code ? code : ERR_UNKNOWN;
     out->message = str_dup(msg);
+    if (!out->message) /* the server then sends a fixed text: the code must say why */
+        out->code = ERR_RESOURCE_EXHAUSTED;
 }
 
 static void reply_err(rpc_reply *out, const err *e)
@@ -129,8 +132,12 @@ static int decode_props(const Google__Protobuf__Struct *s, const char *field, pv
                         rpc_reply *reply)
 {
     char why[1024];
+    unsigned long mark = mem_failures();
     if (props_from_struct(s, out, why, sizeof(why)) != 0) {
-        reply_error(reply, ERR_INVALID_ARGUMENT, "invalid %s: %s", field, why);
+        if (mem_failures() != mark)
+            reply_error(reply, ERR_RESOURCE_EXHAUSTED, "out of memory decoding %s", field);
+        else
+            reply_error(reply, ERR_INVALID_ARGUMENT, "invalid %s: %s", field, why);
         return -1;
     }
     return 0;
@@ -150,10 +157,34 @@ static int decode_plain(const Google__Protobuf__Struct *s, const char *field, pv
     return 0;
 }
 
+/* protobuf-c answers NULL both for bytes that do not decode and when memory
+ * runs out; requests are unpacked with this allocator, which notes the latter. */
+static void *unpack_alloc(void *data, size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        mem_note_failure();
+    return p;
+}
+
+static void unpack_free(void *data, void *p)
+{
+    free(p);
+}
+
+static ProtobufCAllocator unpack_allocator = {unpack_alloc, unpack_free, NULL};
+
+/* mem_failures() when this thread's call started. */
+static _Thread_local unsigned long call_mem_mark;
+
 static int malformed(rpc_reply *out, const char *method, const char *msgname)
 {
-    reply_error(out, ERR_INVALID_ARGUMENT,
-                "malformed %s request: the bytes do not decode as pulumirpc.%s", method, msgname);
+    if (mem_failures() != call_mem_mark)
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory decoding the %s request", method);
+    else
+        reply_error(out, ERR_INVALID_ARGUMENT,
+                    "malformed %s request: the bytes do not decode as pulumirpc.%s", method,
+                    msgname);
     return -1;
 }
 
@@ -164,7 +195,7 @@ static Google__Protobuf__Struct *encode_props(const pv *v, rpc_reply *out)
     if (!v)
         return NULL;
     if (props_to_struct(v, &s) != 0)
-        reply_error(out, ERR_INTERNAL, "could not encode properties");
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory encoding properties");
     return s;
 }
 
@@ -179,25 +210,30 @@ static void free_struct(Google__Protobuf__Struct *s)
 static void rpc_handshake(const rpc_call *call, rpc_reply *out)
 {
     Pulumirpc__ProviderHandshakeRequest *req =
-        pulumirpc__provider_handshake_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__provider_handshake_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Handshake", "ProviderHandshakeRequest");
         return;
     }
-    if (req->engine_address && *req->engine_address)
-        out->engine_address = str_dup(req->engine_address);
+    if (req->engine_address && *req->engine_address &&
+        !(out->engine_address = str_dup(req->engine_address))) {
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        pulumirpc__provider_handshake_request__free_unpacked(req, &unpack_allocator);
+        return;
+    }
     Pulumirpc__ProviderHandshakeResponse resp = PULUMIRPC__PROVIDER_HANDSHAKE_RESPONSE__INIT;
     resp.accept_secrets = 1;
     resp.accept_resources = 1;
     resp.accept_outputs = 0;
     resp.supports_autonaming_configuration = 1;
     reply_msg(out, &resp.base);
-    pulumirpc__provider_handshake_request__free_unpacked(req, NULL);
+    pulumirpc__provider_handshake_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_get_plugin_info(const rpc_call *call, rpc_reply *out)
 {
-    Google__Protobuf__Empty *req = google__protobuf__empty__unpack(NULL, call->req_len, call->req);
+    Google__Protobuf__Empty *req =
+        google__protobuf__empty__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "GetPluginInfo", "google.protobuf.Empty");
         return;
@@ -205,13 +241,13 @@ static void rpc_get_plugin_info(const rpc_call *call, rpc_reply *out)
     Pulumirpc__PluginInfo info = PULUMIRPC__PLUGIN_INFO__INIT;
     info.version = (char *)AWSML_VERSION;
     reply_msg(out, &info.base);
-    google__protobuf__empty__free_unpacked(req, NULL);
+    google__protobuf__empty__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_get_schema(const rpc_call *call, rpc_reply *out)
 {
     Pulumirpc__GetSchemaRequest *req =
-        pulumirpc__get_schema_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__get_schema_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "GetSchema", "GetSchemaRequest");
         return;
@@ -227,17 +263,18 @@ static void rpc_get_schema(const rpc_call *call, rpc_reply *out)
         resp.schema = (char *)schema_json();
         reply_msg(out, &resp.base);
     }
-    pulumirpc__get_schema_request__free_unpacked(req, NULL);
+    pulumirpc__get_schema_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_cancel(const rpc_call *call, rpc_reply *out)
 {
-    Google__Protobuf__Empty *req = google__protobuf__empty__unpack(NULL, call->req_len, call->req);
+    Google__Protobuf__Empty *req =
+        google__protobuf__empty__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Cancel", "google.protobuf.Empty");
         return;
     }
-    google__protobuf__empty__free_unpacked(req, NULL);
+    google__protobuf__empty__free_unpacked(req, &unpack_allocator);
     log_at(1, "Cancel: aborting in-flight operations and shutting down");
     provider_cancel();
     out->after = RPC_AFTER_SHUTDOWN;
@@ -246,18 +283,20 @@ static void rpc_cancel(const rpc_call *call, rpc_reply *out)
 
 static void rpc_attach(const rpc_call *call, rpc_reply *out)
 {
-    Pulumirpc__PluginAttach *req = pulumirpc__plugin_attach__unpack(NULL, call->req_len, call->req);
+    Pulumirpc__PluginAttach *req =
+        pulumirpc__plugin_attach__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Attach", "PluginAttach");
         return;
     }
     if (!req->address || !*req->address) {
         reply_error(out, ERR_INVALID_ARGUMENT, "Attach: address is empty");
+    } else if (!(out->engine_address = str_dup(req->address))) {
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
     } else {
-        out->engine_address = str_dup(req->address);
         reply_empty(out);
     }
-    pulumirpc__plugin_attach__free_unpacked(req, NULL);
+    pulumirpc__plugin_attach__free_unpacked(req, &unpack_allocator);
 }
 
 /* ---- configuration ------------------------------------------------------------------ */
@@ -287,7 +326,7 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
 {
     pv *cfg = NULL;
     Pulumirpc__ConfigureRequest *req =
-        pulumirpc__configure_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__configure_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Configure", "ConfigureRequest");
         return;
@@ -323,7 +362,7 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
     reply_msg(out, &resp.base);
 out:
     pv_free(cfg);
-    pulumirpc__configure_request__free_unpacked(req, NULL);
+    pulumirpc__configure_request__free_unpacked(req, &unpack_allocator);
 }
 
 /* ---- check ------------------------------------------------------------------------------ */
@@ -366,7 +405,8 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
     check_failures fails = {0};
     res_call rc;
     err e = {0};
-    Pulumirpc__CheckRequest *req = pulumirpc__check_request__unpack(NULL, call->req_len, call->req);
+    Pulumirpc__CheckRequest *req =
+        pulumirpc__check_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, config ? "CheckConfig" : "Check", "CheckRequest");
         return;
@@ -415,7 +455,7 @@ out:
     pv_free(plain_news);
     pv_free(inputs);
     check_failures_free(&fails);
-    pulumirpc__check_request__free_unpacked(req, NULL);
+    pulumirpc__check_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_check(const rpc_call *call, rpc_reply *out)
@@ -523,7 +563,8 @@ static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
     diff_result d = {0};
     err e = {0};
     res_call rc;
-    Pulumirpc__DiffRequest *req = pulumirpc__diff_request__unpack(NULL, call->req_len, call->req);
+    Pulumirpc__DiffRequest *req =
+        pulumirpc__diff_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, config ? "DiffConfig" : "Diff", "DiffRequest");
         return;
@@ -554,7 +595,7 @@ out:
     pv_free(p_news);
     pv_free(p_oldin);
     diff_result_free(&d);
-    pulumirpc__diff_request__free_unpacked(req, NULL);
+    pulumirpc__diff_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_diff(const rpc_call *call, rpc_reply *out)
@@ -577,7 +618,7 @@ static void rpc_create(const rpc_call *call, rpc_reply *out)
     res_call rc;
     Pulumirpc__CreateResponse resp = PULUMIRPC__CREATE_RESPONSE__INIT;
     Pulumirpc__CreateRequest *req =
-        pulumirpc__create_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__create_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Create", "CreateRequest");
         return;
@@ -610,7 +651,7 @@ out:
     pv_free(props);
     pv_free(plain);
     pv_free(outputs);
-    pulumirpc__create_request__free_unpacked(req, NULL);
+    pulumirpc__create_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_read(const rpc_call *call, rpc_reply *out)
@@ -621,7 +662,8 @@ static void rpc_read(const rpc_call *call, rpc_reply *out)
     err e = {0};
     res_call rc;
     Pulumirpc__ReadResponse resp = PULUMIRPC__READ_RESPONSE__INIT;
-    Pulumirpc__ReadRequest *req = pulumirpc__read_request__unpack(NULL, call->req_len, call->req);
+    Pulumirpc__ReadRequest *req =
+        pulumirpc__read_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Read", "ReadRequest");
         return;
@@ -667,7 +709,7 @@ out:
     pv_free(p_inputs);
     pv_free(outputs);
     pv_free(new_inputs);
-    pulumirpc__read_request__free_unpacked(req, NULL);
+    pulumirpc__read_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_update(const rpc_call *call, rpc_reply *out)
@@ -678,7 +720,7 @@ static void rpc_update(const rpc_call *call, rpc_reply *out)
     res_call rc;
     Pulumirpc__UpdateResponse resp = PULUMIRPC__UPDATE_RESPONSE__INIT;
     Pulumirpc__UpdateRequest *req =
-        pulumirpc__update_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__update_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Update", "UpdateRequest");
         return;
@@ -715,7 +757,7 @@ out:
     pv_free(p_news);
     pv_free(p_oldin);
     pv_free(outputs);
-    pulumirpc__update_request__free_unpacked(req, NULL);
+    pulumirpc__update_request__free_unpacked(req, &unpack_allocator);
 }
 
 static void rpc_delete(const rpc_call *call, rpc_reply *out)
@@ -724,7 +766,7 @@ static void rpc_delete(const rpc_call *call, rpc_reply *out)
     err e = {0};
     res_call rc;
     Pulumirpc__DeleteRequest *req =
-        pulumirpc__delete_request__unpack(NULL, call->req_len, call->req);
+        pulumirpc__delete_request__unpack(&unpack_allocator, call->req_len, call->req);
     if (!req) {
         malformed(out, "Delete", "DeleteRequest");
         return;
@@ -741,7 +783,7 @@ static void rpc_delete(const rpc_call *call, rpc_reply *out)
 out:
     pv_free(props);
     pv_free(plain);
-    pulumirpc__delete_request__free_unpacked(req, NULL);
+    pulumirpc__delete_request__free_unpacked(req, &unpack_allocator);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
@@ -787,9 +829,40 @@ static const rpc_method methods[] = {
     {"GetMappings", NULL, &pulumirpc__get_mappings_request__descriptor, NULL},
 };
 
+/* Calls without side effects fail whole when memory ran out anywhere inside
+ * them, also where a helper could only swallow it (a degraded answer, such as
+ * a diff that sees a change because a comparison could not allocate, is worse
+ * than an error). Not Create, Update or Delete: what they did at AWS must
+ * still be reported. */
+static bool side_effect_free(const char *name)
+{
+    static const char *const names[] = {"Handshake", "GetPluginInfo", "GetSchema", "CheckConfig",
+                                        "DiffConfig", "Configure", "Check", "Diff", "Read",
+                                        "Attach"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void fail_if_memory_ran_out(const char *name, rpc_reply *out)
+{
+    if (mem_failures() == call_mem_mark || out->code == ERR_RESOURCE_EXHAUSTED ||
+        !side_effect_free(name))
+        return;
+    free(out->body);
+    free(out->details);
+    free(out->engine_address);
+    out->body = out->details = NULL;
+    out->engine_address = NULL;
+    out->body_len = out->details_len = 0;
+    reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory serving %s", name);
+}
+
 void rpc_handle(const rpc_call *call, rpc_reply *out)
 {
     memset(out, 0, sizeof(*out));
+    call_mem_mark = mem_failures();
     size_t plen = strlen(RPC_PREFIX);
     const char *m = call->method;
     size_t mlen = call->method_len;
@@ -812,15 +885,17 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
             if (methods[i].fn) {
                 log_at(2, "rpc %s (%zu bytes)", methods[i].name, call->req_len);
                 methods[i].fn(call, out);
+                fail_if_memory_ran_out(methods[i].name, out);
                 return;
             }
             ProtobufCMessage *req =
-                protobuf_c_message_unpack(methods[i].req_desc, NULL, call->req_len, call->req);
+                protobuf_c_message_unpack(methods[i].req_desc, &unpack_allocator, call->req_len,
+                                          call->req);
             if (!req) {
                 malformed(out, methods[i].name, methods[i].req_desc->short_name);
                 return;
             }
-            protobuf_c_message_free_unpacked(req, NULL);
+            protobuf_c_message_free_unpacked(req, &unpack_allocator);
             reply_error(out, ERR_UNIMPLEMENTED,
                         "awsml does not implement ResourceProvider.%s (it has no functions, "
                         "components or parameterization)",

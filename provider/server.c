@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -454,5 +455,11 @@ out:
     S.server = NULL;
     S.cq = NULL;
     grpc_shutdown();
+    /* A destroyed channel (the engine's) finishes closing on gRPC's threads and
+     * only then lets gRPC end, on a thread of its own: wait for that (at most
+     * 2 s) so the process never exits while gRPC is still tearing down. */
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < 2000 && grpc_is_initialized(); i++)
+        nanosleep(&ms, NULL);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws/xml.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 /* A non-error body (an HTML page from a proxy or load balancer) is quoted only
@@ -185,6 +186,10 @@ void awserr_from_xml(aws_error *e, const char *service, const char *operation, l
     /* Anything that does not parse as an error document is quoted instead. */
     if (!body || len == 0 || xml_parse(body, len, &root, &perr) != 0 ||
         fill_from_error_doc(e, root) != 0) {
+        /* The record then quotes the body instead of naming the error: tell
+         * callers who care (util/mem.h) that memory, not the body, was why. */
+        if (perr.code == ERR_RESOURCE_EXHAUSTED)
+            mem_note_failure();
         e->code[0] = '\0';
         e->message[0] = '\0';
         set_from_raw_body(e, body, len);

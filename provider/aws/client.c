@@ -12,10 +12,12 @@
 #include "advice.h"
 #include "aws/awserr.h"
 #include "aws/credentials.h"
+#include "aws/credentials_parse.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 #define STS_VERSION "2011-06-15"
@@ -84,7 +86,8 @@ static int num_of(const pv *v, const char *what, long lo, long hi, long *out, er
         ;
     else
         return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number", what);
-    if (d != (double)(long)d || d < (double)lo || d > (double)hi)
+    /* The range first: converting a double outside long's range is undefined. */
+    if (!(d >= (double)lo && d <= (double)hi) || d != (double)(long)d)
         return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number from %ld to %ld", what,
                        lo, hi);
     *out = (long)d;
@@ -108,7 +111,10 @@ static int normalise_config(aws_client *c, err *e)
             s++;
         if (*s != '[' && *s != '{')
             continue;
+        unsigned long mark = mem_failures();
         cJSON *j = cJSON_Parse(v->u.str.s);
+        if (!j && mem_failures() != mark)
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         if (!j)
             return err_set(e, ERR_INVALID_ARGUMENT, "provider config '%s' is not valid JSON",
                            structured[i]);
@@ -167,7 +173,7 @@ static int parse_duration(const char *s, const char *what, int *out, err *e)
         if (end == p || n < 0)
             goto bad;
         long mul = *end == 'h' ? 3600 : *end == 'm' ? 60 : *end == 's' ? 1 : 0;
-        if (!mul)
+        if (!mul || n > 43200 / mul) /* checked before multiplying: no overflow */
             goto bad;
         total += n * mul;
         if (total > 43200)
@@ -331,6 +337,20 @@ static int parse_endpoints(aws_client *c, endpoints_opts *eo, err *e)
     return 0;
 }
 
+/* A whole number from an environment variable, lo..hi; unset or "" leaves *out. */
+static int env_num(aws_client *c, const char *name, long lo, long hi, long *out, err *e)
+{
+    const char *s = profile_env_get(&c->env, name);
+    if (!s || !*s)
+        return 0;
+    pv *tmp = pv_string(s);
+    if (!tmp)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    int rc = num_of(tmp, name, lo, hi, out, e);
+    pv_free(tmp);
+    return rc;
+}
+
 static bool list_has(const pv *list, const char *s)
 {
     for (size_t i = 0; list && list->kind == PV_ARRAY && i < list->u.arr.len; i++) {
@@ -402,6 +422,7 @@ typedef struct call {
     enum body_kind kind;
     const aws_credentials *creds; /* NULL: the provider's chain */
     bool unsigned_;                /* STS AssumeRoleWithWebIdentity */
+    aws_outcome *outcome;          /* NULL: not wanted */
 } call;
 
 static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_credentials *cr,
@@ -456,7 +477,11 @@ static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_
                         .headers = hs,
                         .n_headers = nh,
                         .body = k->body,
-                        .body_len = k->body_len};
+                        .body_len = k->body_len,
+                        /* libcurl may re-send on a reused connection: never a
+                         * call that is not idempotent, nor one whose outcome the
+                         * caller tracks (a hidden re-send would hide it). */
+                        .fresh_connection = !k->idempotent || k->outcome != NULL};
     rc = http_do(c->http, &req, cancel.fn, cancel.ctx, resp, fail, e);
 out:
     sigv4_result_free(&sr);
@@ -486,6 +511,11 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
         memset(resp, 0, sizeof(*resp));
         int r = send_once(c, k, cancel, &cr, resp, &fail, e);
         creds_wipe(&cr);
+        /* Sent and then no definite answer: the call may have taken effect. */
+        if (k->outcome && ((r != 0 && fail != HTTP_OK && fail != HTTP_FAIL_CONNECT &&
+                            fail != HTTP_FAIL_TLS) ||
+                           (r == 0 && resp->status >= 500)))
+            k->outcome->maybe_applied = true;
         aws_error ae;
         memset(&ae, 0, sizeof(ae));
         if (r != 0 && fail == HTTP_OK)
@@ -530,6 +560,12 @@ out:
 int aws_query(aws_client *c, enum endpoints_service svc, const char *action, query *q,
               bool idempotent, aws_cancel cancel, xml_node **out, err *e)
 {
+    return aws_query_ex(c, svc, action, q, idempotent, cancel, NULL, out, e);
+}
+
+int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, query *q,
+                 bool idempotent, aws_cancel cancel, aws_outcome *outcome, xml_node **out, err *e)
+{
     http_response resp = {0};
     size_t len = 0;
     char *body = query_finish(q, &len, e);
@@ -546,10 +582,13 @@ int aws_query(aws_client *c, enum endpoints_service svc, const char *action, que
               .body = body,
               .body_len = len,
               .idempotent = idempotent,
-              .kind = BODY_XML};
+              .kind = BODY_XML,
+              .outcome = outcome};
     if (do_call(c, &k, cancel, &resp, e) != 0)
         goto out;
     if (xml_parse(resp.body ? resp.body : "", resp.body_len, out, e) != 0) {
+        if (outcome)
+            outcome->maybe_applied = true; /* AWS said yes in words we could not read */
         err_set(e, ERR_UNAVAILABLE, "%s %s: unreadable response: %s",
                 endpoints_service_name(svc), action, e->msg);
         goto out;
@@ -567,6 +606,13 @@ out:
 int aws_json(aws_client *c, enum endpoints_service svc, const char *target, const char *body,
              bool idempotent, aws_cancel cancel, char **out, size_t *outlen, err *e)
 {
+    return aws_json_ex(c, svc, target, body, idempotent, cancel, NULL, out, outlen, e);
+}
+
+int aws_json_ex(aws_client *c, enum endpoints_service svc, const char *target, const char *body,
+                bool idempotent, aws_cancel cancel, aws_outcome *outcome, char **out,
+                size_t *outlen, err *e)
+{
     http_response resp = {0};
     const char *op = strchr(target, '.') ? strchr(target, '.') + 1 : target;
     http_header h[2] = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
@@ -578,7 +624,8 @@ int aws_json(aws_client *c, enum endpoints_service svc, const char *target, cons
               .body = body,
               .body_len = strlen(body),
               .idempotent = idempotent,
-              .kind = BODY_JSON};
+              .kind = BODY_JSON,
+              .outcome = outcome};
     *out = NULL;
     if (do_call(c, &k, cancel, &resp, e) != 0) {
         http_response_free(&resp);
@@ -659,32 +706,6 @@ out:
 
 /* ---- STS for the credential chain ------------------------------------------------------ */
 
-static int creds_from_sts(const xml_node *root, const char *result, const char *what,
-                          aws_credentials *out, err *e)
-{
-    char p[128];
-    snprintf(p, sizeof(p), "%s/Credentials/AccessKeyId", result);
-    const char *ak = xml_path_text(root, p);
-    snprintf(p, sizeof(p), "%s/Credentials/SecretAccessKey", result);
-    const char *sk = xml_path_text(root, p);
-    snprintf(p, sizeof(p), "%s/Credentials/SessionToken", result);
-    const char *tok = xml_path_text(root, p);
-    snprintf(p, sizeof(p), "%s/Credentials/Expiration", result);
-    const char *exp = xml_path_text(root, p);
-    memset(out, 0, sizeof(*out));
-    if (!ak || !sk || !tok || strlen(ak) >= sizeof(out->access_key_id) ||
-        strlen(sk) >= sizeof(out->secret_access_key) ||
-        strlen(tok) >= sizeof(out->session_token))
-        return err_set(e, ERR_UNAVAILABLE, "%s: STS answered without usable credentials", what);
-    str_copy(out->access_key_id, sizeof(out->access_key_id), ak);
-    str_copy(out->secret_access_key, sizeof(out->secret_access_key), sk);
-    str_copy(out->session_token, sizeof(out->session_token), tok);
-    out->expires = exp ? creds_parse_time(exp) : 0;
-    if (out->expires == (time_t)-1)
-        out->expires = time(NULL) + 900;
-    return 0;
-}
-
 static void session_name(const char *given, char *out, size_t len)
 {
     if (given && *given)
@@ -746,7 +767,7 @@ static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_a
     free(body);
     if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
         goto out;
-    rc = creds_from_sts(root, "AssumeRoleResult", ar->role_arn, out, e);
+    rc = creds_from_sts_xml(root, "AssumeRoleResult", ar->role_arn, out, e);
 out:
     if (resp.body)
         OPENSSL_cleanse(resp.body, resp.body_len);
@@ -792,7 +813,7 @@ static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char 
     free(body);
     if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
         goto out;
-    rc = creds_from_sts(root, "AssumeRoleWithWebIdentityResult", wi->role_arn, out, e);
+    rc = creds_from_sts_xml(root, "AssumeRoleWithWebIdentityResult", wi->role_arn, out, e);
 out:
     if (resp.body)
         OPENSSL_cleanse(resp.body, resp.body_len);
@@ -813,7 +834,11 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     c->env = env ? *env : profile_env_system();
     c->cfg = config ? pv_strip_secrets(config) : pv_object();
-    if (!c->cfg || c->cfg->kind != PV_OBJECT) {
+    if (!c->cfg) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    if (c->cfg->kind != PV_OBJECT) {
         err_set(e, ERR_INVALID_ARGUMENT, "provider config must be an object");
         goto out;
     }
@@ -889,7 +914,15 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
         goto out;
     }
 
+    /* Tuning (and fast fault tests): the total time of one attempt and the
+     * backoff base. */
+    long timeout_ms = 0;
+    if (env_num(c, "AWSML_HTTP_TIMEOUT_MS", 100, 3600000, &timeout_ms, e) != 0 ||
+        env_num(c, "AWSML_RETRY_BASE_MS", 1, 60000, &c->retry.base_delay_ms, e) != 0)
+        goto out;
+
     http_options ho = {.ca_bundle = cfg_str(c, "customCaBundle"),
+                       .timeout_ms = timeout_ms,
                        .insecure = insecure,
                        .http_proxy = cfg_str(c, "httpProxy"),
                        .https_proxy = cfg_str(c, "httpsProxy"),

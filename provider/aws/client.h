@@ -50,15 +50,33 @@ const pv *aws_client_config(const aws_client *c);
 const char *aws_client_account_id(const aws_client *c); /* "" when not known */
 const char *aws_client_partition(const aws_client *c);  /* "aws", "aws-cn", ... */
 
+/* What the attempts of one failed call tell about its effect, for writes
+ * that are not idempotent (creates): maybe_applied is set once an attempt
+ * was sent and came back without a definite answer (timed out, reset or cut
+ * short after sending, cancelled in flight, a 5xx, or a 2xx that could not
+ * be read). The write may then have happened even though the call failed,
+ * possibly with a later attempt's "already exists". Throttling and other
+ * 4xx answers, and connections never made, leave it alone. The caller
+ * zeroes it. */
+typedef struct aws_outcome {
+    bool maybe_applied;
+} aws_outcome;
+
 /* A query-protocol call (IAM, STS). *out is the response document root
  * (<ActionResponse>); free with xml_free. */
 int aws_query(aws_client *c, enum endpoints_service svc, const char *action, query *q,
               bool idempotent, aws_cancel cancel, xml_node **out, err *e);
+/* The same, reporting into *outcome (may be NULL). */
+int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, query *q,
+                 bool idempotent, aws_cancel cancel, aws_outcome *outcome, xml_node **out, err *e);
 
 /* A JSON 1.1 call: X-Amz-Target "<target>" (e.g. "SageMaker.CreatePipeline"),
  * body a JSON object. *out is the response body (malloc'ed, NUL-terminated). */
 int aws_json(aws_client *c, enum endpoints_service svc, const char *target, const char *body,
              bool idempotent, aws_cancel cancel, char **out, size_t *outlen, err *e);
+int aws_json_ex(aws_client *c, enum endpoints_service svc, const char *target, const char *body,
+                bool idempotent, aws_cancel cancel, aws_outcome *outcome, char **out,
+                size_t *outlen, err *e);
 
 /* GET (or HEAD when head) of s3://bucket/key[?versionId]. A missing object or
  * bucket is ERR_NOT_FOUND. With GET, *out receives the body (may be NULL for HEAD). */

@@ -1,4 +1,5 @@
 #include "aws/credentials.h"
+#include "aws/credentials_parse.h"
 
 #include <cJSON.h>
 #include <ctype.h>
@@ -20,6 +21,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 extern char **environ;
@@ -112,11 +114,15 @@ time_t creds_parse_time(const char *s)
 
 /* Reads {AccessKeyId, SecretAccessKey, Token|SessionToken, Expiration} (container,
  * instance metadata and credential_process all use this shape). */
-static int creds_from_json(const char *body, size_t len, const char *source, aws_credentials *out,
-                           err *e)
+int creds_from_json(const char *body, size_t len, const char *source, aws_credentials *out, err *e)
 {
     int rc = -1;
+    unsigned long mark = mem_failures();
     cJSON *j = cJSON_ParseWithLength(body, len);
+    if (!j && mem_failures() != mark) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "%s: out of memory reading the answer", source);
+        goto out;
+    }
     if (!j || !cJSON_IsObject(j)) {
         err_set(e, ERR_UNAVAILABLE, "%s: the answer is not a JSON object", source);
         goto out;
@@ -155,6 +161,58 @@ out:
     return rc;
 }
 
+int creds_from_sts_xml(const xml_node *root, const char *result, const char *what,
+                       aws_credentials *out, err *e)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/Credentials/AccessKeyId", result);
+    const char *ak = xml_path_text(root, p);
+    snprintf(p, sizeof(p), "%s/Credentials/SecretAccessKey", result);
+    const char *sk = xml_path_text(root, p);
+    snprintf(p, sizeof(p), "%s/Credentials/SessionToken", result);
+    const char *tok = xml_path_text(root, p);
+    snprintf(p, sizeof(p), "%s/Credentials/Expiration", result);
+    const char *exp = xml_path_text(root, p);
+    memset(out, 0, sizeof(*out));
+    if (!ak || !sk || !tok || !*ak || !*sk || strlen(ak) >= sizeof(out->access_key_id) ||
+        strlen(sk) >= sizeof(out->secret_access_key) || strlen(tok) >= sizeof(out->session_token))
+        return err_set(e, ERR_UNAVAILABLE, "%s: STS answered without usable credentials", what);
+    str_copy(out->access_key_id, sizeof(out->access_key_id), ak);
+    str_copy(out->secret_access_key, sizeof(out->secret_access_key), sk);
+    str_copy(out->session_token, sizeof(out->session_token), tok);
+    out->expires = exp ? creds_parse_time(exp) : 0;
+    if (out->expires == (time_t)-1)
+        out->expires = time(NULL) + 900;
+    return 0;
+}
+
+int creds_imds_token(const char *body, size_t len, char *out, size_t outlen)
+{
+    if (!body || !len || len >= outlen)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)body[i] < 0x20 || body[i] == 0x7f)
+            return -1;
+    memcpy(out, body, len);
+    out[len] = '\0';
+    return 0;
+}
+
+int creds_imds_role_name(const char *body, size_t len, char *out, size_t outlen)
+{
+    size_t n = 0;
+    while (n < len && body[n] != '\r' && body[n] != '\n' && body[n] != '\0')
+        n++;
+    if (n == 0 || n >= outlen)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)body[i]) && !strchr("+=,.@_-", body[i]))
+            return -1;
+    memcpy(out, body, n);
+    out[n] = '\0';
+    return 0;
+}
+
 static int read_small_file(const char *path, const char *what, char **out, err *e)
 {
     int rc = -1;
@@ -170,8 +228,12 @@ static int read_small_file(const char *path, const char *what, char **out, err *
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (buf_append(&b, chunk, n) != 0) {
-            err_set(e, ERR_FAILED_PRECONDITION, "the %s file %s is larger than %d bytes", what,
-                    path, CREDS_TOKEN_FILE_MAX);
+            if (b.len + n <= CREDS_TOKEN_FILE_MAX)
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s file %s", what,
+                        path);
+            else
+                err_set(e, ERR_FAILED_PRECONDITION, "the %s file %s is larger than %d bytes",
+                        what, path, CREDS_TOKEN_FILE_MAX);
             goto out;
         }
     }
@@ -283,8 +345,12 @@ static int step_process(chain *c, const char *command, const char *profile, aws_
             break;
         if (buf_append(&b, chunk, (size_t)n) != 0) {
             OPENSSL_cleanse(chunk, sizeof(chunk));
-            err_set(e, ERR_FAILED_PRECONDITION, "%s printed more than %d bytes", source,
-                    CREDS_PROCESS_MAX_OUTPUT);
+            if (b.len + (size_t)n <= CREDS_PROCESS_MAX_OUTPUT)
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the output of %s",
+                        source);
+            else
+                err_set(e, ERR_FAILED_PRECONDITION, "%s printed more than %d bytes", source,
+                        CREDS_PROCESS_MAX_OUTPUT);
             goto out;
         }
         OPENSSL_cleanse(chunk, sizeof(chunk));
@@ -332,23 +398,60 @@ static int http_get_text(chain *c, const char *method, const char *url, const ht
     return http_do(c->p->cfg.http, &req, c->cancel, c->cancel_ctx, resp, &f, e);
 }
 
-/* Allowed FULL_URI hosts: loopback and the ECS/EKS agent addresses, or https. */
-static bool container_uri_allowed(const char *uri)
+/* 127.0.0.0/8 written as a dotted-decimal IPv4 literal: the n bytes at h. */
+static bool loopback_ipv4(const char *h, size_t n)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t digits = 0;
+        while (i < n && isdigit((unsigned char)h[i]) && digits < 3) {
+            v = v * 10 + (unsigned)(h[i++] - '0');
+            digits++;
+        }
+        if (!digits || v > 255 || (part == 0 && v != 127))
+            return false;
+        if (part < 3 && (i >= n || h[i++] != '.'))
+            return false;
+    }
+    return i == n;
+}
+
+/* Allowed FULL_URI: https, or http to loopback or the ECS/EKS agent addresses. The
+ * whole host is compared, up to an optional numeric port; user info is refused, since
+ * with "http://127.0.0.1@other/" the request (and the token) would go to "other". */
+bool creds_container_uri_allowed(const char *uri)
 {
     if (str_has_prefix(uri, "https://"))
         return true;
     if (!str_has_prefix(uri, "http://"))
         return false;
     const char *h = uri + 7;
-    static const char *const ok[] = {"127.", "localhost", "[::1]", "169.254.170.2",
-                                     "169.254.170.23", "[fd00:ec2::23]"};
-    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        size_t n = strlen(ok[i]);
-        if (strncmp(h, ok[i], n) == 0 &&
-            (ok[i][n - 1] == '.' || h[n] == '\0' || h[n] == ':' || h[n] == '/'))
-            return true;
+    size_t alen = strcspn(h, "/?#"), hlen;
+    if (memchr(h, '@', alen))
+        return false;
+    const char *end = h[0] == '[' ? memchr(h, ']', alen) : NULL;
+    if (h[0] == '[' && !end)
+        return false;
+    if (end) {
+        hlen = (size_t)(end - h) + 1;
+    } else {
+        const char *colon = memchr(h, ':', alen);
+        hlen = colon ? (size_t)(colon - h) : alen;
     }
-    return false;
+    if (hlen < alen) {
+        if (h[hlen] != ':' || hlen + 1 == alen)
+            return false;
+        for (size_t i = hlen + 1; i < alen; i++)
+            if (!isdigit((unsigned char)h[i]))
+                return false;
+    }
+    static const char *const ok[] = {"localhost", "[::1]", "169.254.170.2", "169.254.170.23",
+                                     "[fd00:ec2::23]"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strlen(ok[i]) == hlen && memcmp(h, ok[i], hlen) == 0)
+            return true;
+    return loopback_ipv4(h, hlen);
 }
 
 static int step_container(chain *c, aws_credentials *out, err *e)
@@ -367,7 +470,7 @@ static int step_container(chain *c, aws_credentials *out, err *e)
     if (rel) {
         snprintf(url, sizeof(url), "%s%s%s", ECS_DEFAULT_HOST, rel[0] == '/' ? "" : "/", rel);
     } else {
-        if (!container_uri_allowed(full))
+        if (!creds_container_uri_allowed(full))
             return err_set(e, ERR_INVALID_ARGUMENT,
                            "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback / "
                            "container-agent address");
@@ -434,13 +537,16 @@ static int step_imds(chain *c, aws_credentials *out, err *e)
     snprintf(url, sizeof(url), "%.*s/latest/api/token", (int)blen, base);
     http_header th[1] = {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}};
     if (http_get_text(c, "PUT", url, th, 1, IMDS_TIMEOUT_MS, &r1, &ignored) != 0 ||
-        r1.status != 200 || !r1.body_len || r1.body_len >= sizeof(token)) {
+        r1.status != 200 || creds_imds_token(r1.body, r1.body_len, token, sizeof(token)) != 0) {
+        if (ignored.code == ERR_RESOURCE_EXHAUSTED) {
+            /* Not "no instance metadata here": the chain must not end in "no credentials". */
+            *e = ignored;
+            goto out;
+        }
         tried_add(&c->t, "EC2 instance metadata (no IMDSv2 token from %.*s)", (int)blen, base);
         rc = STEP_SKIP;
         goto out;
     }
-    memcpy(token, r1.body, r1.body_len);
-    token[r1.body_len] = '\0';
     http_header h[1] = {{"X-aws-ec2-metadata-token", token}};
     snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/", (int)blen, base);
     if (http_get_text(c, "GET", url, h, 1, IMDS_TIMEOUT_MS, &r2, e) != 0)
@@ -450,13 +556,10 @@ static int step_imds(chain *c, aws_credentials *out, err *e)
         rc = STEP_SKIP;
         goto out;
     }
-    size_t n = r2.body ? strcspn(r2.body, "\r\n") : 0;
-    if (r2.status != 200 || n == 0 || n >= sizeof(role)) {
+    if (r2.status != 200 || creds_imds_role_name(r2.body, r2.body_len, role, sizeof(role)) != 0) {
         err_set(e, ERR_UNAVAILABLE, "EC2 instance metadata: no role name (HTTP %ld)", r2.status);
         goto out;
     }
-    memcpy(role, r2.body, n);
-    role[n] = '\0';
     snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/%s", (int)blen,
              base, role);
     if (http_get_text(c, "GET", url, h, 1, IMDS_TIMEOUT_MS, &r3, e) != 0)

@@ -337,7 +337,10 @@ static int build_headers(const http_request *req, struct curl_slist **out, err *
         int r = *h->value ? buf_printf(&line, "%s: %s", h->name, h->value)
                           : buf_printf(&line, "%s;", h->name);
         if (r != 0) {
-            err_set(e, ERR_INVALID_ARGUMENT, "HTTP header %zu is too long", i + 1);
+            if (strlen(h->name) + strlen(h->value) + 2 <= HTTP_HEADER_LINE_MAX)
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building HTTP headers");
+            else
+                err_set(e, ERR_INVALID_ARGUMENT, "HTTP header %zu is too long", i + 1);
             goto out;
         }
         struct curl_slist *next = curl_slist_append(list, line.data);
@@ -389,6 +392,8 @@ static CURLcode configure(http_client *c, CURL *h, const http_request *req, tran
     SET(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, timeout);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    if (req->fresh_connection)
+        SET(CURLOPT_FRESH_CONNECT, 1L);
     SET(CURLOPT_USERAGENT, c->user_agent);
     SET(CURLOPT_HTTPHEADER, headers);
 

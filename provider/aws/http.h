@@ -46,6 +46,12 @@ typedef struct http_request {
     size_t body_len;
     long timeout_ms;     /* 0 = the client's */
     size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
+    /* Send at most once: on a new connection. On a reused keep-alive
+     * connection that dies before any byte of the answer, libcurl sends the
+     * request again by itself (it cannot tell a stale connection from a server
+     * that acted and then dropped it), which a call that is not idempotent
+     * cannot afford. */
+    bool fresh_connection;
 } http_request;
 
 /* Why a request failed below HTTP, for retry decisions. */

@@ -109,8 +109,11 @@ int query_init(query *q, const char *action, const char *version)
         return -1;
     }
     if (append_raw(q, "Action=") != 0 || append_encoded(q, action) != 0 ||
-        append_raw(q, "&Version=") != 0 || append_encoded(q, version) != 0)
+        append_raw(q, "&Version=") != 0 || append_encoded(q, version) != 0) {
+        /* Nothing to free for a caller that gives up here (most do). */
+        buf_free(&q->body);
         return -1;
+    }
     return 0;
 }
 

@@ -16,7 +16,7 @@ typedef struct query {
     int failed; /* set by an add that failed; query_finish reports it */
 } query;
 
-/* Starts "Action=<action>&Version=<version>". */
+/* Starts "Action=<action>&Version=<version>". On failure nothing needs freeing. */
 int query_init(query *q, const char *action, const char *version);
 /* Adds key=value (both encoded). */
 int query_add(query *q, const char *key, const char *value);

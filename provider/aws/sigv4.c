@@ -631,7 +631,9 @@ static int resolve_payload_hash(struct signer *sg, char *err, size_t errlen)
 
     if (h == NULL) {
         if (sha_256_hex(req->payload, req->payload_len, sg->payload_hash) != 0) {
-            set_err(err, errlen, "SHA-256 of the payload failed in OpenSSL");
+            set_err(err, errlen,
+                    "SHA-256 of the payload failed in OpenSSL (out of memory, or no SHA-256 in "
+                    "its providers)");
             return -1;
         }
         return 0;
@@ -1184,7 +1186,9 @@ static int build_string_to_sign(struct signer *sg, char *err, size_t errlen)
         return -1;
     }
     if (sha_256_hex(c->p, c->len, hash) != 0) {
-        set_err(err, errlen, "SHA-256 of the canonical request failed in OpenSSL");
+        set_err(err, errlen,
+                "SHA-256 of the canonical request failed in OpenSSL (out of memory, or no "
+                "SHA-256 in its providers)");
         return -1;
     }
     sb_adds(&sg->sts, SIGV4_ALGORITHM "\n");
@@ -1414,7 +1418,8 @@ static int sign(const struct sigv4_request *req, const struct sigv4_credentials 
     if (build_string_to_sign(&sg, err, errlen) != 0)
         goto out;
     if (compute_signature(&sg, out->signature) != 0) {
-        set_err(err, errlen, "HMAC-SHA256 failed in OpenSSL");
+        set_err(err, errlen,
+                "HMAC-SHA256 failed in OpenSSL (out of memory, or no SHA-256 in its providers)");
         goto out;
     }
     if ((presign ? build_query_result(&sg, out) : build_header_result(&sg, out)) != 0) {

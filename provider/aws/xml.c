@@ -222,7 +222,9 @@ int xml_parse(const char *data, size_t len, xml_node **root, err *e)
         const char *why = st.failed ? st.why : XML_ErrorString(XML_GetErrorCode(st.parser));
         /* A document AWS should never send: the fault is on the wire, not in
          * the user's input, so not INVALID_ARGUMENT. */
-        int code = st.failed && strstr(st.why, "memory") ? ERR_RESOURCE_EXHAUSTED : ERR_INTERNAL;
+        bool oom = st.failed ? strstr(st.why, "memory") != NULL
+                             : XML_GetErrorCode(st.parser) == XML_ERROR_NO_MEMORY;
+        int code = oom ? ERR_RESOURCE_EXHAUSTED : ERR_INTERNAL;
         err_set(e, code, "xml: line %lu, column %lu: %s", line, col, why ? why : "parse error");
         goto out;
     }

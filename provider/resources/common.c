@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/credentials.h"
 #include "provider.h"
+#include "resources/pending.h"
 #include "resources/policy.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -141,6 +143,22 @@ bool val_json_policy(check_failures *f, const pv *obj, const char *key, bool req
 
 /* ---- autonaming ----------------------------------------------------------------------- */
 
+/* Whether a recorded name has the shape this call would generate. */
+static bool pending_name_fits(const res_ctx *ctx, const char *rec, const char *prefix,
+                              size_t maxlen)
+{
+    size_t len = strlen(rec);
+    if (len > maxlen)
+        return false;
+    if (prefix)
+        return str_has_prefix(rec, prefix) && len == strlen(prefix) + 26;
+    if (ctx->autonaming == RES_AUTONAME_PROPOSE)
+        return true;
+    const char *base = ctx->name ? ctx->name : "resource";
+    size_t room = maxlen > 8 ? maxlen - 8 : 0, blen = strlen(base) < room ? strlen(base) : room;
+    return len == blen + 8 && strncmp(rec, base, blen) == 0 && rec[blen] == '-';
+}
+
 int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *prefix,
              size_t maxlen, char **out, err *e)
 {
@@ -166,6 +184,16 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
         *out = str_dup(old);
         return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
+    /* A create of this resource whose answer never reached an engine (the
+     * provider or the CLI died): the same name again, so the next create finds
+     * what that one made instead of leaving it behind (pending.h). */
+    char rec[PENDING_ID_MAX];
+    if (pending_find(ctx, NULL, rec, sizeof(rec), NULL) &&
+        pending_name_fits(ctx, rec, prefix, maxlen)) {
+        log_at(1, "%s: reusing the name of an interrupted create", ctx->urn);
+        *out = str_dup(rec);
+        return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
     if (ctx->autonaming == RES_AUTONAME_PROPOSE && proposed && *proposed) {
         /* A proposal may be adjusted: cut to the limit. */
         *out = str_ndup(proposed, strlen(proposed) < maxlen ? strlen(proposed) : maxlen);
@@ -185,7 +213,9 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
         seedlen = sizeof(rnd);
     }
     if (EVP_Digest(seed, seedlen, digest, &dlen, EVP_sha256(), NULL) != 1)
-        return err_set(e, ERR_INTERNAL, "hashing the random seed failed");
+        return err_set(e, ERR_INTERNAL,
+                       "hashing the random seed failed in OpenSSL (out of memory, or no SHA-256 "
+                       "in its providers)");
     char hex[2 * EVP_MAX_MD_SIZE + 1];
     for (unsigned int i = 0; i < dlen; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
@@ -321,4 +351,33 @@ int res_wait(res_ctx *ctx, long ms, const char *msg)
         ms -= step;
     }
     return res_cancelled(ctx) ? -1 : 0;
+}
+
+/* ---- creates whose outcome is unknown ------------------------------------------------------- */
+
+bool res_created_since(const char *created, time_t started, time_t now)
+{
+    double t;
+    char *end = NULL;
+    if (!created || !*created)
+        return false;
+    t = strtod(created, &end);
+    if (end == created || *end != '\0') {
+        time_t p = creds_parse_time(created);
+        if (p == (time_t)-1)
+            return false;
+        t = (double)p;
+    }
+    return t >= (double)started - RES_CLOCK_SKEW_S && t <= (double)now + RES_CLOCK_SKEW_S;
+}
+
+void res_grace(res_ctx *ctx)
+{
+    if (!provider_cancelled() || ctx->grace_until_ms)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ctx->grace_until_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + RES_GRACE_MS;
+    log_at(1, "%s: shutting down; %d ms to find out what the interrupted create did",
+           ctx->urn ? ctx->urn : "?", RES_GRACE_MS);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "aws/client.h"
 #include "props.h"
@@ -63,5 +64,22 @@ aws_cancel res_aws_cancel(res_ctx *ctx);
 /* Sleeps ms while showing msg as an ephemeral status line on the resource;
  * -1 when cancelled. For eventual-consistency waits. */
 int res_wait(res_ctx *ctx, long ms, const char *msg);
+
+/* ---- creates whose outcome is unknown ------------------------------------------ */
+/* How far this machine's clock may be off AWS's (SigV4 refuses much larger skews). */
+#define RES_CLOCK_SKEW_S 300
+/* Whether a resource that AWS says was created at `created` (RFC 3339 as IAM
+ * writes it, or epoch seconds as JSON 1.1 services do) can be the work of a
+ * create call started at `started` (time(NULL) then) and running until `now`:
+ * within [started - skew, now + skew]. false when the time is unreadable.
+ * Used, with the resource's own properties, to tell "our lost create" from
+ * "someone else's resource of the same name". */
+bool res_created_since(const char *created, time_t started, time_t now);
+/* How long a create interrupted by the provider shutting down (Cancel, SIGINT)
+ * may keep calling AWS to find out what it did: within the server's 3 s grace. */
+#define RES_GRACE_MS 2000
+/* Starts that grace for this call when the provider is shutting down: lookups
+ * made then still run, so the answer names a resource that exists. */
+void res_grace(res_ctx *ctx);
 
 #endif

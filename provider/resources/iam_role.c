@@ -30,9 +30,12 @@
 #include <time.h>
 
 #include "resource.h"
+#include "provider.h"
 #include "resources/common.h"
+#include "resources/pending.h"
 #include "resources/policy.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/str.h"
 
 #define IAM_VERSION "2010-05-08"
@@ -897,6 +900,7 @@ static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *in
         *new_id = NULL;
         return oom(e);
     }
+    pending_forget(ctx, id); /* the engine has this role now (import, refresh) */
     return 0;
 }
 
@@ -925,9 +929,11 @@ static int add_tags(query *q, const pv *tags)
     return 0;
 }
 
-static int create_role_call(res_ctx *ctx, const char *name, const pv *in, err *e)
+static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc,
+                            err *e)
 {
     query q = {0};
+    xml_node *root = NULL;
     char msd[32];
     int rc = -1;
     const pv *m = prop_get(in, "maxSessionDuration");
@@ -944,10 +950,73 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, err *e
         oom(e);
         goto out;
     }
-    rc = iam_send(ctx, "CreateRole", &q, false, NULL, e);
+    aws_client *c = res_client(e);
+    if (c)
+        rc = aws_query_ex(c, ENDPOINTS_IAM, "CreateRole", &q, false, res_aws_cancel(ctx), oc,
+                          &root, e);
 out:
+    xml_free(root);
     query_free(&q);
     return rc;
+}
+
+/* After a CreateRole whose effect is unknown (an attempt was sent and came
+ * back without a definite answer: 5xx, reset, timeout, cut short), maybe
+ * followed by EntityAlreadyExists from a retry: is there a role, and is it
+ * the one this call asked for? */
+enum adopt { ADOPT_ABSENT, ADOPT_OURS, ADOPT_FOREIGN, ADOPT_UNKNOWN };
+
+static enum adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, time_t started, err *e)
+{
+    xml_node *root = NULL;
+    char *doc = NULL;
+    err le = {0};
+    enum adopt a = ADOPT_UNKNOWN;
+    if (iam_call(ctx, "GetRole", true, &root, &le, "RoleName", name, NULL) != 0) {
+        if (le.code == ERR_NOT_FOUND) {
+            a = ADOPT_ABSENT; /* nothing was created: the create's error stands */
+            goto out;
+        }
+        err_set(e, ERR_UNAVAILABLE,
+                "iam role %s: whether CreateRole created it is unknown (%s), and looking it up "
+                "failed (%s); it is recorded so it cannot be lost: run `pulumi refresh`, which "
+                "drops it if it does not exist",
+                name, e->msg, le.msg);
+        goto out;
+    }
+    const char *arp = xml_path_text(root, "GetRoleResult/Role/AssumeRolePolicyDocument");
+    const char *path = xml_path_text(root, "GetRoleResult/Role/Path");
+    const char *created = xml_path_text(root, "GetRoleResult/Role/CreateDate");
+    const char *want_path = prop_str(in, "path");
+    const char *why = NULL;
+    if (!arp || policy_url_decode(arp, &doc, &le) != 0 ||
+        !policies_same(doc, prop_str(in, "assumeRolePolicy")))
+        why = "its trust policy differs from this role's assumeRolePolicy";
+    else if (!str_eq(path ? path : "/", want_path ? want_path : "/"))
+        why = "its path differs";
+    else if (!res_created_since(created, started, time(NULL)))
+        why = "it was created before this update started";
+    if (why) {
+        err_set(e, ERR_ALREADY_EXISTS,
+                "iam role %s: CreateRole failed (%s), and a role of that name exists that this "
+                "update did not create (%s, created %s); awsml left it alone: delete or rename "
+                "it, import it with `pulumi import aws:iam/role:Role <name> %s`, or choose "
+                "another name",
+                name, e->msg, why, created ? created : "at an unknown time", name);
+        a = ADOPT_FOREIGN;
+        goto out;
+    }
+    log_user(LOG_WARNING, ctx->urn, false,
+             "iam role %s: the answer to CreateRole was lost (%s), but the role exists as asked, "
+             "created at %s, after this create (or an interrupted earlier one) began: it is taken "
+             "as created",
+             name, e->msg, created);
+    err_clear(e);
+    a = ADOPT_OURS;
+out:
+    xml_free(root);
+    free(doc);
+    return a;
 }
 
 /* IAM's answers while a principal or a concurrent change settles. */
@@ -963,7 +1032,10 @@ static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)
                     prop_str(el, "name"), "PolicyDocument", prop_str(el, "policy"), NULL);
 }
 
-static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+/* resumed_from: the start of an earlier create of this role whose answer was
+ * lost (pending.h), 0 for none. */
+static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, char **id,
+                          pv **outputs, err *e)
 {
     *id = NULL;
     *outputs = NULL;
@@ -984,9 +1056,25 @@ static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, 
                        "iam role %s: name and assumeRolePolicy must be known strings to create it",
                        ctx->name ? ctx->name : "");
     long deadline = now_ms() + CREATE_RETRY_MS;
+    time_t started = resumed_from ? resumed_from : time(NULL);
     for (;;) {
-        if (create_role_call(ctx, name, inputs, e) == 0)
+        aws_outcome oc = {0};
+        if (create_role_call(ctx, name, inputs, &oc, e) == 0)
             break;
+        if (oc.maybe_applied || (resumed_from && e->code == ERR_ALREADY_EXISTS)) {
+            /* The role may exist although the call failed (or an earlier,
+             * interrupted create made it): never lose it. */
+            res_grace(ctx);
+            enum adopt a = role_adopt(ctx, name, inputs, started, e);
+            if (a == ADOPT_OURS)
+                break;
+            if (a == ADOPT_UNKNOWN) {
+                *id = str_dup(name); /* recorded with the inputs; refresh settles it */
+                return *id ? -1 : oom(e);
+            }
+            if (a == ADOPT_FOREIGN)
+                return -1;
+        }
         if (!create_retryable(e) || now_ms() >= deadline)
             return -1;
         if (res_wait(ctx, RETRY_STEP_MS,
@@ -1026,6 +1114,21 @@ partial: {
     *e = saved;
     return -1;
 }
+}
+
+static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    const char *name = prop_str(inputs, "name");
+    if (ctx->preview || !name || !provider_client())
+        return role_create_in(ctx, inputs, 0, id, outputs, e);
+    char rec[PENDING_ID_MAX];
+    time_t started = time(NULL);
+    bool resumed = pending_find(ctx, name, rec, sizeof(rec), &started);
+    pending rec_p;
+    pending_begin(ctx, name, started, &rec_p);
+    int rc = role_create_in(ctx, inputs, resumed ? started : 0, id, outputs, e);
+    pending_end(ctx, &rec_p);
+    return rc;
 }
 
 /* ---- update ------------------------------------------------------------------------------ */

@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provider.h"
 #include "resources/common.h"
+#include "resources/pending.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/str.h"
 
 #define RPA_IAM_VERSION "2010-05-08"
@@ -197,7 +200,7 @@ static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const 
 
 /* One Attach/DetachRolePolicy, retried while IAM reports ConcurrentModification. */
 static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char *role,
-                    const char *arn, err *e)
+                    const char *arn, aws_outcome *oc, err *e)
 {
     long waited = 0, step = 1000;
     for (;;) {
@@ -208,7 +211,8 @@ static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char 
             query_free(&q);
             return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
         }
-        int rc = aws_query(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), &doc, e);
+        int rc = aws_query_ex(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), oc, &doc,
+                              e);
         query_free(&q);
         xml_free(doc);
         if (rc == 0 || e->code != ERR_ABORTED || waited >= RPA_RETRY_TOTAL_MS)
@@ -234,7 +238,9 @@ static pv *rpa_props(const char *role, const char *arn)
     return o;
 }
 
-static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+/* resumed: an earlier create of this attachment lost its answer (pending.h). */
+static int rpa_create_in(res_ctx *ctx, const pv *inputs, bool resumed, char **id, pv **outputs,
+                         err *e)
 {
     pv *out = pv_copy(inputs);
     char *newid = NULL;
@@ -257,7 +263,7 @@ static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, e
     bool attached, missing;
     if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, e) != 0)
         goto fail;
-    if (attached) {
+    if (attached && !resumed) {
         err_set(e, ERR_ALREADY_EXISTS,
                 "policy %s is already attached to role %s, by another RolePolicyAttachment, the "
                 "role's managedPolicyArns or outside Pulumi; two owners of one attachment would "
@@ -266,8 +272,35 @@ static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, e
                 arn, role, role, arn);
         goto fail;
     }
-    if (rpa_call(ctx, c, "AttachRolePolicy", role, arn, e) != 0)
-        goto fail;
+    aws_outcome oc = {0};
+    if (attached) {
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "policy %s is attached to role %s by an earlier create of this attachment "
+                 "whose answer was lost (interrupted): it is taken as attached",
+                 arn, role);
+    } else if (rpa_call(ctx, c, "AttachRolePolicy", role, arn, &oc, e) != 0) {
+        if (!oc.maybe_applied)
+            goto fail;
+        /* An attempt may have attached it, and it was not attached before this
+         * call: look again, so an attachment that exists is never lost. */
+        res_grace(ctx);
+        err le = {0};
+        if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, &le) != 0) {
+            err_set(e, ERR_UNAVAILABLE,
+                    "whether AttachRolePolicy attached %s to role %s is unknown (%s), and "
+                    "looking it up failed (%s); if it is attached, the next update says so and "
+                    "how to import it",
+                    arn, role, e->msg, le.msg);
+            goto fail;
+        }
+        if (!attached)
+            goto fail; /* not attached: the error stands */
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "the answer to AttachRolePolicy was lost (%s), but policy %s is attached to role "
+                 "%s: it is taken as attached",
+                 e->msg, arn, role);
+        err_clear(e);
+    }
     buf b;
     buf_init(&b, RPA_ROLE_MAX + RPA_ARN_MAX + 2);
     if (buf_printf(&b, "%s/%s", role, arn) != 0) {
@@ -282,6 +315,22 @@ static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, e
 fail:
     pv_free(out);
     return -1;
+}
+
+static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    const char *role = prop_str(inputs, "role"), *arn = prop_str(inputs, "policyArn");
+    char want[PENDING_ID_MAX], rec[PENDING_ID_MAX];
+    int n = role && arn ? snprintf(want, sizeof(want), "%s/%s", role, arn) : -1;
+    if (ctx->preview || n <= 0 || (size_t)n >= sizeof(want) || !provider_client())
+        return rpa_create_in(ctx, inputs, false, id, outputs, e);
+    time_t started = time(NULL);
+    bool resumed = pending_find(ctx, want, rec, sizeof(rec), &started);
+    pending rec_p;
+    pending_begin(ctx, want, started, &rec_p);
+    int rc = rpa_create_in(ctx, inputs, resumed, id, outputs, e);
+    pending_end(ctx, &rec_p);
+    return rc;
 }
 
 static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
@@ -313,6 +362,7 @@ static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
     *new_id = nid;
     *outputs = out;
     *new_inputs = in;
+    pending_forget(ctx, id); /* the engine has this attachment now (import, refresh) */
     return 0;
 }
 
@@ -324,7 +374,7 @@ static int rpa_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
     aws_client *c = res_client(e);
     if (!c)
         return -1;
-    if (rpa_call(ctx, c, "DetachRolePolicy", role, arn, e) != 0) {
+    if (rpa_call(ctx, c, "DetachRolePolicy", role, arn, NULL, e) != 0) {
         if (e->code == ERR_NOT_FOUND) { /* role or attachment already gone */
             err_clear(e);
             return 0;

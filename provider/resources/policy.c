@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 #define POLICY_MAX_DEPTH 32
@@ -34,6 +35,8 @@ static cJSON *canon_set(const cJSON *j, int depth)
     cJSON *out = cJSON_CreateArray();
     size_t n = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 1;
     char **printed = calloc(n ? n : 1, sizeof(*printed));
+    if (!printed)
+        mem_note_failure();
     if (!out || !printed)
         goto fail;
     size_t k = 0;
@@ -80,6 +83,8 @@ static cJSON *canon_object(const cJSON *j, int depth, bool in_statement, const c
     size_t n = (size_t)cJSON_GetArraySize(j);
     const cJSON **items = calloc(n ? n : 1, sizeof(*items));
     cJSON *out = cJSON_CreateObject();
+    if (!items)
+        mem_note_failure();
     if (!items || !out)
         goto fail;
     size_t k = 0;
@@ -99,7 +104,11 @@ static cJSON *canon_object(const cJSON *j, int depth, bool in_statement, const c
                 cJSON_Delete(c);
                 goto fail;
             }
-            cJSON_AddItemToObject(c, "AWS", aws);
+            if (!cJSON_AddItemToObject(c, "AWS", aws)) {
+                cJSON_Delete(aws);
+                cJSON_Delete(c);
+                goto fail;
+            }
         } else if (in_statement && is_set_key(key)) {
             c = canon_set(v, depth + 1);
         } else if (principal && cJSON_IsObject(v)) {
@@ -116,7 +125,12 @@ static cJSON *canon_object(const cJSON *j, int depth, bool in_statement, const c
                     c = NULL;
                     break;
                 }
-                cJSON_AddItemToObject(c, op->string, co);
+                if (!cJSON_AddItemToObject(c, op->string, co)) {
+                    cJSON_Delete(co);
+                    cJSON_Delete(c);
+                    c = NULL;
+                    break;
+                }
             }
             if (c) { /* sort the operators too */
                 cJSON *sorted = canon_object(c, depth + 1, false, "Condition");
@@ -128,7 +142,10 @@ static cJSON *canon_object(const cJSON *j, int depth, bool in_statement, const c
         }
         if (!c)
             goto fail;
-        cJSON_AddItemToObject(out, key, c);
+        if (!cJSON_AddItemToObject(out, key, c)) {
+            cJSON_Delete(c);
+            goto fail;
+        }
     }
     free(items);
     return out;
@@ -179,12 +196,24 @@ static const char *repeated_key(const cJSON *j, int depth)
     return NULL;
 }
 
+/* An error of policy_canonical: out of memory when an allocation failed
+ * since mark (cJSON's are noted too, see util/mem.h), else msg. */
+static int canon_fail(err *e, unsigned long mark, const char *msg)
+{
+    if (mem_failures() != mark)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    return err_set(e, ERR_INVALID_ARGUMENT, "%s", msg);
+}
+
 int policy_canonical(const char *json, char **out, err *e)
 {
     int rc = -1;
+    unsigned long mark = mem_failures();
     cJSON *doc = cJSON_Parse(json);
     cJSON *c = NULL, *stmts = NULL;
     *out = NULL;
+    if (!doc && mem_failures() != mark)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     if (!doc || !cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
         return err_set(e, ERR_INVALID_ARGUMENT, "the policy is not a JSON object");
@@ -210,17 +239,20 @@ int policy_canonical(const char *json, char **out, err *e)
         cJSON_Delete(list);
         cJSON_Delete(st);
         if (!stmts) {
-            err_set(e, ERR_INVALID_ARGUMENT, "the policy's Statement could not be read");
+            canon_fail(e, mark, "the policy's Statement could not be read");
             goto out;
         }
     }
     c = canon(doc, 0, false, NULL);
     if (!c) {
-        err_set(e, ERR_INVALID_ARGUMENT, "the policy nests too deeply");
+        canon_fail(e, mark, "the policy nests too deeply");
         goto out;
     }
     if (stmts) {
-        cJSON_AddItemToObject(c, "Statement", stmts);
+        if (!cJSON_AddItemToObject(c, "Statement", stmts)) {
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto out;
+        }
         stmts = NULL;
         cJSON *sorted = canon_object(c, 0, false, NULL);
         cJSON_Delete(c);
@@ -248,9 +280,13 @@ bool policy_equivalent(const char *a, const char *b)
 
 int policy_check(const char *json, char *why, size_t whylen)
 {
+    unsigned long mark = mem_failures();
     cJSON *doc = cJSON_Parse(json);
     int rc = 0;
-    if (!doc) {
+    if (!doc && mem_failures() != mark) {
+        snprintf(why, whylen, "could not be checked: out of memory");
+        rc = -1;
+    } else if (!doc) {
         snprintf(why, whylen, "must be valid JSON (an IAM policy document)");
         rc = -1;
     } else if (!cJSON_IsObject(doc)) {

@@ -24,8 +24,12 @@
 #include <cjson/cJSON.h>
 
 #include "aws/sha.h"
+#include "provider.h"
 #include "resources/common.h"
+#include "resources/pending.h"
 #include "util/buf.h"
+#include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 #define PL_NAME_MAX 256
@@ -75,6 +79,12 @@ static bool pl_not_found(const err *e)
     return e->code == ERR_NOT_FOUND ||
            (e->code == ERR_INVALID_ARGUMENT &&
             (strstr(e->msg, "Could not find") || strstr(e->msg, "does not exist")));
+}
+
+/* A pipeline of that name exists already (moto: a ValidationException). */
+static bool pl_exists_error(const err *e)
+{
+    return e->code == ERR_ALREADY_EXISTS || strstr(e->msg, "already exists");
 }
 
 /* SageMaker refusing a role it cannot assume yet (IAM propagation): AWS
@@ -426,9 +436,10 @@ static int pl_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
 
 /* ---- AWS calls ------------------------------------------------------------ */
 
-/* One SageMaker call with a cJSON body; *resp (may be NULL) gets the parsed reply. */
-static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
-                   cJSON **resp, err *e)
+/* One SageMaker call with a cJSON body; *resp (may be NULL) gets the parsed
+ * reply; *oc (may be NULL) whether a failed call may have taken effect. */
+static int pl_call_oc(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
+                      aws_outcome *oc, cJSON **resp, err *e)
 {
     char target[64];
     snprintf(target, sizeof(target), "SageMaker.%s", op);
@@ -437,25 +448,34 @@ static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *bod
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
     char *out = NULL;
     size_t outlen = 0;
-    int rc = aws_json(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), &out,
-                      &outlen, e);
+    int rc = aws_json_ex(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), oc,
+                         &out, &outlen, e);
     cJSON_free(text);
     if (rc == 0 && resp) {
+        unsigned long mark = mem_failures();
         *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
-        if (!*resp)
+        if (!*resp && mem_failures() != mark)
+            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s response", op);
+        else if (!*resp)
             rc = err_set(e, ERR_INTERNAL, "SageMaker %s returned a body that is not JSON", op);
     }
     free(out);
     return rc;
 }
 
+static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
+                   cJSON **resp, err *e)
+{
+    return pl_call_oc(ctx, c, op, body, idem, NULL, resp, e);
+}
+
 /* Create/UpdatePipeline, retried while SageMaker cannot assume a new role. */
 static int pl_call_role_retry(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body,
-                              err *e)
+                              aws_outcome *oc, err *e)
 {
     long waited = 0, step = 2000;
     for (;;) {
-        if (pl_call(ctx, c, op, body, true, NULL, e) == 0)
+        if (pl_call_oc(ctx, c, op, body, true, oc, NULL, e) == 0)
             return 0;
         if (!pl_role_not_ready(e) || waited >= PL_ROLE_WAIT_MS)
             return -1;
@@ -496,11 +516,17 @@ static int pl_token(const char *op, const res_ctx *ctx, const char *name, const 
     buf b;
     buf_init(&b, PL_DEF_MAX * 2 + 4096);
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    int rc = buf_printf(&b, "awsml\n%s\n%s\n%s\n%s\n%s", op, ctx->urn ? ctx->urn : "", name,
-                        salt ? salt : "", text ? text : "");
+    /* Without the body the token would not be the same on a retry. */
+    int rc = body && !text ? -1
+                           : buf_printf(&b, "awsml\n%s\n%s\n%s\n%s\n%s", op,
+                                        ctx->urn ? ctx->urn : "", name, salt ? salt : "",
+                                        text ? text : "");
     cJSON_free(text);
-    if (rc != 0 || sha_256_hex(b.data, b.len, out) != 0)
-        rc = err_set(e, ERR_INTERNAL, "cannot derive the request token");
+    if (rc != 0)
+        rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory deriving the request token");
+    else if (sha_256_hex(b.data, b.len, out) != 0)
+        rc = err_set(e, ERR_INTERNAL,
+                     "cannot derive the request token: SHA-256 failed in OpenSSL (out of memory?)");
     buf_free(&b);
     return rc;
 }
@@ -600,7 +626,82 @@ static pv *pl_outputs(const pv *inputs, const char *arn, bool arn_unknown, aws_c
 
 /* ---- Create ------------------------------------------------------------- */
 
-static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+/* After a CreatePipeline whose effect is unknown (an attempt was sent and came
+ * back without a definite answer), perhaps followed by "already exists" from a
+ * retry (an endpoint that does not honour ClientRequestToken answers so): is
+ * there a pipeline, and is it the one this call asked for (role, display name,
+ * description, inline definition, created during this call)? On OURS *desc
+ * gets its description. */
+enum pl_adopt { PL_ABSENT, PL_OURS, PL_FOREIGN, PL_UNKNOWN };
+
+static const char *pl_jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static enum pl_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, const pv *in,
+                              time_t started, cJSON **desc, err *e)
+{
+    err le = {0};
+    cJSON *d = NULL;
+    if (pl_describe(ctx, c, name, &d, &le) != 0) {
+        if (le.code == ERR_NOT_FOUND)
+            return PL_ABSENT; /* nothing was created: the create's error stands */
+        err_set(e, ERR_UNAVAILABLE,
+                "sagemaker pipeline %s: whether CreatePipeline created it is unknown (%s), and "
+                "looking it up failed (%s); it is recorded so it cannot be lost: run `pulumi "
+                "refresh`, which drops it if it does not exist",
+                name, e->msg, le.msg);
+        return PL_UNKNOWN;
+    }
+    const char *disp = prop_str(in, "pipelineDisplayName");
+    const char *descr = prop_str(in, "pipelineDescription");
+    const char *role = prop_str(in, "roleArn");
+    const char *def = prop_str(in, "pipelineDefinition");
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(d, "CreationTime");
+    char created[64] = "";
+    if (cJSON_IsNumber(ct))
+        snprintf(created, sizeof(created), "%.3f", ct->valuedouble);
+    else if (cJSON_IsString(ct))
+        snprintf(created, sizeof(created), "%.60s", ct->valuestring);
+    const char *why = NULL;
+    if (role && !str_eq(role, pl_jstr(d, "RoleArn")))
+        why = "its role differs";
+    else if (!str_eq(disp ? disp : name, pl_jstr(d, "PipelineDisplayName")))
+        why = "its display name differs";
+    else if (!str_eq(descr ? descr : "", pl_jstr(d, "PipelineDescription")
+                                              ? pl_jstr(d, "PipelineDescription")
+                                              : ""))
+        why = "its description differs";
+    else if (def && !pl_json_equal(def, pl_jstr(d, "PipelineDefinition")))
+        why = "its definition differs";
+    else if (!res_created_since(created, started, time(NULL)))
+        why = "it was created before this update started";
+    if (why) {
+        err_set(e, ERR_ALREADY_EXISTS,
+                "sagemaker pipeline %s: CreatePipeline failed (%s), and a pipeline of that name "
+                "exists that this update did not create (%s); awsml left it alone: delete it, "
+                "import it with `pulumi import aws:sagemaker/pipeline:Pipeline <name> %s`, or "
+                "choose another pipelineName",
+                name, e->msg, why, name);
+        cJSON_Delete(d);
+        return PL_FOREIGN;
+    }
+    log_user(LOG_WARNING, ctx->urn, false,
+             "sagemaker pipeline %s: the answer to CreatePipeline was lost (%s), but the pipeline "
+             "exists as asked, created after this create (or an interrupted earlier one) began: it "
+             "is taken as created",
+             name, e->msg);
+    err_clear(e);
+    *desc = d;
+    return PL_OURS;
+}
+
+/* resumed_from: the start of an earlier create of this pipeline whose answer
+ * was lost (pending.h), 0 for none. */
+static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, char **id,
+                        pv **outputs, err *e)
 {
     if (ctx->preview) {
         err ignore;
@@ -663,9 +764,27 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
-    if (pl_call_role_retry(ctx, c, "CreatePipeline", req, e) != 0)
-        goto out;
-    int drc = pl_describe(ctx, c, name, &desc, e);
+    time_t started = resumed_from ? resumed_from : time(NULL);
+    aws_outcome oc = {0};
+    int drc;
+    if (pl_call_role_retry(ctx, c, "CreatePipeline", req, &oc, e) != 0) {
+        if (!oc.maybe_applied && !(resumed_from && pl_exists_error(e)))
+            goto out;
+        /* The pipeline may exist although the call failed (or an earlier,
+         * interrupted create made it): never lose it. */
+        res_grace(ctx);
+        enum pl_adopt a = pl_adopt(ctx, c, name, inputs, started, &desc, e);
+        if (a == PL_UNKNOWN) {
+            *id = str_dup(name); /* recorded with the inputs; refresh settles it */
+            if (!*id)
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        if (a != PL_OURS)
+            goto out;
+        drc = 0;
+    } else {
+        drc = pl_describe(ctx, c, name, &desc, e);
+    }
     if (drc != 0 && e->code == ERR_NOT_FOUND) {
         /* the token replayed an earlier, deleted pipeline: create anew */
         struct timespec now;
@@ -679,7 +798,7 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
             err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
             goto out;
         }
-        if (pl_call_role_retry(ctx, c, "CreatePipeline", req, e) != 0)
+        if (pl_call_role_retry(ctx, c, "CreatePipeline", req, NULL, e) != 0)
             goto out;
         drc = pl_describe(ctx, c, name, &desc, e);
     }
@@ -705,6 +824,21 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
 out:
     cJSON_Delete(req);
     cJSON_Delete(desc);
+    return rc;
+}
+
+static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
+{
+    const char *name = prop_str(inputs, "pipelineName");
+    if (ctx->preview || !name || !provider_client())
+        return pl_create_in(ctx, inputs, 0, id, outputs, e);
+    char rec[PENDING_ID_MAX];
+    time_t started = time(NULL);
+    bool resumed = pending_find(ctx, name, rec, sizeof(rec), &started);
+    pending rec_p;
+    pending_begin(ctx, name, started, &rec_p);
+    int rc = pl_create_in(ctx, inputs, resumed ? started : 0, id, outputs, e);
+    pending_end(ctx, &rec_p);
     return rc;
 }
 
@@ -899,6 +1033,7 @@ static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inpu
     }
     *outputs = out;
     out = NULL;
+    pending_forget(ctx, id); /* the engine has this pipeline now (import, refresh) */
     rc = 0;
 out:
     cJSON_Delete(d);
@@ -1025,7 +1160,7 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
         goto out;
     }
-    if (any && pl_call_role_retry(ctx, c, "UpdatePipeline", req, e) != 0)
+    if (any && pl_call_role_retry(ctx, c, "UpdatePipeline", req, NULL, e) != 0)
         goto out;
     if (!arn) {
         if (pl_describe(ctx, c, id, &d, e) != 0)

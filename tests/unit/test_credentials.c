@@ -19,6 +19,7 @@
 #include <pthread.h>
 
 #include "aws/credentials.h"
+#include "aws/credentials_parse.h"
 #include "fake_env.h"
 #include "fault_server.h"
 
@@ -389,6 +390,53 @@ static void test_parse_time(void **state)
     assert_int_equal(creds_parse_time(NULL), -1);
 }
 
+/* What credential sources answer, parsed (regressions of tests/fuzz/fuzz_credentials). */
+static void test_source_answers(void **state)
+{
+    (void)state;
+    /* FULL_URI: the whole host counts, not a prefix; user info would send the
+     * request (and the authorization token) to the host after the '@'. */
+    static const char *const allowed[] = {
+        "http://127.0.0.1:51679/v2/credentials", "http://127.1.2.3/x", "http://localhost",
+        "http://[::1]:8080/x", "http://169.254.170.2/v2", "http://169.254.170.23/v1?a=b",
+        "http://[fd00:ec2::23]/x", "https://anything.example.com/x"};
+    static const char *const refused[] = {
+        "http://127.0.0.1@example.com/creds", "http://localhost:80@example.com/",
+        "http://127.example.com/creds", "http://localhost.example.com/",
+        "http://169.254.170.2.example.com/", "http://[::1]x/", "http://localhost:80x/",
+        "http://localhost:/", "http://127.0.0.256/", "http://127.0.0/", "http://[::1/",
+        "http://example.com/", "ftp://127.0.0.1/", "HTTP://127.0.0.1/"};
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        assert_true(creds_container_uri_allowed(allowed[i]));
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        assert_false(creds_container_uri_allowed(refused[i]));
+
+    char out[32];
+#define LIT(s) s, sizeof(s) - 1
+    assert_int_equal(creds_imds_token(LIT("AQAE=="), out, sizeof(out)), 0);
+    assert_string_equal(out, "AQAE==");
+    assert_int_equal(creds_imds_token(LIT("AQ\r\nX-Evil: 1"), out, sizeof(out)), -1);
+    assert_int_equal(creds_imds_token(LIT(""), out, sizeof(out)), -1);
+    assert_int_equal(creds_imds_role_name(LIT("my-role_1+=,.@\nother\n"), out, sizeof(out)), 0);
+    assert_string_equal(out, "my-role_1+=,.@");
+    assert_int_equal(creds_imds_role_name(LIT("../../latest\n"), out, sizeof(out)), -1);
+    assert_int_equal(creds_imds_role_name(LIT("\n"), out, sizeof(out)), -1);
+
+    /* STS answering with an empty key is no answer. */
+    static const char empty_key[] =
+        "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId></AccessKeyId>"
+        "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken></Credentials>"
+        "</AssumeRoleResult></AssumeRoleResponse>";
+    xml_node *root = NULL;
+    err e = {0};
+    aws_credentials c;
+    assert_int_equal(xml_parse(empty_key, sizeof(empty_key) - 1, &root, &e), 0);
+    assert_int_equal(creds_from_sts_xml(root, "AssumeRoleResult", "role r", &c, &e), -1);
+    assert_non_null(strstr(e.msg, "without usable credentials"));
+    xml_free(root);
+#undef LIT
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_container_credentials),
         cmocka_unit_test(test_cache_is_shared_and_refreshed),
         cmocka_unit_test(test_parse_time),
+        cmocka_unit_test(test_source_answers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
