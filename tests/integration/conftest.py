@@ -20,7 +20,9 @@ import pytest
 ROOT = pathlib.Path(os.environ.get("AWSML_ROOT", pathlib.Path(__file__).resolve().parents[2]))
 BIN = pathlib.Path(os.environ.get("AWSML_BIN", ROOT / "build" / "test" / "pulumi-resource-awsml"))
 SANITIZED = os.environ.get("AWSML_SANITIZED") == "1"
-BOOT_TIMEOUT = 30 if SANITIZED else 10
+# make test-valgrind: the binary runs under valgrind memcheck, slower still than ASan.
+VALGRIND = os.environ.get("AWSML_VALGRIND") == "1"
+BOOT_TIMEOUT = 60 if VALGRIND else 30 if SANITIZED else 10
 
 
 def _generate_stubs(out: pathlib.Path) -> None:
@@ -119,7 +121,7 @@ class Plugin:
         return self.proc.stdout.read()
 
     def stop(self, sig=signal.SIGTERM, timeout=None):
-        timeout = timeout or (60 if SANITIZED else 15)
+        timeout = timeout or (120 if VALGRIND else 60 if SANITIZED else 15)
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
