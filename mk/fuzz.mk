@@ -4,6 +4,7 @@
 #   make fuzz-smoke      each harness for 10 s, plus a replay of tests/fuzz/regressions (CI)
 #   make fuzz-build      only build the harnesses (build/fuzz/bin/fuzz_*)
 #   make fuzz-one FUZZ_TARGET=fuzz_rpc   one harness
+#   FUZZ_BUILD=dir (default build/fuzz)  another build dir, for parallel work
 #
 # The provider is compiled again with clang into build/fuzz (own objects, own generated
 # protobuf-c code) with -fsanitize=fuzzer-no-link,address,undefined; the harnesses link it
@@ -15,7 +16,7 @@
 # later fuzz-smoke replays it.
 
 FUZZ_CC      ?= clang
-FUZZ_BUILD   := build/fuzz
+FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all
@@ -40,10 +41,10 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libawsml.a $(FUZZ_SUPPORT_OBJ)
 	    $(LDLIBS_ALL)
 
 fuzz: fuzz-build
-	bash scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_BUILD=$(FUZZ_BUILD) bash scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build
-	bash scripts/fuzz.sh run 10 $(FUZZ_TARGETS)
+	FUZZ_BUILD=$(FUZZ_BUILD) bash scripts/fuzz.sh run 10 $(FUZZ_TARGETS)
 
 fuzz-one: fuzz-build
-	bash scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGET)
+	FUZZ_BUILD=$(FUZZ_BUILD) bash scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGET)

@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-fz=build/fuzz
+fz=${FUZZ_BUILD:-build/fuzz} # make passes its FUZZ_BUILD
 [ "${1:-}" = run ] || { echo "usage: $0 run SECONDS TARGET..." >&2; exit 2; }
 secs=$2
 shift 2
