@@ -112,6 +112,8 @@ include mk/tools.mk
 include mk/sdk.mk
 include mk/dist.mk
 include mk/fuzz.mk
+include mk/valgrind.mk
+include mk/torture.mk
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -145,6 +147,8 @@ test: deps
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-sanitize
+	$(MAKE) test-torture
+	$(MAKE) test-valgrind
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-e2e
 
@@ -156,23 +160,27 @@ clean:
 
 # Benchmarks -------------------------------------------------------------------
 # bench/bench.py measures side by side and writes bench/results.md and .json:
-# the release binary against an empty gRPC C-core server linked the same way
-# (static) and a trivial C program (the floors), RPC latency, and the seed's
-# program under pulumi against moto. Figures, never assertions.
+# start and idle memory of the release and dev binaries beside an empty gRPC
+# C-core server linked the same ways and a trivial C program (the floors);
+# Check/Diff/Create(preview) at concurrency 1/16/64 driven by ghz (bench/ghz.sh
+# builds it once into ~/.cache/awsml) against awsml and the empty server; the
+# seed program and 10/100/400-resource stacks under pulumi against moto with the
+# provider's CPU and peak RSS. Figures, never assertions.
 .PHONY: bench
 $(BUILD)/bench/empty_server: bench/empty_server.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) $(PKG_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -o $@ $< $(LDLIBS_ALL)
 
 $(BUILD)/bench/empty_server_static: bench/empty_server.c $(DIST_CJSON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) $(PKG_CFLAGS) -o $@ $< $(DIST_LDLIBS)
+	$(CC) $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS) -o $@ $< $(DIST_LDLIBS)
 
 $(BUILD)/bench/trivial: bench/trivial.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) -o $@ $<
+	$(CC) $(CSTD) $(WARN) $(OPT) -o $@ $<
 
 bench: all $(DIST_BIN) $(BUILD)/test/pulumi-resource-awsml $(BUILD)/bench/empty_server \
-       $(BUILD)/bench/empty_server_static $(BUILD)/bench/trivial $(VENV_STAMP)
+       $(BUILD)/bench/empty_server_static $(BUILD)/bench/trivial tools
+	AWSML_GHZ=$$(bash bench/ghz.sh) && export AWSML_GHZ && \
 	AWSML_BUILD=$(CURDIR)/$(BUILD) AWSML_ROOT=$(CURDIR) \
 	scripts/with-moto $(VENV)/bin/python bench/bench.py
