@@ -14,6 +14,7 @@ pkgs=(
   libcmocka-dev                    # C unit test harness
   valgrind
   clang libclang-rt-14-dev         # libFuzzer harnesses (make fuzz, fuzz-smoke)
+  clang-format-14                  # make fmt; check-src refuses unformatted C
   python3-venv
 )
 
