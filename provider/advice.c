@@ -97,7 +97,8 @@ static bool suppressed(const char *id, const pv *inputs)
         if (s->u.arr.items[i]->kind == PV_STRING && strcmp(s->u.arr.items[i]->u.str.s, id) == 0)
             return true;
     const pv *tags = pv_object_get(inputs, "tags");
-    const pv *tag = tags && tags->kind == PV_OBJECT ? pv_object_get(tags, ADVICE_SUPPRESS_TAG) : NULL;
+    const pv *tag =
+        tags && tags->kind == PV_OBJECT ? pv_object_get(tags, ADVICE_SUPPRESS_TAG) : NULL;
     if (!tag || tag->kind != PV_STRING)
         return false;
     const char *p = tag->u.str.s;

@@ -578,7 +578,7 @@ static pv *dec_string(decoder *d, const char *s)
 /* The entry for key (the last one: protobuf maps), or NULL. Its value may be
  * NULL: an entry without a value field, which reads as null. */
 static const Google__Protobuf__Struct__FieldsEntry *struct_entry(const Google__Protobuf__Struct *s,
-                                                                  const char *key)
+                                                                 const char *key)
 {
     const Google__Protobuf__Struct__FieldsEntry *found = NULL;
     for (size_t i = 0; i < s->n_fields; i++)
@@ -587,8 +587,7 @@ static const Google__Protobuf__Struct__FieldsEntry *struct_entry(const Google__P
     return found;
 }
 
-static const Google__Protobuf__Value *struct_get(const Google__Protobuf__Struct *s,
-                                                 const char *key)
+static const Google__Protobuf__Value *struct_get(const Google__Protobuf__Struct *s, const char *key)
 {
     const Google__Protobuf__Struct__FieldsEntry *e = struct_entry(s, key);
     return e ? e->value : NULL;

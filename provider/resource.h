@@ -88,8 +88,8 @@ typedef struct resource_type {
     int (*check)(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs, check_failures *fails,
                  err *e);
     /* NULL: the generic top-level diff below, using replace_props. */
-    int (*diff)(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
-                const pv *old_inputs, diff_result *out, err *e);
+    int (*diff)(res_ctx *ctx, const char *id, const pv *olds, const pv *news, const pv *old_inputs,
+                diff_result *out, err *e);
     /* On failure after the resource came to exist, set *id (and *outputs):
      * the engine then records it instead of losing it. */
     int (*create)(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e);

@@ -144,8 +144,8 @@ static int decode_props(const Google__Protobuf__Struct *s, const char *field, pv
 }
 
 /* Decodes and also makes the plain copy that resources see. */
-static int decode_plain(const Google__Protobuf__Struct *s, const char *field, pv **raw,
-                        pv **plain, rpc_reply *reply)
+static int decode_plain(const Google__Protobuf__Struct *s, const char *field, pv **raw, pv **plain,
+                        rpc_reply *reply)
 {
     if (decode_props(s, field, raw, reply) != 0)
         return -1;
@@ -345,7 +345,8 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
     aws_client *client = NULL;
     err e = {0};
     aws_cancel cancel = {call_is_cancelled, (void *)call};
-    if (aws_client_new(cfg, NULL, &client, &e) != 0 || aws_client_validate(client, cancel, &e) != 0) {
+    if (aws_client_new(cfg, NULL, &client, &e) != 0 ||
+        aws_client_validate(client, cancel, &e) != 0) {
         aws_client_free(client);
         reply_err(out, &e);
         goto out;
@@ -580,8 +581,8 @@ static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
     if (!config && rt->diff)
         r = rt->diff(&rc.ctx, req->id, p_olds, p_news, p_oldin, &d, &e);
     else
-        r = diff_generic(rt, p_olds, p_news, p_oldin, req->ignorechanges, req->n_ignorechanges,
-                         &d, &e);
+        r = diff_generic(rt, p_olds, p_news, p_oldin, req->ignorechanges, req->n_ignorechanges, &d,
+                         &e);
     if (r != 0) {
         reply_err(out, &e);
         goto out;
@@ -836,9 +837,9 @@ static const rpc_method methods[] = {
  * still be reported. */
 static bool side_effect_free(const char *name)
 {
-    static const char *const names[] = {"Handshake", "GetPluginInfo", "GetSchema", "CheckConfig",
-                                        "DiffConfig", "Configure", "Check", "Diff", "Read",
-                                        "Attach"};
+    static const char *const names[] = {"Handshake",  "GetPluginInfo", "GetSchema", "CheckConfig",
+                                        "DiffConfig", "Configure",     "Check",     "Diff",
+                                        "Read",       "Attach"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(names[i], name) == 0)
             return true;
@@ -876,8 +877,8 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
             while (methods[i].structs && methods[i].structs[ns])
                 ns++;
             char why[256];
-            if (ns && wire_check_struct_depth(call->req, call->req_len, methods[i].structs, ns,
-                                              why, sizeof(why)) != 0) {
+            if (ns && wire_check_struct_depth(call->req, call->req_len, methods[i].structs, ns, why,
+                                              sizeof(why)) != 0) {
                 reply_error(out, ERR_INVALID_ARGUMENT, "invalid %s request: %s", methods[i].name,
                             why);
                 return;
@@ -888,9 +889,8 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
                 fail_if_memory_ran_out(methods[i].name, out);
                 return;
             }
-            ProtobufCMessage *req =
-                protobuf_c_message_unpack(methods[i].req_desc, &unpack_allocator, call->req_len,
-                                          call->req);
+            ProtobufCMessage *req = protobuf_c_message_unpack(
+                methods[i].req_desc, &unpack_allocator, call->req_len, call->req);
             if (!req) {
                 malformed(out, methods[i].name, methods[i].req_desc->short_name);
                 return;

@@ -22,9 +22,9 @@ enum rpc_after {
 };
 
 typedef struct rpc_reply {
-    int code;         /* an err_code; 0 = OK */
-    char *message;    /* when code != 0 */
-    uint8_t *body;    /* the response message when code == 0 */
+    int code;      /* an err_code; 0 = OK */
+    char *message; /* when code != 0 */
+    uint8_t *body; /* the response message when code == 0 */
     size_t body_len;
     uint8_t *details; /* packed google.rpc.Status for grpc-status-details-bin */
     size_t details_len;

@@ -82,8 +82,8 @@ static bool set_string(cJSON *object, const char *key, const char *value)
 static void build_dropin(void)
 {
     cJSON *root = cJSON_ParseWithLength(awsml_schema_json, awsml_schema_json_len);
-    cJSON *py = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "language"), "python");
+    cJSON *py = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "language"),
+                                                 "python");
     if (!root || rename_tree(root) != 0 || !set_string(root, "name", "aws") ||
         (py && !set_string(py, "packageName", "pulumi_aws")))
         goto out;

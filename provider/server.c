@@ -359,7 +359,8 @@ static void poll_loop(void)
         gpr_timespec deadline =
             gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(1000, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(S.cq, deadline, NULL);
-        if (atomic_load(&S.stopping) && gpr_time_cmp(grace, gpr_inf_future(GPR_CLOCK_MONOTONIC)) == 0)
+        if (atomic_load(&S.stopping) &&
+            gpr_time_cmp(grace, gpr_inf_future(GPR_CLOCK_MONOTONIC)) == 0)
             grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                  gpr_time_from_millis(SERVER_GRACE_MS, GPR_TIMESPAN));
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
@@ -441,8 +442,7 @@ out:
     grpc_completion_queue_shutdown(S.cq);
     /* Drain what is left (slots that were never filled) until the queue ends. */
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(S.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        grpc_event ev = grpc_completion_queue_next(S.cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type == GRPC_OP_COMPLETE && ev.tag) {

@@ -79,8 +79,8 @@ int status_unpack(const uint8_t *data, size_t len, status_info *out)
         out->has_init_failed = 1;
         if (!(out->id = str_dup(det->id ? det->id : "")))
             goto out;
-        if (det->properties && props_from_struct(det->properties, &out->properties, err,
-                                                 sizeof(err)) != 0)
+        if (det->properties &&
+            props_from_struct(det->properties, &out->properties, err, sizeof(err)) != 0)
             goto out;
         if (det->inputs && props_from_struct(det->inputs, &out->inputs, err, sizeof(err)) != 0)
             goto out;

@@ -138,8 +138,7 @@ static const xml_node *find_error(const xml_node *root, const xml_node **id_hold
 {
     *id_holder = root;
     if (strcmp(root->name, "ErrorResponse") == 0) /* moto nests it in <Errors> too */
-        return xml_child(root, "Error") ? xml_child(root, "Error")
-                                        : xml_path(root, "Errors/Error");
+        return xml_child(root, "Error") ? xml_child(root, "Error") : xml_path(root, "Errors/Error");
     if (strcmp(root->name, "Response") == 0)
         return xml_path(root, "Errors/Error");
     if (strcmp(root->name, "Error") == 0)
@@ -250,35 +249,74 @@ static bool code_in(const char *code, const char *const *list)
 }
 
 /* Credentials that AWS does not accept: the user must fix or refresh them. */
-static const char *const unauthenticated_codes[] = {
-    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
-    "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature",
-    "MissingAuthenticationToken", "MissingAuthenticationTokenException", "InvalidAccessKeyId",
-    "AuthFailure", "RequestExpired", "InvalidToken", NULL};
+static const char *const unauthenticated_codes[] = {"ExpiredToken",
+                                                    "ExpiredTokenException",
+                                                    "InvalidClientTokenId",
+                                                    "UnrecognizedClientException",
+                                                    "SignatureDoesNotMatch",
+                                                    "InvalidSignatureException",
+                                                    "IncompleteSignature",
+                                                    "MissingAuthenticationToken",
+                                                    "MissingAuthenticationTokenException",
+                                                    "InvalidAccessKeyId",
+                                                    "AuthFailure",
+                                                    "RequestExpired",
+                                                    "InvalidToken",
+                                                    NULL};
 /* Credentials accepted, action not allowed. */
-static const char *const permission_codes[] = {
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-    "NotAuthorized", "Forbidden", NULL};
-static const char *const not_found_codes[] = {
-    "NoSuchEntity", "NoSuchEntityException", "ResourceNotFound", "ResourceNotFoundException",
-    "NotFound", "NoSuchKey", "NoSuchBucket", NULL};
+static const char *const permission_codes[] = {"AccessDenied",
+                                               "AccessDeniedException",
+                                               "UnauthorizedOperation",
+                                               "AuthorizationError",
+                                               "NotAuthorized",
+                                               "Forbidden",
+                                               NULL};
+static const char *const not_found_codes[] = {"NoSuchEntity",     "NoSuchEntityException",
+                                              "ResourceNotFound", "ResourceNotFoundException",
+                                              "NotFound",         "NoSuchKey",
+                                              "NoSuchBucket",     NULL};
 static const char *const exists_codes[] = {"EntityAlreadyExists", "EntityAlreadyExistsException",
                                            "AlreadyExistsException",
                                            "ResourceAlreadyExistsException", NULL};
 /* Throttling and server-side failures: worth retrying later. */
-static const char *const unavailable_codes[] = {
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-    "RequestThrottled", "SlowDown", "PriorRequestNotComplete", "BandwidthLimitExceeded",
-    "EC2ThrottledException", "TransactionInProgressException", "ServiceUnavailable",
-    "ServiceUnavailableException", "InternalFailure", "InternalError", "InternalServerError",
-    "InternalServerException", "ServiceFailure", "ServiceFailureException", NULL};
-static const char *const invalid_codes[] = {
-    "ValidationError", "ValidationException", "InvalidInput", "InvalidInputException",
-    "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameterException",
-    "MissingParameter", "MalformedPolicyDocument", "MalformedPolicyDocumentException",
-    "SerializationException", "InvalidQueryParameter", "MalformedQueryString", "InvalidAction",
-    "UnknownOperationException", NULL};
+static const char *const unavailable_codes[] = {"Throttling",
+                                                "ThrottlingException",
+                                                "ThrottledException",
+                                                "RequestThrottledException",
+                                                "TooManyRequestsException",
+                                                "ProvisionedThroughputExceededException",
+                                                "RequestLimitExceeded",
+                                                "RequestThrottled",
+                                                "SlowDown",
+                                                "PriorRequestNotComplete",
+                                                "BandwidthLimitExceeded",
+                                                "EC2ThrottledException",
+                                                "TransactionInProgressException",
+                                                "ServiceUnavailable",
+                                                "ServiceUnavailableException",
+                                                "InternalFailure",
+                                                "InternalError",
+                                                "InternalServerError",
+                                                "InternalServerException",
+                                                "ServiceFailure",
+                                                "ServiceFailureException",
+                                                NULL};
+static const char *const invalid_codes[] = {"ValidationError",
+                                            "ValidationException",
+                                            "InvalidInput",
+                                            "InvalidInputException",
+                                            "InvalidParameterValue",
+                                            "InvalidParameterCombination",
+                                            "InvalidParameterException",
+                                            "MissingParameter",
+                                            "MalformedPolicyDocument",
+                                            "MalformedPolicyDocumentException",
+                                            "SerializationException",
+                                            "InvalidQueryParameter",
+                                            "MalformedQueryString",
+                                            "InvalidAction",
+                                            "UnknownOperationException",
+                                            NULL};
 
 int awserr_grpc_code(const aws_error *e)
 {
@@ -341,8 +379,9 @@ static void hint_for(const aws_error *ae, char *hint, size_t len)
                  "the access key id is not known to AWS: check accessKey / AWS_ACCESS_KEY_ID / "
                  "the profile");
     } else if (!strcmp(c, "SignatureDoesNotMatch")) {
-        str_copy(hint, len, "the secret key does not match the access key, or the request was "
-                            "altered");
+        str_copy(hint, len,
+                 "the secret key does not match the access key, or the request was "
+                 "altered");
     } else if (!strcmp(c, "AccessDenied") || !strcmp(c, "AccessDeniedException")) {
         char svc[sizeof(ae->service)];
         lower_copy(svc, sizeof(svc), ae->service);
@@ -356,11 +395,10 @@ void awserr_to_err(const aws_error *ae, err *out)
     char tail[200];
     hint_for(ae, hint, sizeof(hint));
     if (ae->request_id[0])
-        snprintf(tail, sizeof(tail), "(HTTP %ld, request id %s)", ae->http_status,
-                 ae->request_id);
+        snprintf(tail, sizeof(tail), "(HTTP %ld, request id %s)", ae->http_status, ae->request_id);
     else
         snprintf(tail, sizeof(tail), "(HTTP %ld)", ae->http_status);
     err_set(out, awserr_grpc_code(ae), "%s %s failed: %s%s%s %s%s%s", ae->service, ae->operation,
-            ae->code[0] ? ae->code : "unknown error", ae->message[0] ? ": " : "", ae->message,
-            tail, hint[0] ? "; " : "", hint);
+            ae->code[0] ? ae->code : "unknown error", ae->message[0] ? ": " : "", ae->message, tail,
+            hint[0] ? "; " : "", hint);
 }

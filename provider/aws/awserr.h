@@ -15,7 +15,7 @@ typedef struct aws_error {
     char service[32];
     char operation[64];
     long http_status;
-    char code[128];     /* e.g. NoSuchEntity, ValidationException (no "prefix#") */
+    char code[128]; /* e.g. NoSuchEntity, ValidationException (no "prefix#") */
     char message[1024];
     char request_id[128];
 } aws_error;

@@ -98,10 +98,18 @@ static int num_of(const pv *v, const char *what, long lo, long hi, long *out, er
  * them once, so the rest of the code sees one shape. */
 static int normalise_config(aws_client *c, err *e)
 {
-    static const char *const structured[] = {
-        "endpoints", "assumeRoles", "assumeRoleWithWebIdentity", "allowedAccountIds",
-        "forbiddenAccountIds", "sharedCredentialsFiles", "sharedConfigFiles", "defaultTags",
-        "ignoreTags", "assumeRole", "securityAdvisorSuppress", NULL};
+    static const char *const structured[] = {"endpoints",
+                                             "assumeRoles",
+                                             "assumeRoleWithWebIdentity",
+                                             "allowedAccountIds",
+                                             "forbiddenAccountIds",
+                                             "sharedCredentialsFiles",
+                                             "sharedConfigFiles",
+                                             "defaultTags",
+                                             "ignoreTags",
+                                             "assumeRole",
+                                             "securityAdvisorSuppress",
+                                             NULL};
     for (size_t i = 0; structured[i]; i++) {
         const pv *v = pv_object_get(c->cfg, structured[i]);
         if (!v || v->kind != PV_STRING)
@@ -257,8 +265,7 @@ static int parse_assume_roles(aws_client *c, err *e)
                 return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
             for (size_t t = 0; t < tags->u.obj.len; t++) {
                 if (tags->u.obj.vals[t]->kind != PV_STRING)
-                    return err_set(e, ERR_INVALID_ARGUMENT, "%s.tags values must be strings",
-                                   what);
+                    return err_set(e, ERR_INVALID_ARGUMENT, "%s.tags values must be strings", what);
                 k[t] = tags->u.obj.keys[t];
                 vv[t] = tags->u.obj.vals[t]->u.str.s;
             }
@@ -421,8 +428,8 @@ typedef struct call {
     bool idempotent;
     enum body_kind kind;
     const aws_credentials *creds; /* NULL: the provider's chain */
-    bool unsigned_;                /* STS AssumeRoleWithWebIdentity */
-    aws_outcome *outcome;          /* NULL: not wanted */
+    bool unsigned_;               /* STS AssumeRoleWithWebIdentity */
+    aws_outcome *outcome;         /* NULL: not wanted */
 } call;
 
 static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_credentials *cr,
@@ -462,9 +469,8 @@ static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_
                                    .payload_len = k->body_len};
         struct sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key,
                                        cr->session_token[0] ? cr->session_token : NULL};
-        struct sigv4_params sp = {.region = ep->signing_region,
-                                  .service = ep->signing_name,
-                                  .when = time(NULL)};
+        struct sigv4_params sp = {
+            .region = ep->signing_region, .service = ep->signing_name, .when = time(NULL)};
         if (sigv4_sign_headers(&rq, &sc, &sp, &sr, e->msg, sizeof(e->msg)) != 0) {
             e->code = ERR_INTERNAL;
             goto out;
@@ -512,9 +518,9 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
         int r = send_once(c, k, cancel, &cr, resp, &fail, e);
         creds_wipe(&cr);
         /* Sent and then no definite answer: the call may have taken effect. */
-        if (k->outcome && ((r != 0 && fail != HTTP_OK && fail != HTTP_FAIL_CONNECT &&
-                            fail != HTTP_FAIL_TLS) ||
-                           (r == 0 && resp->status >= 500)))
+        if (k->outcome &&
+            ((r != 0 && fail != HTTP_OK && fail != HTTP_FAIL_CONNECT && fail != HTTP_FAIL_TLS) ||
+             (r == 0 && resp->status >= 500)))
             k->outcome->maybe_applied = true;
         aws_error ae;
         memset(&ae, 0, sizeof(ae));
@@ -526,9 +532,8 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
         }
         if (r == 0) {
             if (k->kind == BODY_JSON)
-                awserr_from_json(&ae, svc, k->operation, resp->status, resp->body,
-                                 resp->body_len, resp->amzn_error_type[0] ? resp->amzn_error_type
-                                                                           : NULL,
+                awserr_from_json(&ae, svc, k->operation, resp->status, resp->body, resp->body_len,
+                                 resp->amzn_error_type[0] ? resp->amzn_error_type : NULL,
                                  resp->request_id);
             else
                 awserr_from_xml(&ae, svc, k->operation, resp->status, resp->body, resp->body_len,
@@ -547,8 +552,7 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
         log_at(1, "%s %s: attempt %d failed (%s); retrying in %ld ms", svc, k->operation, attempt,
                r == 0 ? ae.code : "transport", delay);
         if (wait_ms(delay, cancel) != 0) {
-            err_set(e, ERR_CANCELLED, "%s %s cancelled while waiting to retry", svc,
-                    k->operation);
+            err_set(e, ERR_CANCELLED, "%s %s cancelled while waiting to retry", svc, k->operation);
             goto out;
         }
     }
@@ -589,8 +593,8 @@ int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, 
     if (xml_parse(resp.body ? resp.body : "", resp.body_len, out, e) != 0) {
         if (outcome)
             outcome->maybe_applied = true; /* AWS said yes in words we could not read */
-        err_set(e, ERR_UNAVAILABLE, "%s %s: unreadable response: %s",
-                endpoints_service_name(svc), action, e->msg);
+        err_set(e, ERR_UNAVAILABLE, "%s %s: unreadable response: %s", endpoints_service_name(svc),
+                action, e->msg);
         goto out;
     }
     rc = 0;
@@ -759,9 +763,16 @@ static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_a
     if (!body)
         goto out;
     http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS, .operation = "AssumeRole", .method = "POST", .headers = h,
-              .n_headers = 1, .body = body, .body_len = len, .idempotent = true,
-              .kind = BODY_XML, .creds = base};
+    call k = {.svc = ENDPOINTS_STS,
+              .operation = "AssumeRole",
+              .method = "POST",
+              .headers = h,
+              .n_headers = 1,
+              .body = body,
+              .body_len = len,
+              .idempotent = true,
+              .kind = BODY_XML,
+              .creds = base};
     aws_cancel none = {0};
     int r = do_call(c, &k, none, &resp, e);
     free(body);
@@ -804,9 +815,16 @@ static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char 
     if (!body)
         goto out;
     http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS, .operation = "AssumeRoleWithWebIdentity", .method = "POST",
-              .headers = h, .n_headers = 1, .body = body, .body_len = len,
-              .idempotent = true, .kind = BODY_XML, .unsigned_ = true};
+    call k = {.svc = ENDPOINTS_STS,
+              .operation = "AssumeRoleWithWebIdentity",
+              .method = "POST",
+              .headers = h,
+              .n_headers = 1,
+              .body = body,
+              .body_len = len,
+              .idempotent = true,
+              .kind = BODY_XML,
+              .unsigned_ = true};
     aws_cancel none = {0};
     int r = do_call(c, &k, none, &resp, e);
     OPENSSL_cleanse(body, len);
@@ -848,8 +866,8 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
     /* Shared files and profile. */
     const char **cf = NULL, **sf = NULL;
     size_t ncf = 0, nsf = 0;
-    if (str_list(c, cfg_get(c, "sharedCredentialsFiles"), "sharedCredentialsFiles", &cf, &ncf,
-                 e) != 0 ||
+    if (str_list(c, cfg_get(c, "sharedCredentialsFiles"), "sharedCredentialsFiles", &cf, &ncf, e) !=
+            0 ||
         str_list(c, cfg_get(c, "sharedConfigFiles"), "sharedConfigFiles", &sf, &nsf, e) != 0)
         goto out;
     profile_opts po = {.credentials_files = cf,
@@ -910,7 +928,8 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
     }
     const char *mode = cfg_str(c, "retryMode");
     if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
-        err_set(e, ERR_INVALID_ARGUMENT, "provider config 'retryMode' must be standard or adaptive");
+        err_set(e, ERR_INVALID_ARGUMENT,
+                "provider config 'retryMode' must be standard or adaptive");
         goto out;
     }
 
@@ -1027,8 +1046,7 @@ int aws_client_validate(aws_client *c, aws_cancel cancel, err *e)
     }
     if (forbidden && list_has(forbidden, acct)) {
         err_set(e, ERR_PERMISSION_DENIED,
-                "the credentials belong to AWS account %s, which forbiddenAccountIds lists",
-                acct);
+                "the credentials belong to AWS account %s, which forbiddenAccountIds lists", acct);
         goto out;
     }
     log_at(1, "AWS account %s, region %s", acct, c->region);

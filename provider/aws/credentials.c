@@ -232,8 +232,8 @@ static int read_small_file(const char *path, const char *what, char **out, err *
                 err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s file %s", what,
                         path);
             else
-                err_set(e, ERR_FAILED_PRECONDITION, "the %s file %s is larger than %d bytes",
-                        what, path, CREDS_TOKEN_FILE_MAX);
+                err_set(e, ERR_FAILED_PRECONDITION, "the %s file %s is larger than %d bytes", what,
+                        path, CREDS_TOKEN_FILE_MAX);
             goto out;
         }
     }
@@ -560,13 +560,13 @@ static int step_imds(chain *c, aws_credentials *out, err *e)
         err_set(e, ERR_UNAVAILABLE, "EC2 instance metadata: no role name (HTTP %ld)", r2.status);
         goto out;
     }
-    snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/%s", (int)blen,
-             base, role);
+    snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/%s", (int)blen, base,
+             role);
     if (http_get_text(c, "GET", url, h, 1, IMDS_TIMEOUT_MS, &r3, e) != 0)
         goto out;
     if (r3.status != 200) {
-        err_set(e, ERR_UNAVAILABLE, "EC2 instance metadata: credentials of role %s: HTTP %ld",
-                role, r3.status);
+        err_set(e, ERR_UNAVAILABLE, "EC2 instance metadata: credentials of role %s: HTTP %ld", role,
+                r3.status);
         goto out;
     }
     char source[sizeof(role) + 32];
@@ -738,8 +738,8 @@ static int resolve_base(chain *c, aws_credentials *out, err *e)
     tried_add(&c->t, "provider config (accessKey/secretKey not set)");
 
     if (cfg->web_identity && cfg->web_identity->role_arn)
-        return step_web_identity(c, cfg->web_identity,
-                                 "provider config assumeRoleWithWebIdentity", out, e);
+        return step_web_identity(c, cfg->web_identity, "provider config assumeRoleWithWebIdentity",
+                                 out, e);
 
     const char *eak = env_get(c, "AWS_ACCESS_KEY_ID"), *esk = env_get(c, "AWS_SECRET_ACCESS_KEY");
     if (eak && esk)
@@ -800,8 +800,8 @@ static int resolve(chain *c, aws_credentials *out, err *e)
             cfg->sts.assume_role(cfg->sts.ctx, &cur, &cfg->assume_roles[i], &next, e) != 0) {
             err_set(e, e->code ? e->code : ERR_UNAUTHENTICATED,
                     "assumeRoles[%zu] (%s) with credentials from %s: %s", i,
-                    cfg->assume_roles[i].role_arn ? cfg->assume_roles[i].role_arn : "?",
-                    cur.source, e->msg);
+                    cfg->assume_roles[i].role_arn ? cfg->assume_roles[i].role_arn : "?", cur.source,
+                    e->msg);
             creds_wipe(&next);
             goto out;
         }

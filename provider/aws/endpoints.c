@@ -14,8 +14,7 @@ static const struct {
     const char *prefix;
     endpoints_partition p;
 } partitions[] = {
-    {"cn-",
-     {"aws-cn", "amazonaws.com.cn", "cn-north-1", "iam.cn-north-1.amazonaws.com.cn", NULL}},
+    {"cn-", {"aws-cn", "amazonaws.com.cn", "cn-north-1", "iam.cn-north-1.amazonaws.com.cn", NULL}},
     {"us-gov-",
      {"aws-us-gov", "amazonaws.com", "us-gov-west-1", "iam.us-gov.amazonaws.com",
       "iam.us-gov.amazonaws.com"}},
@@ -24,11 +23,9 @@ static const struct {
     {"us-isof-",
      {"aws-iso-f", "csp.hci.ic.gov", "us-isof-south-1", "iam.us-isof-south-1.csp.hci.ic.gov",
       NULL}},
-    {"us-iso-",
-     {"aws-iso", "c2s.ic.gov", "us-iso-east-1", "iam.us-iso-east-1.c2s.ic.gov", NULL}},
+    {"us-iso-", {"aws-iso", "c2s.ic.gov", "us-iso-east-1", "iam.us-iso-east-1.c2s.ic.gov", NULL}},
     {"eu-isoe-",
-     {"aws-iso-e", "cloud.adc-e.uk", "eu-isoe-west-1", "iam.eu-isoe-west-1.cloud.adc-e.uk",
-      NULL}},
+     {"aws-iso-e", "cloud.adc-e.uk", "eu-isoe-west-1", "iam.eu-isoe-west-1.cloud.adc-e.uk", NULL}},
 };
 
 static const endpoints_partition aws_partition = {"aws", "amazonaws.com", "us-east-1",
@@ -142,9 +139,7 @@ static bool env_true(const profile_env *env, const char *name)
 static int set_override(endpoints_result *out, const char *url, const char *source, err *e)
 {
     size_t n = strlen(url);
-    size_t scheme = str_has_prefix(url, "https://")  ? 8
-                    : str_has_prefix(url, "http://") ? 7
-                                                     : 0;
+    size_t scheme = str_has_prefix(url, "https://") ? 8 : str_has_prefix(url, "http://") ? 7 : 0;
 
     while (n > scheme && url[n - 1] == '/')
         n--;
@@ -157,8 +152,7 @@ static int set_override(endpoints_result *out, const char *url, const char *sour
         unsigned char c = (unsigned char)url[i];
         if (c <= 0x20 || c == 0x7f)
             return err_set(e, ERR_INVALID_ARGUMENT,
-                           "endpoint URL from %s contains a blank or control character",
-                           source);
+                           "endpoint URL from %s contains a blank or control character", source);
     }
     if (n >= sizeof out->url)
         return err_set(e, ERR_INVALID_ARGUMENT, "endpoint URL from %s is longer than %zu bytes",
@@ -187,16 +181,16 @@ static int standard_url(enum endpoints_service svc, const char *region,
         break;
     case ENDPOINTS_STS:
         /* GovCloud's regional STS endpoints are FIPS endpoints already. */
-        n = snprintf(out->url, sizeof out->url, "https://sts%s.%s.%s",
-                     fips && !gov ? "-fips" : "", region, p->dns_suffix);
+        n = snprintf(out->url, sizeof out->url, "https://sts%s.%s.%s", fips && !gov ? "-fips" : "",
+                     region, p->dns_suffix);
         break;
     case ENDPOINTS_SAGEMAKER:
         n = snprintf(out->url, sizeof out->url, "https://api%s.sagemaker.%s.%s",
                      fips ? "-fips" : "", region, p->dns_suffix);
         break;
     case ENDPOINTS_S3:
-        n = snprintf(out->url, sizeof out->url, "https://s3%s.%s.%s", fips ? "-fips" : "",
-                     region, p->dns_suffix);
+        n = snprintf(out->url, sizeof out->url, "https://s3%s.%s.%s", fips ? "-fips" : "", region,
+                     p->dns_suffix);
         break;
     default:
         break;
@@ -281,8 +275,7 @@ int endpoints_region(const char *config_region, const profile_set *ps, const pro
         char msg[sizeof e->msg];
         str_copy(msg, sizeof msg, e ? e->msg : "");
         if (str_eq(src, "profile"))
-            err_set(e, ERR_INVALID_ARGUMENT, "%s (from region in profile \"%s\")", msg,
-                    ps->name);
+            err_set(e, ERR_INVALID_ARGUMENT, "%s (from region in profile \"%s\")", msg, ps->name);
         else
             err_set(e, ERR_INVALID_ARGUMENT, "%s (from %s)", msg, src);
         goto out;

@@ -43,10 +43,10 @@ enum endpoints_service {
 };
 
 typedef struct endpoints_partition {
-    const char *id;          /* "aws", "aws-cn", ... */
-    const char *dns_suffix;  /* "amazonaws.com", "amazonaws.com.cn", ... */
-    const char *home_region; /* where the global IAM endpoint signs */
-    const char *iam_host;    /* the global IAM endpoint's host */
+    const char *id;            /* "aws", "aws-cn", ... */
+    const char *dns_suffix;    /* "amazonaws.com", "amazonaws.com.cn", ... */
+    const char *home_region;   /* where the global IAM endpoint signs */
+    const char *iam_host;      /* the global IAM endpoint's host */
     const char *iam_fips_host; /* NULL: no FIPS IAM endpoint in this partition */
 } endpoints_partition;
 
@@ -69,7 +69,7 @@ typedef struct endpoints_opts {
 typedef struct endpoints_result {
     char url[ENDPOINTS_MAX_URL]; /* scheme://host[:port][/path], no trailing '/' */
     char signing_region[ENDPOINTS_MAX_REGION];
-    const char *signing_name;            /* "iam", "sts", "sagemaker", "s3" */
+    const char *signing_name; /* "iam", "sts", "sagemaker", "s3" */
     const endpoints_partition *partition;
     const char *source; /* "standard", "provider endpoints config", "AWS_ENDPOINT_URL_IAM", ... */
     bool fips;

@@ -113,8 +113,8 @@ int http_client_new(const http_options *opts, http_client **out, err *e)
     if (opts->ca_bundle && !opts->insecure) {
         FILE *f = fopen(opts->ca_bundle, "r");
         if (!f) {
-            err_set(e, ERR_INVALID_ARGUMENT, "customCaBundle %s cannot be read: %s", opts->ca_bundle,
-                    strerror(errno));
+            err_set(e, ERR_INVALID_ARGUMENT, "customCaBundle %s cannot be read: %s",
+                    opts->ca_bundle, strerror(errno));
             goto out;
         }
         fclose(f);

@@ -56,14 +56,14 @@ typedef struct http_request {
 
 /* Why a request failed below HTTP, for retry decisions. */
 enum http_failure {
-    HTTP_OK = 0,          /* a complete response arrived (any status) */
-    HTTP_FAIL_CONNECT,    /* never connected: nothing was sent, always safe to retry */
-    HTTP_FAIL_TIMEOUT,    /* timed out after sending: the effect is unknown */
-    HTTP_FAIL_RESET,      /* connection reset or closed mid-exchange: effect unknown */
-    HTTP_FAIL_TRUNCATED,  /* the response ended early: effect unknown */
-    HTTP_FAIL_TOO_LARGE,  /* the response exceeded max_response */
-    HTTP_FAIL_TLS,        /* certificate or handshake problem: not retried */
-    HTTP_FAIL_CANCELLED,  /* the cancel callback said stop */
+    HTTP_OK = 0,         /* a complete response arrived (any status) */
+    HTTP_FAIL_CONNECT,   /* never connected: nothing was sent, always safe to retry */
+    HTTP_FAIL_TIMEOUT,   /* timed out after sending: the effect is unknown */
+    HTTP_FAIL_RESET,     /* connection reset or closed mid-exchange: effect unknown */
+    HTTP_FAIL_TRUNCATED, /* the response ended early: effect unknown */
+    HTTP_FAIL_TOO_LARGE, /* the response exceeded max_response */
+    HTTP_FAIL_TLS,       /* certificate or handshake problem: not retried */
+    HTTP_FAIL_CANCELLED, /* the cancel callback said stop */
     HTTP_FAIL_OTHER,
 };
 
@@ -71,7 +71,7 @@ typedef struct http_response {
     long status;
     char *body; /* NUL-terminated, body_len bytes */
     size_t body_len;
-    char request_id[128];  /* x-amzn-RequestId or x-amz-request-id, if sent */
+    char request_id[128]; /* x-amzn-RequestId or x-amz-request-id, if sent */
     char content_type[128];
     char amzn_error_type[256]; /* x-amzn-ErrorType, if sent (JSON protocols) */
 } http_response;

@@ -191,8 +191,8 @@ static int parse_header(profile_file *f, struct slice t, enum profile_kind kind,
         }
     }
     if (add_section(f, name, flags, section) != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading %s %s",
-                       kind_name(kind), path);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading %s %s", kind_name(kind),
+                       path);
     return 0;
 }
 
@@ -255,8 +255,8 @@ int profile_file_parse(profile_file *f, const char *data, size_t len, enum profi
             d++;
         if (d == t.n) {
             err_set(e, ERR_INVALID_ARGUMENT,
-                    "%s %s, line %zu: expected '[section]' or 'key = value'", kind_name(kind),
-                    path, line_no);
+                    "%s %s, line %zu: expected '[section]' or 'key = value'", kind_name(kind), path,
+                    line_no);
             goto out;
         }
         struct slice key = trim((struct slice){t.p, d});
@@ -266,9 +266,8 @@ int profile_file_parse(profile_file *f, const char *data, size_t len, enum profi
             goto out;
         }
         if (!in_section) {
-            err_set(e, ERR_INVALID_ARGUMENT,
-                    "%s %s, line %zu: setting outside of any [section]", kind_name(kind), path,
-                    line_no);
+            err_set(e, ERR_INVALID_ARGUMENT, "%s %s, line %zu: setting outside of any [section]",
+                    kind_name(kind), path, line_no);
             goto out;
         }
         /* The value keeps its leading blanks until the inline-comment scan, so that
@@ -328,18 +327,18 @@ int profile_file_load(profile_file *f, const char *path, enum profile_kind kind,
         size_t n = fread(chunk, 1, sizeof chunk, fp);
         if (n > 0 && buf_append(&b, chunk, n) != 0) {
             if (b.len + n > PROFILE_MAX_FILE)
-                err_set(e, ERR_INVALID_ARGUMENT, "%s %s is larger than %zu bytes",
-                        kind_name(kind), path, PROFILE_MAX_FILE);
+                err_set(e, ERR_INVALID_ARGUMENT, "%s %s is larger than %zu bytes", kind_name(kind),
+                        path, PROFILE_MAX_FILE);
             else
-                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading %s %s",
-                        kind_name(kind), path);
+                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading %s %s", kind_name(kind),
+                        path);
             goto out;
         }
         if (n < sizeof chunk) {
             if (ferror(fp)) {
                 /* e.g. EISDIR: fopen succeeds on a directory, reading does not. */
-                err_set(e, ERR_FAILED_PRECONDITION, "cannot read %s %s: %s", kind_name(kind),
-                        path, strerror(errno));
+                err_set(e, ERR_FAILED_PRECONDITION, "cannot read %s %s: %s", kind_name(kind), path,
+                        strerror(errno));
                 goto out;
             }
             break;
@@ -447,8 +446,7 @@ int profile_expand_path(const char *path, const profile_env *env, char **out, er
         ok = buf_append_str(&b, path) == 0;
     }
     if (!ok || (*out = buf_take(&b, NULL)) == NULL) {
-        err_set(e, ERR_INVALID_ARGUMENT, "path too long or out of memory expanding %.200s",
-                path);
+        err_set(e, ERR_INVALID_ARGUMENT, "path too long or out of memory expanding %.200s", path);
         goto out;
     }
     rc = 0;
@@ -515,8 +513,8 @@ int profile_load(profile_set *ps, const profile_opts *opts, const profile_env *e
     memset(ps, 0, sizeof(*ps));
     if (!opts)
         opts = &none;
-    if (load_kind(ps, PROFILE_CREDENTIALS, opts->credentials_files, opts->n_credentials_files,
-                  env, e) != 0)
+    if (load_kind(ps, PROFILE_CREDENTIALS, opts->credentials_files, opts->n_credentials_files, env,
+                  e) != 0)
         goto out;
     if (load_kind(ps, PROFILE_CONFIG, opts->config_files, opts->n_config_files, env, e) != 0)
         goto out;

@@ -175,8 +175,9 @@ char *query_finish(query *q, size_t *len, err *e)
                 QUERY_MAX_BODY);
         goto out;
     case QUERY_FAIL_ENCODE:
-        err_set(e, ERR_INVALID_ARGUMENT, "query: a parameter value could not be encoded "
-                                         "(too large, or out of memory)");
+        err_set(e, ERR_INVALID_ARGUMENT,
+                "query: a parameter value could not be encoded "
+                "(too large, or out of memory)");
         goto out;
     default:
         err_set(e, ERR_RESOURCE_EXHAUSTED, "query: out of memory");

@@ -28,8 +28,8 @@ static const char *const throttle_codes[] = {
 
 /* Codes AWS documents as transient server-side conditions. */
 static const char *const transient_codes[] = {
-    "RequestTimeout",      "RequestTimeoutException", "InternalError",
-    "InternalFailure",     "ServiceUnavailable",      "IDPCommunicationError",
+    "RequestTimeout",  "RequestTimeoutException", "InternalError",
+    "InternalFailure", "ServiceUnavailable",      "IDPCommunicationError",
 };
 
 static bool in_list(const char *code, const char *const *list, size_t n)

@@ -17,8 +17,8 @@
 #define RETRY_MAX_BACKOFF_MS 20000L
 
 typedef struct retry_policy {
-    int max_attempts;   /* total attempts, >= 1 */
-    long base_delay_ms; /* 0 = RETRY_BASE_DELAY_MS */
+    int max_attempts;    /* total attempts, >= 1 */
+    long base_delay_ms;  /* 0 = RETRY_BASE_DELAY_MS */
     long max_backoff_ms; /* 0 = RETRY_MAX_BACKOFF_MS */
 } retry_policy;
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define SHA_256_LEN 32                   /* bytes in a SHA-256 digest */
+#define SHA_256_LEN 32                    /* bytes in a SHA-256 digest */
 #define SHA_256_HEX_LEN (2 * SHA_256_LEN) /* characters in its hex form, without the NUL */
 
 /* SHA-256 of data[0..len). data may be NULL when len is 0. Returns 0, or -1 if OpenSSL fails. */

@@ -23,7 +23,7 @@
 #define MAX_ACCESS_KEY 128
 #define MAX_SECRET 256
 #define MAX_TOKEN ((size_t)16 * 1024)
-#define MAX_SCOPE_PART 64  /* region or service */
+#define MAX_SCOPE_PART 64 /* region or service */
 #define MAX_METHOD 32
 #define MAX_PAYLOAD_HASH 64 /* a hex SHA-256; STREAMING-* values are shorter */
 #define DATE_LEN 16         /* 20150830T123600Z */
@@ -108,11 +108,7 @@ static const char *const unsigned_headers[] = {
 
 /* Headers the signer writes itself; a second copy from the caller would be ambiguous. */
 static const char *const owned_headers[] = {
-    "authorization",
-    "x-amz-date",
-    "x-amz-security-token",
-    "x-amz-content-sha256",
-    NULL,
+    "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", NULL,
 };
 
 /* Presigned-URL parameters the signer writes itself, lowercase: a differently cased copy
@@ -125,7 +121,8 @@ static const char *const owned_params[] = {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -235,8 +232,8 @@ static char *sb_take(struct sbuf *b)
 
 static int is_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 static int hex_value(unsigned char c)
@@ -589,8 +586,8 @@ static int format_dates(time_t when, char amz_date[DATE_LEN + 1], char day[DAY_L
     /* The scope date has exactly four year digits. */
     if (tm.tm_year < 0 - 1900 || tm.tm_year > 9999 - 1900)
         return -1;
-    n = snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    n = snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (n != DATE_LEN)
         return -1;
     memcpy(amz_date, buf, DATE_LEN + 1);
@@ -895,8 +892,7 @@ int sigv4_canonical_query(const char *query, size_t len, char **out, char *err, 
         goto out;
     qset_emit(&qs, &b);
     if ((*out = sb_take(&b)) == NULL) {
-        set_err(err, errlen, "canonical query exceeds %zu bytes or memory ran out",
-                MAX_CANONICAL);
+        set_err(err, errlen, "canonical query exceeds %zu bytes or memory ran out", MAX_CANONICAL);
         goto out;
     }
     rc = 0;
@@ -1082,8 +1078,8 @@ static int emit_headers(struct signer *sg, char *err, size_t errlen)
     for (i = 0; i < hs->n; i++) {
         const struct hentry *e = &hs->v[i];
 
-        if (i > 0 && cmp_bytes(e->name.p, e->name.n, hs->v[i - 1].name.p,
-                               hs->v[i - 1].name.n) == 0) {
+        if (i > 0 &&
+            cmp_bytes(e->name.p, e->name.n, hs->v[i - 1].name.p, hs->v[i - 1].name.n) == 0) {
             sb_addc(&sg->canon_headers, ',');
         } else {
             if (i > 0) {
@@ -1099,8 +1095,7 @@ static int emit_headers(struct signer *sg, char *err, size_t errlen)
     if (hs->n > 0)
         sb_addc(&sg->canon_headers, '\n');
     if (sg->canon_headers.failed || sg->signed_headers.failed) {
-        set_err(err, errlen, "canonical headers exceed %zu bytes or memory ran out",
-                MAX_CANONICAL);
+        set_err(err, errlen, "canonical headers exceed %zu bytes or memory ran out", MAX_CANONICAL);
         return -1;
     }
     return 0;
@@ -1154,8 +1149,7 @@ static int build_query(struct signer *sg, char *err, size_t errlen)
     }
     qset_emit(qs, &sg->canon_query);
     if (sg->canon_query.failed) {
-        set_err(err, errlen, "canonical query exceeds %zu bytes or memory ran out",
-                MAX_CANONICAL);
+        set_err(err, errlen, "canonical query exceeds %zu bytes or memory ran out", MAX_CANONICAL);
         goto out;
     }
     rc = 0;

@@ -41,9 +41,10 @@
 #define SIGV4_NO_NORMALIZE 0x01u   /* keep "." / ".." segments and "//" in the canonical URI */
 #define SIGV4_SINGLE_ENCODE 0x02u  /* sign the path as sent instead of encoding it again */
 #define SIGV4_CONTENT_SHA256 0x04u /* header form: add and sign x-amz-content-sha256 */
-#define SIGV4_OMIT_TOKEN 0x08u     /* send the session token without signing it (IoT and
-                                      services that verify the token out of band) */
-#define SIGV4_DEBUG 0x10u          /* keep canonical_request and string_to_sign in the result */
+#define SIGV4_OMIT_TOKEN                                                                           \
+    0x08u                 /* send the session token without signing it (IoT and                    \
+                             services that verify the token out of band) */
+#define SIGV4_DEBUG 0x10u /* keep canonical_request and string_to_sign in the result */
 
 /* One request header, pointer+length: need not be NUL-terminated. Repeat a name to send it
  * more than once. Values must not contain CR, LF or other control bytes except TAB. */

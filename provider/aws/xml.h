@@ -14,8 +14,8 @@
 #define XML_MAX_NODES 200000
 
 typedef struct xml_node {
-    char *name;  /* local name, namespace prefix removed */
-    char *text;  /* concatenated character data of this element ("" if none) */
+    char *name; /* local name, namespace prefix removed */
+    char *text; /* concatenated character data of this element ("" if none) */
     size_t text_len;
     struct xml_node **children;
     size_t n_children, cap;

@@ -74,7 +74,8 @@ struct case_request {
 #if defined(__GNUC__)
 __attribute__((format(printf, 1, 2)))
 #endif
-static void fail(const char *fmt, ...)
+static void
+fail(const char *fmt, ...)
 {
     va_list ap;
 
@@ -287,8 +288,8 @@ static int parse_timestamp(const char *s, time_t *out)
     hh = two_digits(s + 11);
     mm = two_digits(s + 14);
     ss = two_digits(s + 17);
-    if (year < 1970 || mon < 1 || mon > 12 || day < 1 || hh < 0 || hh > 23 || mm < 0 ||
-        mm > 59 || ss < 0 || ss > 59)
+    if (year < 1970 || mon < 1 || mon > 12 || day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+        ss < 0 || ss > 59)
         return -1;
     if (day > month_days[mon - 1] + (mon == 2 && is_leap(year)))
         return -1;
@@ -355,8 +356,8 @@ static int parse_context(const cJSON *root, const char *file, struct case_contex
         return -1;
     }
     if (json_string(cred, "access_key_id", file, "credentials.", 1, &ctx->access_key_id) != 0 ||
-        json_string(cred, "secret_access_key", file, "credentials.", 1,
-                    &ctx->secret_access_key) != 0 ||
+        json_string(cred, "secret_access_key", file, "credentials.", 1, &ctx->secret_access_key) !=
+            0 ||
         json_string(cred, "token", file, "credentials.", 0, &ctx->token) != 0 ||
         json_string(root, "region", file, "", 1, &ctx->region) != 0 ||
         json_string(root, "service", file, "", 1, &ctx->service) != 0 ||
@@ -465,8 +466,7 @@ static int parse_request_line(struct case_request *r, const char *file)
 
 /* One header line. A line starting with a blank continues the previous header (obsolete line
  * folding); the suite signs each continuation as another value of that header. */
-static int parse_header_line(struct case_request *r, struct line l, size_t lineno,
-                             const char *file)
+static int parse_header_line(struct case_request *r, struct line l, size_t lineno, const char *file)
 {
     struct sigv4_header *h;
     const char *colon;
@@ -497,8 +497,7 @@ static int parse_header_line(struct case_request *r, struct line l, size_t linen
     }
     for (i = 0; l.p + i < colon; i++) {
         if (l.p[i] == ' ' || l.p[i] == '\t') {
-            fail("%s:%zu: header name must not contain blanks (none before the ':')", file,
-                 lineno);
+            fail("%s:%zu: header name must not contain blanks (none before the ':')", file, lineno);
             return -1;
         }
     }

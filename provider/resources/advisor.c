@@ -718,9 +718,8 @@ static int check_step(const cJSON *step, const step_paths *k, advisor_findings *
             k->type, name, k->icc) != 0)
         return -1;
     if (!cJSON_IsObject(path_get(args, k->vpc)) &&
-        add(out, R_SM_VPC, prop,
-            "%s step \"%s\" has no %s, so its jobs run outside your VPC", k->type,
-            name, k->vpc) != 0)
+        add(out, R_SM_VPC, prop, "%s step \"%s\" has no %s, so its jobs run outside your VPC",
+            k->type, name, k->vpc) != 0)
         return -1;
     return 0;
 }

@@ -26,13 +26,13 @@
 enum advisor_severity { ADVISOR_INFO, ADVISOR_WARNING, ADVISOR_HIGH };
 
 typedef struct advisor_finding {
-    char id[24];          /* e.g. "AWSML-IAM-001" */
+    char id[24]; /* e.g. "AWSML-IAM-001" */
     enum advisor_severity severity;
-    char property[128];   /* the input it is about: "assumeRolePolicy", "inlinePolicies[0].policy" */
-    char message[512];    /* what and why, one sentence ending in '.'; names the
-                             principal/ARN/step but not the property (print that from
-                             property) and never a whole policy */
-    char fix[256];        /* one-line fix */
+    char property[128]; /* the input it is about: "assumeRolePolicy", "inlinePolicies[0].policy" */
+    char message[512];  /* what and why, one sentence ending in '.'; names the
+                           principal/ARN/step but not the property (print that from
+                           property) and never a whole policy */
+    char fix[256];      /* one-line fix */
 } advisor_finding;
 
 /* A zeroed struct is empty; advisor_findings_free is safe to call twice. */

@@ -90,7 +90,8 @@ bool val_string(check_failures *f, const pv *obj, const char *key, bool required
     size_t n = utf8_chars(v->u.str.s);
     if (n < minlen || n > maxlen) {
         if (minlen == maxlen)
-            check_failure_add(f, key, "'%s' must be %zu characters long (it has %zu)", key, minlen, n);
+            check_failure_add(f, key, "'%s' must be %zu characters long (it has %zu)", key, minlen,
+                              n);
         else
             check_failure_add(f, key, "'%s' must be %zu to %zu characters long (it has %zu)", key,
                               minlen, maxlen, n);
@@ -316,7 +317,8 @@ oom:
     return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-/* ---- AWS -------------------------------------------------------------------------------------- */
+/* ---- AWS --------------------------------------------------------------------------------------
+ */
 
 aws_client *res_client(err *e)
 {

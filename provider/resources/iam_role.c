@@ -216,7 +216,6 @@ out:
 
 /* ---- policy documents ---------------------------------------------------------------- */
 
-
 /* The SDKs accept a policy document object where a string is expected:
  * serialise it to JSON in place. An object holding unknowns becomes unknown
  * (preview). Other non-strings are left for the validation to refuse. */
@@ -308,8 +307,7 @@ static int check_inline_policies(pv *in, check_failures *f, err *e)
                               prefix);
         const char *name = prop_str(el, "name");
         if (name && strv_has(&names, name))
-            check_failure_add(f, prefix, "%s: inline policy name %s appears twice", prefix,
-                              name);
+            check_failure_add(f, prefix, "%s: inline policy name %s appears twice", prefix, name);
         else if (name && strv_push(&names, name) != 0) {
             rc = oom(e);
             break;
@@ -386,8 +384,8 @@ static int set_default(pv *in, const char *key, pv *v, err *e)
     return pv_object_set(in, key, v) == 0 ? 0 : oom(e);
 }
 
-static int role_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
-                      check_failures *f, err *e)
+static int role_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs, check_failures *f,
+                      err *e)
 {
     pv *in = news ? pv_copy(news) : pv_object();
     pv *tall = NULL;
@@ -529,8 +527,8 @@ static int diff_inline(const pv *nv, const pv *ov, diff_result *out)
     if (inline_count(nv) == inline_count(ov) && inline_subset(nv, ov) && inline_subset(ov, nv))
         return 0;
     /* Same names at the same places: show just the policies that changed. */
-    bool same_names = nv->kind == PV_ARRAY && ov->kind == PV_ARRAY &&
-                      nv->u.arr.len == ov->u.arr.len;
+    bool same_names =
+        nv->kind == PV_ARRAY && ov->kind == PV_ARRAY && nv->u.arr.len == ov->u.arr.len;
     for (size_t i = 0; same_names && i < nv->u.arr.len; i++) {
         const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
         same_names = a->kind == PV_OBJECT && b->kind == PV_OBJECT && prop_str(a, "name") &&
@@ -631,8 +629,15 @@ static const char *const role_replace[] = {"name", "namePrefix", "path", NULL};
 extern const resource_type iam_role_type;
 
 /* Keys diff_generic leaves to the code below, and outputs AWS computes. */
-static char *const diff_special[] = {"assumeRolePolicy", "inlinePolicies", "managedPolicyArns",
-                                     "tags", "tagsAll", "arn", "uniqueId", "createDate", "id"};
+static char *const diff_special[] = {"assumeRolePolicy",
+                                     "inlinePolicies",
+                                     "managedPolicyArns",
+                                     "tags",
+                                     "tagsAll",
+                                     "arn",
+                                     "uniqueId",
+                                     "createDate",
+                                     "id"};
 
 /* A copy of obj without the keys whose value is "": an empty description or
  * permissionsBoundary is no value at all (state written by pulumi-aws has
@@ -668,10 +673,9 @@ static int role_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *new
                !policies_same(na->u.str.s, oa->u.str.s)))
         if (diff_add(out, "assumeRolePolicy", oa ? DIFF_UPDATE : DIFF_ADD, true) != 0)
             return oom(e);
-    if (diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) !=
-            0 ||
-        diff_arns(prop_get(news, "managedPolicyArns"), prop_get(base, "managedPolicyArns"),
-                  out) != 0)
+    if (diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) != 0 ||
+        diff_arns(prop_get(news, "managedPolicyArns"), prop_get(base, "managedPolicyArns"), out) !=
+            0)
         return oom(e);
     size_t ntags = 0;
     if (diff_tags(prop_get(news, "tags"), prop_get(base, "tags"), out, &ntags) != 0)
@@ -782,8 +786,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
                 const pv *u = inline_find(rin, a.v[i]);
                 if ((pass == 0) != (u != NULL))
                     continue;
-                if (iam_call(ctx, "GetRolePolicy", true, &root, e, "RoleName", name,
-                             "PolicyName", a.v[i], NULL) != 0)
+                if (iam_call(ctx, "GetRolePolicy", true, &root, e, "RoleName", name, "PolicyName",
+                             a.v[i], NULL) != 0)
                     goto out;
                 const char *pd = xml_path_text(root, "GetRolePolicyResult/PolicyDocument");
                 free(doc);
@@ -795,8 +799,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
                 const char *utext = u ? prop_str(u, "policy") : NULL;
                 pv *el = pv_object();
                 if (!el || pv_array_push(list, el) != 0 || prop_set_str(el, "name", a.v[i]) != 0 ||
-                    prop_set_str(el, "policy",
-                                 utext && policies_same(utext, doc) ? utext : doc) != 0)
+                    prop_set_str(el, "policy", utext && policies_same(utext, doc) ? utext : doc) !=
+                        0)
                     goto nomem;
             }
         strv_free(&a);
@@ -855,9 +859,15 @@ out:
  * shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
 static pv *read_inputs(const pv *outputs, const pv *old)
 {
-    static const char *const keys[] = {"name",     "assumeRolePolicy",    "path",
-                                       "description", "maxSessionDuration", "permissionsBoundary",
-                                       "tags",     "inlinePolicies",      "managedPolicyArns",
+    static const char *const keys[] = {"name",
+                                       "assumeRolePolicy",
+                                       "path",
+                                       "description",
+                                       "maxSessionDuration",
+                                       "permissionsBoundary",
+                                       "tags",
+                                       "inlinePolicies",
+                                       "managedPolicyArns",
                                        "forceDetachPolicies"};
     pv *in = old ? pv_copy(old) : pv_object();
     for (size_t i = 0; in && i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -872,8 +882,8 @@ static pv *read_inputs(const pv *outputs, const pv *old)
     return in;
 }
 
-static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
-                     char **new_id, pv **outputs, pv **new_inputs, err *e)
+static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                     pv **outputs, pv **new_inputs, err *e)
 {
     bool import = is_empty_obj(props) && is_empty_obj(inputs);
     const pv *ref = !is_empty_obj(inputs) ? inputs : props;
@@ -929,8 +939,7 @@ static int add_tags(query *q, const pv *tags)
     return 0;
 }
 
-static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc,
-                            err *e)
+static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
 {
     query q = {0};
     xml_node *root = NULL;
@@ -952,8 +961,8 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
     }
     aws_client *c = res_client(e);
     if (c)
-        rc = aws_query_ex(c, ENDPOINTS_IAM, "CreateRole", &q, false, res_aws_cancel(ctx), oc,
-                          &root, e);
+        rc = aws_query_ex(c, ENDPOINTS_IAM, "CreateRole", &q, false, res_aws_cancel(ctx), oc, &root,
+                          e);
 out:
     xml_free(root);
     query_free(&q);
@@ -1097,15 +1106,14 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
     const pv *ml = prop_get(inputs, "managedPolicyArns");
     for (size_t i = 0; ml && ml->kind == PV_ARRAY && i < ml->u.arr.len; i++) {
         const pv *it = pv_plain(ml->u.arr.items[i]);
-        if (it->kind == PV_STRING &&
-            iam_call(ctx, "AttachRolePolicy", true, NULL, e, "RoleName", name, "PolicyArn",
-                     it->u.str.s, NULL) != 0)
+        if (it->kind == PV_STRING && iam_call(ctx, "AttachRolePolicy", true, NULL, e, "RoleName",
+                                              name, "PolicyArn", it->u.str.s, NULL) != 0)
             goto partial;
     }
     if (role_fetch(ctx, name, inputs, false, outputs, e) != 0)
         return -1;
     return 0;
-partial: {
+partial : {
     /* Record what exists; the next update finishes the job. */
     err saved = *e;
     err ignored = {0};
@@ -1254,8 +1262,8 @@ static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv
         char msdbuf[32];
         snprintf(msdbuf, sizeof(msdbuf), "%ld", msd);
         const char *d = prop_str(news, "description");
-        if (iam_call(ctx, "UpdateRole", true, NULL, e, "RoleName", name, "Description",
-                     d ? d : "", "MaxSessionDuration", msdbuf, NULL) != 0)
+        if (iam_call(ctx, "UpdateRole", true, NULL, e, "RoleName", name, "Description", d ? d : "",
+                     "MaxSessionDuration", msdbuf, NULL) != 0)
             return -1;
     }
     if (str_changed(news, olds, "permissionsBoundary")) {
@@ -1334,8 +1342,8 @@ static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
 {
     strv l = {0};
     int rc = -1;
-    if (iam_list(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles",
-                 "InstanceProfileName", NULL, &l, NULL, e) != 0)
+    if (iam_list(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles", "InstanceProfileName",
+                 NULL, &l, NULL, e) != 0)
         goto out;
     for (size_t i = 0; i < l.n; i++)
         if (iam_call(ctx, "RemoveRoleFromInstanceProfile", true, NULL, e, "InstanceProfileName",
@@ -1347,8 +1355,8 @@ static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
     bool force = fd && fd->kind == PV_BOOL && fd->u.b;
     const pv *ml = prop_get(props, "managedPolicyArns"), *il = prop_get(props, "inlinePolicies");
     if (force || (ml && ml->kind == PV_ARRAY)) {
-        if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL,
-                     &l, NULL, e) != 0)
+        if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL, &l,
+                     NULL, e) != 0)
             goto out;
         /* forceDetachPolicies: everything; else what the role owns (others'
          * attachments are deleted by their own resources first). */
@@ -1377,8 +1385,7 @@ static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
         if (e->code != ERR_FAILED_PRECONDITION || now_ms() >= deadline)
             goto out;
         if (res_wait(ctx, RETRY_STEP_MS,
-                     "waiting for the role's policies and instance profiles to be removed") !=
-            0) {
+                     "waiting for the role's policies and instance profiles to be removed") != 0) {
             err_set(e, ERR_CANCELLED, "deleting iam role %s: cancelled while retrying", id);
             goto out;
         }

@@ -124,8 +124,8 @@ static int rpa_parse_id(const char *id, const pv *props, char *role, size_t role
     if (slash && slash > id && slash[1]) {
         size_t n = (size_t)(slash - id);
         if (n >= rolelen || str_copy(arn, arnlen, slash + 1) >= arnlen)
-            return err_set(e, ERR_INVALID_ARGUMENT,
-                           "RolePolicyAttachment ID '%.200s' is too long", id);
+            return err_set(e, ERR_INVALID_ARGUMENT, "RolePolicyAttachment ID '%.200s' is too long",
+                           id);
         memcpy(role, id, n);
         role[n] = '\0';
         if (!rpa_arn_like(arn))
@@ -139,8 +139,8 @@ static int rpa_parse_id(const char *id, const pv *props, char *role, size_t role
     const char *pa = prop_str(props, "policyArn");
     if (id && pr && pa && *pr && *pa && str_has_prefix(id, pr) && id[strlen(pr)] == '-') {
         if (str_copy(role, rolelen, pr) >= rolelen || str_copy(arn, arnlen, pa) >= arnlen)
-            return err_set(e, ERR_INVALID_ARGUMENT,
-                           "RolePolicyAttachment ID '%.200s' is too long", id);
+            return err_set(e, ERR_INVALID_ARGUMENT, "RolePolicyAttachment ID '%.200s' is too long",
+                           id);
         return 0;
     }
     return err_set(e, ERR_INVALID_ARGUMENT,
@@ -177,8 +177,7 @@ static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const 
             }
             return -1;
         }
-        const xml_node *list =
-            xml_path(doc, "ListAttachedRolePoliciesResult/AttachedPolicies");
+        const xml_node *list = xml_path(doc, "ListAttachedRolePoliciesResult/AttachedPolicies");
         for (size_t i = 0; list && i < list->n_children && !*attached; i++) {
             const char *pa = xml_path_text(list->children[i], "PolicyArn");
             if (pa && strcmp(pa, arn) == 0)
@@ -211,8 +210,7 @@ static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char 
             query_free(&q);
             return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
         }
-        int rc = aws_query_ex(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), oc, &doc,
-                              e);
+        int rc = aws_query_ex(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), oc, &doc, e);
         query_free(&q);
         xml_free(doc);
         if (rc == 0 || e->code != ERR_ABORTED || waited >= RPA_RETRY_TOTAL_MS)
@@ -333,8 +331,8 @@ static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, e
     return rc;
 }
 
-static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
-                    char **new_id, pv **outputs, pv **new_inputs, err *e)
+static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                    pv **outputs, pv **new_inputs, err *e)
 {
     char role[RPA_ROLE_MAX + 256], arn[RPA_ARN_MAX + 1];
     const pv *known = (props && props->u.obj.len) ? props : inputs;

@@ -92,8 +92,7 @@ static char *next_line(char **p)
 }
 
 /* Reads and checks the record at path: its id and start time, for ctx->urn. */
-static int pending_read(const res_ctx *ctx, const char *path, char *id, size_t cap,
-                        time_t *started)
+static int pending_read(const res_ctx *ctx, const char *path, char *id, size_t cap, time_t *started)
 {
     char *data = malloc(PENDING_FILE_MAX + 1);
     int rc = -1;
@@ -131,8 +130,7 @@ out:
     return rc;
 }
 
-bool pending_find(const res_ctx *ctx, const char *want_id, char *id, size_t cap,
-                  time_t *started)
+bool pending_find(const res_ctx *ctx, const char *want_id, char *id, size_t cap, time_t *started)
 {
     char path[PATH_MAX];
     time_t t = 0;
@@ -195,8 +193,7 @@ out:
             unlink(tmp);
     }
     if (!written)
-        log_at(1, "pending creates: could not record the create of %s",
-               ctx->urn ? ctx->urn : "?");
+        log_at(1, "pending creates: could not record the create of %s", ctx->urn ? ctx->urn : "?");
     buf_free(&b);
 }
 
@@ -204,7 +201,7 @@ void pending_end(const res_ctx *ctx, pending *p)
 {
     if (!p->path[0] || (ctx->call_cancelled && atomic_load(ctx->call_cancelled)) ||
         provider_engine_gone())
-        return; /* no record, or nobody will record the answer: keep it */
+        return;      /* no record, or nobody will record the answer: keep it */
     unlink(p->path); /* also an older record that pending_begin could not replace */
     p->path[0] = '\0';
     p->written = false;

@@ -32,8 +32,7 @@
 /* The record of an earlier, unanswered create of ctx->urn: true with its id
  * (copied into id, cap bytes) and start time. With want_id set, only a record
  * of that id counts. */
-bool pending_find(const res_ctx *ctx, const char *want_id, char *id, size_t cap,
-                  time_t *started);
+bool pending_find(const res_ctx *ctx, const char *want_id, char *id, size_t cap, time_t *started);
 
 /* One create's record, from pending_begin to pending_end. */
 typedef struct pending {

@@ -95,7 +95,8 @@ static cJSON *canon_object(const cJSON *j, int depth, bool in_statement, const c
         const cJSON *v = items[i];
         const char *key = v->string;
         cJSON *c;
-        bool principal = in_statement && (!strcmp(key, "Principal") || !strcmp(key, "NotPrincipal"));
+        bool principal =
+            in_statement && (!strcmp(key, "Principal") || !strcmp(key, "NotPrincipal"));
         if (principal && cJSON_IsString(v) && strcmp(v->valuestring, "*") == 0) {
             /* "Principal": "*" means {"AWS": "*"}. */
             c = cJSON_CreateObject();
@@ -230,7 +231,8 @@ int policy_canonical(const char *json, char **out, err *e)
         cJSON *list = cJSON_CreateArray();
         const cJSON *it = cJSON_IsArray(st) ? st->child : st;
         for (; list && it; it = cJSON_IsArray(st) ? it->next : NULL) {
-            cJSON *cs = cJSON_IsObject(it) ? canon_object(it, 1, true, NULL) : canon(it, 1, false, NULL);
+            cJSON *cs =
+                cJSON_IsObject(it) ? canon_object(it, 1, true, NULL) : canon(it, 1, false, NULL);
             if (!cs)
                 break;
             cJSON_AddItemToArray(list, cs);

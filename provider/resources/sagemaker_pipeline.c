@@ -99,9 +99,8 @@ static bool pl_role_not_ready(const err *e)
         return false;
     if (pl_mentions(m, "assume"))
         return true;
-    return pl_mentions(m, "role") &&
-           (pl_mentions(m, "exist") || pl_mentions(m, "authoriz") || pl_mentions(m, "trust") ||
-            pl_mentions(m, "principal"));
+    return pl_mentions(m, "role") && (pl_mentions(m, "exist") || pl_mentions(m, "authoriz") ||
+                                      pl_mentions(m, "trust") || pl_mentions(m, "principal"));
 }
 
 /* The client talks to the provider's region only. A pipeline whose region
@@ -118,7 +117,6 @@ static int pl_region_ok(aws_client *c, const pv *props, err *e)
                    "region per provider: use a provider configured for %s",
                    want, have, want);
 }
-
 
 /* true when both strings parse as JSON and are the same document. */
 static bool pl_json_equal(const char *a, const char *b)
@@ -144,9 +142,8 @@ static int pl_check_name(check_failures *f, const pv *in, const char *key, bool 
         return 0;
     const char *s = prop_str(in, key);
     if (s && *s == '-' &&
-        check_failure_add(f, key,
-                          "%s must start with a letter or digit (^[0-9A-Za-z][0-9A-Za-z-]*$)",
-                          key) != 0)
+        check_failure_add(
+            f, key, "%s must start with a letter or digit (^[0-9A-Za-z][0-9A-Za-z-]*$)", key) != 0)
         return -1;
     return 0;
 }
@@ -203,16 +200,16 @@ static int pl_check_s3(check_failures *f, const pv *in)
         if (s && pv_plain(s)->kind == PV_UNKNOWN)
             continue;
         if (!s || pv_plain(s)->kind != PV_STRING || pv_plain(s)->u.str.len == 0)
-            if (check_failure_add(f, req[i] == req[0] ? "pipelineDefinitionS3Location.bucket"
-                                                      : "pipelineDefinitionS3Location.objectKey",
+            if (check_failure_add(f,
+                                  req[i] == req[0] ? "pipelineDefinitionS3Location.bucket"
+                                                   : "pipelineDefinitionS3Location.objectKey",
                                   "pipelineDefinitionS3Location.%s is required (a non-empty "
                                   "string)",
                                   req[i]) != 0)
                 return -1;
     }
     const pv *ver = pv_object_get(v, "versionId");
-    if (!pl_nullish(ver) && pv_plain(ver)->kind != PV_STRING &&
-        pv_plain(ver)->kind != PV_UNKNOWN)
+    if (!pl_nullish(ver) && pv_plain(ver)->kind != PV_STRING && pv_plain(ver)->kind != PV_UNKNOWN)
         return check_failure_add(f, "pipelineDefinitionS3Location.versionId",
                                  "pipelineDefinitionS3Location.versionId must be a string");
     return 0;
@@ -248,8 +245,7 @@ static int pl_check_tags(check_failures *f, pv *in, err *e)
             if (s->kind != PV_STRING && s->kind != PV_UNKNOWN) {
                 char path[300];
                 snprintf(path, sizeof(path), "tags.%.250s", o->u.obj.keys[i]);
-                return check_failure_add(f, path, "tag %.250s must be a string",
-                                         o->u.obj.keys[i]);
+                return check_failure_add(f, path, "tag %.250s must be a string", o->u.obj.keys[i]);
             }
         }
     }
@@ -352,9 +348,9 @@ static int pl_map_path(char *out, size_t outlen, const char *prop, const char *k
         buf b;
         buf_init(&b, 1024);
         for (const char *p = key; *p; p++)
-            if ((*p == '"' || *p == '\\') ? buf_append_byte(&b, '\\') != 0 ||
-                                                buf_append_byte(&b, *p) != 0
-                                          : buf_append_byte(&b, *p) != 0)
+            if ((*p == '"' || *p == '\\')
+                    ? buf_append_byte(&b, '\\') != 0 || buf_append_byte(&b, *p) != 0
+                    : buf_append_byte(&b, *p) != 0)
                 break;
         n = snprintf(out, outlen, "%s[\"%s\"]", prop, b.data ? b.data : "");
         buf_free(&b);
@@ -448,8 +444,8 @@ static int pl_call_oc(res_ctx *ctx, aws_client *c, const char *op, const cJSON *
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
     char *out = NULL;
     size_t outlen = 0;
-    int rc = aws_json_ex(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), oc,
-                         &out, &outlen, e);
+    int rc = aws_json_ex(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), oc, &out,
+                         &outlen, e);
     cJSON_free(text);
     if (rc == 0 && resp) {
         unsigned long mark = mem_failures();
@@ -517,10 +513,10 @@ static int pl_token(const char *op, const res_ctx *ctx, const char *name, const 
     buf_init(&b, PL_DEF_MAX * 2 + 4096);
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     /* Without the body the token would not be the same on a retry. */
-    int rc = body && !text ? -1
-                           : buf_printf(&b, "awsml\n%s\n%s\n%s\n%s\n%s", op,
-                                        ctx->urn ? ctx->urn : "", name, salt ? salt : "",
-                                        text ? text : "");
+    int rc = body && !text
+                 ? -1
+                 : buf_printf(&b, "awsml\n%s\n%s\n%s\n%s\n%s", op, ctx->urn ? ctx->urn : "", name,
+                              salt ? salt : "", text ? text : "");
     cJSON_free(text);
     if (rc != 0)
         rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory deriving the request token");
@@ -670,9 +666,8 @@ static enum pl_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, con
         why = "its role differs";
     else if (!str_eq(disp ? disp : name, pl_jstr(d, "PipelineDisplayName")))
         why = "its display name differs";
-    else if (!str_eq(descr ? descr : "", pl_jstr(d, "PipelineDescription")
-                                              ? pl_jstr(d, "PipelineDescription")
-                                              : ""))
+    else if (!str_eq(descr ? descr : "",
+                     pl_jstr(d, "PipelineDescription") ? pl_jstr(d, "PipelineDescription") : ""))
         why = "its description differs";
     else if (def && !pl_json_equal(def, pl_jstr(d, "PipelineDefinition")))
         why = "its definition differs";
@@ -893,9 +888,17 @@ out:
 
 /* The properties Read reports and that refresh carries into the inputs. */
 static const char *const pl_managed[] = {
-    "pipelineName", "pipelineDisplayName", "pipelineDescription", "roleArn",
-    "parallelismConfiguration", "pipelineDefinition", "pipelineDefinitionS3Location",
-    "tags", "tagsAll", "region", NULL,
+    "pipelineName",
+    "pipelineDisplayName",
+    "pipelineDescription",
+    "roleArn",
+    "parallelismConfiguration",
+    "pipelineDefinition",
+    "pipelineDefinitionS3Location",
+    "tags",
+    "tagsAll",
+    "region",
+    NULL,
 };
 
 static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
@@ -978,8 +981,8 @@ fail:
     return NULL;
 }
 
-static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
-                   char **new_id, pv **outputs, pv **new_inputs, err *e)
+static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                   pv **outputs, pv **new_inputs, err *e)
 {
     aws_client *c = res_client(e);
     if (!c)

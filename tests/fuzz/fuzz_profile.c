@@ -21,8 +21,13 @@ static void fail(const char *what)
 static void lookups(const profile_file *f)
 {
     static const char *const profiles[] = {"default", "dev", "a", ""};
-    static const char *const keys[] = {"aws_access_key_id", "AWS_Secret_Access_Key", "region",
-                                       "role_arn", "source_profile", "s3", ""};
+    static const char *const keys[] = {"aws_access_key_id",
+                                       "AWS_Secret_Access_Key",
+                                       "region",
+                                       "role_arn",
+                                       "source_profile",
+                                       "s3",
+                                       ""};
     for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
         (void)profile_file_has(f, profiles[i]);
         for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {

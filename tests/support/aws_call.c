@@ -78,7 +78,8 @@ int main(int argc, char **argv)
         i += 2;
     }
     if (argc - i < 2) {
-        fprintf(stderr, "usage: aws-call [-v N] CONFIG_JSON query|json|s3get|s3head|validate ...\n");
+        fprintf(stderr,
+                "usage: aws-call [-v N] CONFIG_JSON query|json|s3get|s3head|validate ...\n");
         return 2;
     }
     err e = {0};

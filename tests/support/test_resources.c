@@ -46,8 +46,8 @@ static int echo_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, 
     return 0;
 }
 
-static int echo_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs,
-                     char **new_id, pv **outputs, pv **new_inputs, err *e)
+static int echo_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                     pv **outputs, pv **new_inputs, err *e)
 {
     *new_id = str_dup(id);
     *outputs = pv_copy(props);

@@ -47,8 +47,8 @@ static const char *const src_names[] = {"provider", "expat", "protobuf-c", "Open
 #define TABLE_SIZE ((size_t)1 << TABLE_BITS)
 typedef struct slot {
     void *p;
-    uint64_t seq;   /* 0: made outside a run */
-    uint32_t run;   /* which run made it */
+    uint64_t seq; /* 0: made outside a run */
+    uint32_t run; /* which run made it */
     uint32_t src;
 } slot;
 static slot table[TABLE_SIZE];

@@ -29,10 +29,10 @@
     "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C"  \
     "%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D"
 #define ROLE_XML                                                                                   \
-    "<Role><Path>/</Path><RoleName>torture-role</RoleName><RoleId>AROAFAKE</RoleId>"              \
-    "<Arn>arn:aws:iam::123456789012:role/torture-role</Arn>"                                     \
-    "<CreateDate>2020-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>" TRUST_ENC          \
-    "</AssumeRolePolicyDocument><Description>d</Description>"                                    \
+    "<Role><Path>/</Path><RoleName>torture-role</RoleName><RoleId>AROAFAKE</RoleId>"               \
+    "<Arn>arn:aws:iam::123456789012:role/torture-role</Arn>"                                       \
+    "<CreateDate>2020-01-01T00:00:00Z</CreateDate><AssumeRolePolicyDocument>" TRUST_ENC            \
+    "</AssumeRolePolicyDocument><Description>d</Description>"                                      \
     "<MaxSessionDuration>7200</MaxSessionDuration></Role>"
 
 typedef struct canned {
@@ -44,8 +44,8 @@ typedef struct canned {
 static const canned query_answers[] = {
     {"GetCallerIdentity", 200,
      "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/t"
-     "</Arn><UserId>AIDAFAKE</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
-     META "</GetCallerIdentityResponse>"},
+     "</Arn><UserId>AIDAFAKE</UserId><Account>123456789012</Account></GetCallerIdentityResult>" META
+     "</GetCallerIdentityResponse>"},
     {"AssumeRole", 200,
      "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAFAKE</AccessKeyId>"
      "<SecretAccessKey>fake-secret</SecretAccessKey><SessionToken>fake-token</SessionToken>"
@@ -85,8 +85,8 @@ static const canned query_answers[] = {
      "</ListAttachedRolePoliciesResult>" META "</ListAttachedRolePoliciesResponse>"},
     {"ListInstanceProfilesForRole", 200,
      "<ListInstanceProfilesForRoleResponse " IAM_NS "><ListInstanceProfilesForRoleResult>"
-     "<IsTruncated>false</IsTruncated><InstanceProfiles/></ListInstanceProfilesForRoleResult>"
-     META "</ListInstanceProfilesForRoleResponse>"},
+     "<IsTruncated>false</IsTruncated><InstanceProfiles/></ListInstanceProfilesForRoleResult>" META
+     "</ListInstanceProfilesForRoleResponse>"},
     {NULL, 0, NULL},
 };
 
@@ -181,15 +181,15 @@ static void header_value(const char *hdrs, const char *name, char *out, size_t o
 
 /* Resources named "missing-..." do not exist: AWS's not-found errors. */
 #define NO_ROLE                                                                                    \
-    "<ErrorResponse " IAM_NS "><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The "  \
-    "role with name missing-role cannot be found.</Message></Error><RequestId>fake-req"           \
+    "<ErrorResponse " IAM_NS "><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>The "   \
+    "role with name missing-role cannot be found.</Message></Error><RequestId>fake-req"            \
     "</RequestId></ErrorResponse>"
 #define NO_PIPE                                                                                    \
-    "{\"__type\":\"com.amazonaws.sagemaker#ResourceNotFound\",\"message\":\"Pipeline "        \
+    "{\"__type\":\"com.amazonaws.sagemaker#ResourceNotFound\",\"message\":\"Pipeline "             \
     "'missing-pipe' does not exist.\"}"
 
 #define CREDS_JSON                                                                                 \
-    "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAMETA\",\"SecretAccessKey\":\"meta-secret\","   \
+    "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAMETA\",\"SecretAccessKey\":\"meta-secret\","      \
     "\"Token\":\"meta-token\",\"Expiration\":\"2099-01-01T00:00:00Z\"}"
 
 /* Container and instance metadata credentials, and S3 objects (GET/HEAD, PUT). */
@@ -206,8 +206,7 @@ static int answer_path(int fd, const char *method, const char *path)
     return respond(fd, 200, "application/octet-stream", "{}", head);
 }
 
-static int answer(int fd, const char *method, const char *path, const char *hdrs,
-                  const char *body)
+static int answer(int fd, const char *method, const char *path, const char *hdrs, const char *body)
 {
     char target[256], action[256];
     if (strcmp(method, "POST") != 0)

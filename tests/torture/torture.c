@@ -111,7 +111,8 @@ static void outcome_free(outcome *o)
     o->text = NULL;
 }
 
-static int fail_with(outcome *o, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_with(outcome *o, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail_with(outcome *o, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -225,9 +226,10 @@ static blob *load_corpus(const char *target, size_t *n)
 /* ---- RPC ----------------------------------------------------------------------- */
 
 static const char *const rpc_methods[] = {
-    "Handshake", "GetPluginInfo", "GetSchema", "CheckConfig", "DiffConfig", "Check",
-    "Diff", "Create", "Read", "Update", "Delete", "Attach", "Parameterize", "Invoke",
-    "Call", "List", "Construct", "GetMapping", "GetMappings", "NoSuchMethod",
+    "Handshake", "GetPluginInfo", "GetSchema",    "CheckConfig", "DiffConfig",
+    "Check",     "Diff",          "Create",       "Read",        "Update",
+    "Delete",    "Attach",        "Parameterize", "Invoke",      "Call",
+    "List",      "Construct",     "GetMapping",   "GetMappings", "NoSuchMethod",
 };
 #define N_RPC_METHODS (sizeof(rpc_methods) / sizeof(rpc_methods[0]))
 
@@ -435,8 +437,7 @@ static void render_pv(outcome *o, const pv *v)
 static void render_findings(outcome *o, const advisor_findings *f)
 {
     for (size_t i = 0; i < f->len; i++)
-        out_printf(o, "\n  %s %s: %s", f->items[i].id, f->items[i].property,
-                   f->items[i].message);
+        out_printf(o, "\n  %s %s: %s", f->items[i].id, f->items[i].property, f->items[i].message);
 }
 
 /* Takes in. */
@@ -550,8 +551,7 @@ static void render_awserr(outcome *o, const aws_error *ae)
     err e = {0};
     awserr_to_err(ae, &e);
     out_printf(o, "\n%s/%s %ld [%s] [%s] [%s] -> %d %s", ae->service, ae->operation,
-               ae->http_status, ae->code, ae->message, ae->request_id, awserr_grpc_code(ae),
-               e.msg);
+               ae->http_status, ae->code, ae->message, ae->request_id, awserr_grpc_code(ae), e.msg);
 }
 
 static void op_xml(const void *arg, const outcome *clean, outcome *o)
@@ -582,8 +582,8 @@ static void op_xml(const void *arg, const outcome *clean, outcome *o)
     aws_error ae;
     awserr_from_xml(&ae, "iam", "GetRole", 400, body, body_len, "req-1");
     render_awserr(o, &ae);
-    awserr_from_json(&ae, "sagemaker", "CreatePipeline", 400, body, body_len,
-                     nul ? header : NULL, NULL);
+    awserr_from_json(&ae, "sagemaker", "CreatePipeline", 400, body, body_len, nul ? header : NULL,
+                     NULL);
     render_awserr(o, &ae);
 }
 
@@ -594,13 +594,13 @@ static void op_profile(const void *arg, const outcome *clean, outcome *o)
     const blob *b = arg;
     static const enum profile_kind kinds[] = {PROFILE_CREDENTIALS, PROFILE_CONFIG};
     static const char *const profiles[] = {"default", "dev", "a"};
-    static const char *const keys[] = {"aws_access_key_id", "region", "role_arn",
-                                       "source_profile", "s3"};
+    static const char *const keys[] = {"aws_access_key_id", "region", "role_arn", "source_profile",
+                                       "s3"};
     for (size_t k = 0; k < 2; k++) {
         profile_file f = {0};
         err e = {0};
-        if (profile_file_parse(&f, (const char *)b->data, b->len, kinds[k], "/torture/file",
-                               &e) != 0) {
+        if (profile_file_parse(&f, (const char *)b->data, b->len, kinds[k], "/torture/file", &e) !=
+            0) {
             out_printf(o, "\nkind %zu: %s", k, e.msg);
             profile_file_free(&f);
             if (e.code == ERR_RESOURCE_EXHAUSTED) {
@@ -979,8 +979,8 @@ static void op_status(const void *arg, const outcome *clean, outcome *o)
         fail_with(o, ERR_RESOURCE_EXHAUSTED, "status_unpack failed (out of memory)");
         goto out;
     }
-    out_printf(o, "\n%d %s %d %s %zu", si.code, si.message, si.has_init_failed,
-               si.id ? si.id : "-", si.nreasons);
+    out_printf(o, "\n%d %s %d %s %zu", si.code, si.message, si.has_init_failed, si.id ? si.id : "-",
+               si.nreasons);
     render_pv(o, si.properties);
     render_pv(o, si.inputs);
 out:
@@ -1037,8 +1037,8 @@ static void add_rpc_corpus(void)
         rpc_script *sc = calloc(1, sizeof(*sc));
         if (!sc)
             exit(2);
-        sc->steps[0] = (rpc_step){rpc_methods[v[i].data[0] % N_RPC_METHODS], v[i].data + 1,
-                                  v[i].len - 1};
+        sc->steps[0] =
+            (rpc_step){rpc_methods[v[i].data[0] % N_RPC_METHODS], v[i].data + 1, v[i].len - 1};
         sc->n = 1;
         char name[160];
         snprintf(name, sizeof(name), "rpc/%s", v[i].name);
@@ -1219,45 +1219,46 @@ static rpc_script *new_script(void)
 #define RPA_T "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
 
-#define TRUST_OPEN                                                                             \
-    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","  \
+#define TRUST_OPEN                                                                                 \
+    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
     "\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"sts:AssumeRole\\\"}]}"
-#define TRUST_SM                                                                               \
-    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","  \
-    "\\\"Principal\\\":{\\\"Service\\\":\\\"sagemaker.amazonaws.com\\\"},\\\"Action\\\":"    \
+#define TRUST_SM                                                                                   \
+    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
+    "\\\"Principal\\\":{\\\"Service\\\":\\\"sagemaker.amazonaws.com\\\"},\\\"Action\\\":"          \
     "\\\"sts:AssumeRole\\\"}]}"
-#define POL_STAR                                                                               \
-    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","  \
+#define POL_STAR                                                                                   \
+    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
     "\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"}]}"
-#define PIPE_DEF                                                                               \
-    "{\\\"Version\\\":\\\"2020-12-01\\\",\\\"Parameters\\\":[{\\\"Name\\\":\\\"Kms\\\","     \
-    "\\\"Type\\\":\\\"String\\\"}],\\\"Steps\\\":[{\\\"Name\\\":\\\"Train\\\",\\\"Type\\\":" \
-    "\\\"Training\\\",\\\"Arguments\\\":{\\\"ResourceConfig\\\":{\\\"InstanceCount\\\":1},"  \
-    "\\\"OutputDataConfig\\\":{\\\"S3OutputPath\\\":\\\"s3://b/o\\\"}}},{\\\"Name\\\":"      \
+#define PIPE_DEF                                                                                   \
+    "{\\\"Version\\\":\\\"2020-12-01\\\",\\\"Parameters\\\":[{\\\"Name\\\":\\\"Kms\\\","           \
+    "\\\"Type\\\":\\\"String\\\"}],\\\"Steps\\\":[{\\\"Name\\\":\\\"Train\\\",\\\"Type\\\":"       \
+    "\\\"Training\\\",\\\"Arguments\\\":{\\\"ResourceConfig\\\":{\\\"InstanceCount\\\":1},"        \
+    "\\\"OutputDataConfig\\\":{\\\"S3OutputPath\\\":\\\"s3://b/o\\\"}}},{\\\"Name\\\":"            \
     "\\\"Prep\\\",\\\"Type\\\":\\\"Processing\\\",\\\"Arguments\\\":{\\\"ProcessingResources\\\":" \
-    "{\\\"ClusterConfig\\\":{\\\"VolumeKmsKeyId\\\":{\\\"Get\\\":\\\"Parameters.Kms\\\"}}}," \
+    "{\\\"ClusterConfig\\\":{\\\"VolumeKmsKeyId\\\":{\\\"Get\\\":\\\"Parameters.Kms\\\"}}},"       \
     "\\\"NetworkConfig\\\":{\\\"EnableNetworkIsolation\\\":true}}}]}"
 
-#define ROLE_IN                                                                                \
-    "{\"name\":\"torture-role\",\"assumeRolePolicy\":\"" TRUST_OPEN "\",\"description\":"    \
-    "\"d\",\"maxSessionDuration\":7200,\"tags\":{\"team\":\"ml\",\"awsml:advisor-suppress\":" \
-    "\"AWSML-IAM-013: tested\"},\"inlinePolicies\":[{\"name\":\"all\",\"policy\":\"" POL_STAR   \
+#define ROLE_IN                                                                                    \
+    "{\"name\":\"torture-role\",\"assumeRolePolicy\":\"" TRUST_OPEN "\",\"description\":"          \
+    "\"d\",\"maxSessionDuration\":7200,\"tags\":{\"team\":\"ml\",\"awsml:advisor-suppress\":"      \
+    "\"AWSML-IAM-013: tested\"},\"inlinePolicies\":[{\"name\":\"all\",\"policy\":\"" POL_STAR      \
     "\"}],\"managedPolicyArns\":[\"arn:aws:iam::aws:policy/AdministratorAccess\"]}"
-#define ROLE_IN2                                                                               \
-    "{\"name\":\"torture-role\",\"assumeRolePolicy\":\"" TRUST_SM "\",\"description\":"      \
-    "\"d2\",\"tags\":{\"team\":\"ai\",\"new\":\"1\"},\"inlinePolicies\":[],"                  \
+#define ROLE_IN2                                                                                   \
+    "{\"name\":\"torture-role\",\"assumeRolePolicy\":\"" TRUST_SM "\",\"description\":"            \
+    "\"d2\",\"tags\":{\"team\":\"ai\",\"new\":\"1\"},\"inlinePolicies\":[],"                       \
     "\"managedPolicyArns\":[\"arn:aws:iam::aws:policy/ReadOnlyAccess\"]}"
-#define RPA_IN                                                                                 \
-    "{\"role\":\"torture-role\",\"policyArn\":\"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess\"}"
-#define RPA_NEW                                                                                \
+#define RPA_IN                                                                                     \
+    "{\"role\":\"torture-role\",\"policyArn\":\"arn:aws:iam::aws:policy/"                          \
+    "AmazonSageMakerFullAccess\"}"
+#define RPA_NEW                                                                                    \
     "{\"role\":\"torture-role\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"
-#define PIPE_IN                                                                                \
-    "{\"pipelineName\":\"torture-pipe\",\"pipelineDisplayName\":\"torture-pipe\",\"roleArn\":" \
-    "\"arn:aws:iam::123456789012:role/r\",\"pipelineDefinition\":\"" PIPE_DEF "\",\"tags\":"  \
+#define PIPE_IN                                                                                    \
+    "{\"pipelineName\":\"torture-pipe\",\"pipelineDisplayName\":\"torture-pipe\",\"roleArn\":"     \
+    "\"arn:aws:iam::123456789012:role/r\",\"pipelineDefinition\":\"" PIPE_DEF "\",\"tags\":"       \
     "{\"k\":\"v\"}}"
-#define PIPE_IN2                                                                               \
-    "{\"pipelineName\":\"torture-pipe\",\"pipelineDisplayName\":\"other\",\"roleArn\":"       \
-    "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"       \
+#define PIPE_IN2                                                                                   \
+    "{\"pipelineName\":\"torture-pipe\",\"pipelineDisplayName\":\"other\",\"roleArn\":"            \
+    "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"             \
     "\\\"2020-12-01\\\",\\\"Steps\\\":[]}\",\"pipelineDescription\":\"x\",\"tags\":{}}"
 
 /* The configuration of every configured script: static keys, no STS call at
@@ -1266,15 +1267,16 @@ static char config_json[2048];
 
 static void set_config_json(int port, const char *extra)
 {
-    snprintf(config_json, sizeof(config_json),
-             "{\"region\":\"us-east-1\",\"accessKey\":\"AKIDTORTURE\",\"secretKey\":"
-             "\"torture-secret\",\"skipCredentialsValidation\":\"true\","
-             "\"skipMetadataApiCheck\":\"true\",\"maxRetries\":\"0\",\"endpoints\":"
-             "\"[{\\\"iam\\\":\\\"http://127.0.0.1:%d\\\",\\\"sts\\\":\\\"http://127.0.0.1:%d\\\","
-             "\\\"sagemaker\\\":\\\"http://127.0.0.1:%d\\\",\\\"s3\\\":\\\"http://127.0.0.1:%d\\\"}]\","
-             "\"defaultTags\":\"{\\\"tags\\\":{\\\"env\\\":\\\"torture\\\"}}\","
-             "\"ignoreTags\":\"{\\\"keyPrefixes\\\":[\\\"ignored:\\\"]}\"%s}",
-             port, port, port, port, extra);
+    snprintf(
+        config_json, sizeof(config_json),
+        "{\"region\":\"us-east-1\",\"accessKey\":\"AKIDTORTURE\",\"secretKey\":"
+        "\"torture-secret\",\"skipCredentialsValidation\":\"true\","
+        "\"skipMetadataApiCheck\":\"true\",\"maxRetries\":\"0\",\"endpoints\":"
+        "\"[{\\\"iam\\\":\\\"http://127.0.0.1:%d\\\",\\\"sts\\\":\\\"http://127.0.0.1:%d\\\","
+        "\\\"sagemaker\\\":\\\"http://127.0.0.1:%d\\\",\\\"s3\\\":\\\"http://127.0.0.1:%d\\\"}]\","
+        "\"defaultTags\":\"{\\\"tags\\\":{\\\"env\\\":\\\"torture\\\"}}\","
+        "\"ignoreTags\":\"{\\\"keyPrefixes\\\":[\\\"ignored:\\\"]}\"%s}",
+        port, port, port, port, extra);
 }
 
 static void add_built_rpc(int port)
@@ -1285,7 +1287,8 @@ static void add_built_rpc(int port)
         const char *type, *name, *in, *in2;
     } res[] = {
         {ROLE_T, "r1", ROLE_IN, ROLE_IN2},
-        {RPA_T, "a1", RPA_IN, "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
+        {RPA_T, "a1", RPA_IN,
+         "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
     };
     for (size_t i = 0; i < 3; i++) {
@@ -1308,8 +1311,8 @@ static void add_built_rpc(int port)
         add_op(name, op_rpc, sc);
         sc = new_script();
         step_create(&sc->steps[sc->n++], res[i].type, res[i].name, res[i].in, true);
-        step_update(&sc->steps[sc->n++], res[i].type, res[i].name, "id-1", res[i].in,
-                    res[i].in2, true);
+        step_update(&sc->steps[sc->n++], res[i].type, res[i].name, "id-1", res[i].in, res[i].in2,
+                    true);
         step_create(&sc->steps[sc->n++], res[i].type, res[i].name, res[i].in, false);
         step_read(&sc->steps[sc->n++], res[i].type, res[i].name, "id-1", res[i].in, res[i].in);
         step_delete(&sc->steps[sc->n++], res[i].type, res[i].name, "id-1", res[i].in);
@@ -1328,7 +1331,8 @@ static void add_built_rpc(int port)
     add_op("built/check autonamed", op_rpc, sc);
     sc = new_script();
     Pulumirpc__CheckRequest an = PULUMIRPC__CHECK_REQUEST__INIT;
-    Pulumirpc__CheckRequest__AutonamingOptions ao = PULUMIRPC__CHECK_REQUEST__AUTONAMING_OPTIONS__INIT;
+    Pulumirpc__CheckRequest__AutonamingOptions ao =
+        PULUMIRPC__CHECK_REQUEST__AUTONAMING_OPTIONS__INIT;
     ao.proposed_name = "proposed-name";
     ao.mode = PULUMIRPC__CHECK_REQUEST__AUTONAMING_OPTIONS__MODE__ENFORCE;
     an.urn = "urn:pulumi:dev::proj::" ROLE_T "::r3";
@@ -1422,8 +1426,7 @@ static void add_http_rpc(int port)
             else if (v == 1)
                 step_read(st, res[i].type, res[i].name, res[i].id, res[i].in, res[i].in);
             else if (v == 2)
-                step_update(st, res[i].type, res[i].name, res[i].id, res[i].in, res[i].in2,
-                            false);
+                step_update(st, res[i].type, res[i].name, res[i].id, res[i].in, res[i].in2, false);
             else
                 step_delete(st, res[i].type, res[i].name, res[i].id, res[i].in);
             snprintf(name, sizeof(name), "http/%s %s", verbs[v], res[i].type);
@@ -1440,11 +1443,12 @@ static void add_http_rpc(int port)
     sc = new_script();
     set_config_json(port, "");
     step_configure(&sc->steps[sc->n++], config_json);
-    step_create(&sc->steps[sc->n++], PIPE_T, "p3",
-                "{\"pipelineName\":\"torture-pipe\",\"roleArn\":\"arn:aws:iam::123456789012:role/r\","
-                "\"pipelineDefinitionS3Location\":{\"bucket\":\"b\",\"objectKey\":\"k/def.json\","
-                "\"versionId\":\"v1\"}}",
-                false);
+    step_create(
+        &sc->steps[sc->n++], PIPE_T, "p3",
+        "{\"pipelineName\":\"torture-pipe\",\"roleArn\":\"arn:aws:iam::123456789012:role/r\","
+        "\"pipelineDefinitionS3Location\":{\"bucket\":\"b\",\"objectKey\":\"k/def.json\","
+        "\"versionId\":\"v1\"}}",
+        false);
     add_op("http/create pipeline from S3", op_rpc, sc);
     /* Resources that are gone: Read reports them gone, Delete succeeds. */
     sc = new_script();
@@ -1607,8 +1611,8 @@ static bool torture_op(const optab *op)
             } else if (o.rc == 0 && clean.rc == 0) {
                 if (strcmp(text_of(&o), text_of(&clean)) != 0)
                     report(op, n, sticky, "succeeded with a different result", &o, &clean);
-            } else if (o.rc == 0 || (clean.rc != 0 && o.code == clean.code &&
-                                     strcmp(o.msg, clean.msg) == 0)) {
+            } else if (o.rc == 0 ||
+                       (clean.rc != 0 && o.code == clean.code && strcmp(o.msg, clean.msg) == 0)) {
                 /* The clean run's own error, unchanged: fine when the text is the same. */
                 if (strcmp(text_of(&o), text_of(&clean)) != 0)
                     report(op, n, sticky, "different result", &o, &clean);
@@ -1709,8 +1713,8 @@ int main(int argc, char **argv)
     add_op("query", op_query, NULL);
     add_op("status", op_status, NULL);
 
-    static creds_case cc_static = {NULL, true}, cc_default = {NULL, false},
-                      cc_dev = {"dev", false}, cc_proc = {"proc", false};
+    static creds_case cc_static = {NULL, true}, cc_default = {NULL, false}, cc_dev = {"dev", false},
+                      cc_proc = {"proc", false};
     add_op("creds/static", op_creds, &cc_static);
     add_op("creds/profile default", op_creds, &cc_default);
     add_op("creds/profile dev", op_creds, &cc_dev);
@@ -1722,21 +1726,22 @@ int main(int argc, char **argv)
     env_ecs = (struct fake_env){{{"HOME", tmpdir},
                                  {"AWS_CONTAINER_CREDENTIALS_FULL_URI", ecs_uri},
                                  {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer fake"}}};
-    env_imds = (struct fake_env){{{"HOME", tmpdir},
-                                  {"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_uri}}};
+    env_imds =
+        (struct fake_env){{{"HOME", tmpdir}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds_uri}}};
     add_op("creds/container", op_creds_http, &env_ecs);
     add_op("creds/instance metadata", op_creds_http, &env_imds);
 
     static client_case cl_files, cl_full, cl_bad;
     static char full_json[4096], files_json[4096];
-    set_config_json(srv.port, ",\"assumeRoles\":\"[{\\\"roleArn\\\":\\\"arn:aws:iam::1:role/a\\\","
-                              "\\\"sessionName\\\":\\\"s\\\",\\\"externalId\\\":\\\"x\\\","
-                              "\\\"policyArns\\\":[\\\"arn:aws:iam::aws:policy/P\\\"],"
-                              "\\\"tags\\\":{\\\"k\\\":\\\"v\\\"},\\\"transitiveTagKeys\\\":[\\\"k\\\"],"
-                              "\\\"duration\\\":\\\"1h\\\"}]\",\"stsRegion\":\"us-west-2\","
-                              "\"useFipsEndpoint\":\"false\",\"allowedAccountIds\":"
-                              "\"[\\\"123456789012\\\"]\",\"retryMode\":\"standard\","
-                              "\"securityAdvisorSuppress\":\"[\\\"AWSML-IAM-013\\\"]\"");
+    set_config_json(srv.port,
+                    ",\"assumeRoles\":\"[{\\\"roleArn\\\":\\\"arn:aws:iam::1:role/a\\\","
+                    "\\\"sessionName\\\":\\\"s\\\",\\\"externalId\\\":\\\"x\\\","
+                    "\\\"policyArns\\\":[\\\"arn:aws:iam::aws:policy/P\\\"],"
+                    "\\\"tags\\\":{\\\"k\\\":\\\"v\\\"},\\\"transitiveTagKeys\\\":[\\\"k\\\"],"
+                    "\\\"duration\\\":\\\"1h\\\"}]\",\"stsRegion\":\"us-west-2\","
+                    "\"useFipsEndpoint\":\"false\",\"allowedAccountIds\":"
+                    "\"[\\\"123456789012\\\"]\",\"retryMode\":\"standard\","
+                    "\"securityAdvisorSuppress\":\"[\\\"AWSML-IAM-013\\\"]\"");
     snprintf(full_json, sizeof(full_json), "%s", config_json);
     cl_full = (client_case){full_json, &env_plain, false};
     snprintf(files_json, sizeof(files_json),
@@ -1745,8 +1750,7 @@ int main(int argc, char **argv)
              "\"roleArn\":\"arn:aws:iam::1:role/w\",\"webIdentityTokenFile\":\"%s\"}}",
              cred_file, config_file, token_file);
     cl_files = (client_case){files_json, &env_plain, false};
-    cl_bad = (client_case){"{\"region\":\"us-east-1\",\"maxRetries\":\"many\"}", &env_plain,
-                           false};
+    cl_bad = (client_case){"{\"region\":\"us-east-1\",\"maxRetries\":\"many\"}", &env_plain, false};
     add_op("client/full config", op_client, &cl_full);
     add_op("client/shared files", op_client, &cl_files);
     add_op("client/bad value", op_client, &cl_bad);

@@ -91,8 +91,8 @@ static inline int fault_server_start(fault_server *s, bool tls)
         close(outp[0]);
         close(outp[1]);
         if (tls)
-            execlp("python3", "python3", "tests/support/fault_server.py", "--tls",
-                   "--max-lifetime", "300", (char *)NULL);
+            execlp("python3", "python3", "tests/support/fault_server.py", "--tls", "--max-lifetime",
+                   "300", (char *)NULL);
         else
             execlp("python3", "python3", "tests/support/fault_server.py", "--max-lifetime", "300",
                    (char *)NULL);

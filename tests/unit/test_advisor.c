@@ -21,7 +21,7 @@
 
 /* The seed document's trust policy, as examples/seed/__main__.py has it. */
 #define SEED_TRUST                                                                                 \
-    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "       \
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "        \
     "{\"Service\": \"sagemaker.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}"
 #define SEED_ARN "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 
@@ -65,8 +65,9 @@ static pv *role_with(const char *trust)
 
 /* A role with a conditioned trust policy and one inline policy. */
 #define GOOD_TRUST                                                                                 \
-    "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"}," \
-    "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":"       \
+    "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"}" \
+    ","                                                                                            \
+    "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":"        \
     "\"123456789012\"}}}}"
 static pv *role_inline(const char *policy)
 {
@@ -226,17 +227,19 @@ static void test_trust_whole_account(void **state)
                                       "123456789012:root\"},\"Action\":\"sts:AssumeRole\""),
                                  "AWSML-IAM-003"),
                      1);
-    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"123456789012\","
-                                      "\"arn:aws-cn:iam::210987654321:root\"]},\"Action\":\"sts:"
-                                      "AssumeRole\""),
-                                 "AWSML-IAM-003"),
-                     2);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"123456789012\","
+                         "\"arn:aws-cn:iam::210987654321:root\"]},\"Action\":\"sts:"
+                         "AssumeRole\""),
+                    "AWSML-IAM-003"),
+        2);
     /* near misses: with a condition; a role in that account; not 12 digits */
-    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
-                                      "123456789012:root\"},\"Action\":\"sts:AssumeRole\","
-                                      "\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"x\"}}"),
-                                 "AWSML-IAM-003"),
-                     0);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::"
+                         "123456789012:root\"},\"Action\":\"sts:AssumeRole\","
+                         "\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"x\"}}"),
+                    "AWSML-IAM-003"),
+        0);
     assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::"
                                       "123456789012:role/root\",\"12345678901\"]},\"Action\":\"sts:"
                                       "AssumeRole\""),
@@ -247,9 +250,10 @@ static void test_trust_whole_account(void **state)
 static void test_trust_several_services(void **state)
 {
     (void)state;
-    const char *multi = STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ec2.amazonaws.com\","
-                             "\"sagemaker.amazonaws.com\"]},\"Action\":\"sts:AssumeRole\","
-                             "\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"1\"}}");
+    const char *multi =
+        STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ec2.amazonaws.com\","
+             "\"sagemaker.amazonaws.com\"]},\"Action\":\"sts:AssumeRole\","
+             "\"Condition\":{\"StringEquals\":{\"aws:SourceAccount\":\"1\"}}");
     advisor_findings f;
     run(ROLE, role_with(multi), &f);
     expect(&f, "AWSML-IAM-004@assumeRolePolicy");
@@ -269,11 +273,12 @@ static void test_trust_several_services(void **state)
                                       "AssumeRole\""),
                                  "AWSML-IAM-004"),
                      0);
-    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"sagemaker."
-                                      "amazonaws.com\",\"sagemaker.amazonaws.com\"]},\"Action\":"
-                                      "\"sts:AssumeRole\""),
-                                 "AWSML-IAM-004"),
-                     0);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"sagemaker."
+                         "amazonaws.com\",\"sagemaker.amazonaws.com\"]},\"Action\":"
+                         "\"sts:AssumeRole\""),
+                    "AWSML-IAM-004"),
+        0);
 }
 
 /* ---- any policy ---------------------------------------------------------------------- */
@@ -281,14 +286,16 @@ static void test_trust_several_services(void **state)
 static void test_not_principal(void **state)
 {
     (void)state;
-    assert_int_equal(trust_count(STMT("\"Effect\":\"Allow\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
-                                      "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
-                                 "AWSML-IAM-005"),
-                     1);
-    assert_int_equal(trust_count(STMT("\"Effect\":\"Deny\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
-                                      "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
-                                 "AWSML-IAM-005"),
-                     0);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Allow\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
+                         "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
+                    "AWSML-IAM-005"),
+        1);
+    assert_int_equal(
+        trust_count(STMT("\"Effect\":\"Deny\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::"
+                         "123456789012:role/x\"},\"Action\":\"sts:AssumeRole\""),
+                    "AWSML-IAM-005"),
+        0);
 }
 
 static void test_not_action(void **state)
@@ -307,30 +314,34 @@ static void test_not_action(void **state)
 static void test_star_action(void **state)
 {
     (void)state;
-    assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\""), "AWSML-IAM-007"),
-        1);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\""),
+                                  "AWSML-IAM-007"),
+                     1);
     assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"*:*\"],"
                                        "\"Resource\":\"arn:aws:s3:::b/*\""),
                                   "AWSML-IAM-007"),
                      1);
     /* "*:*" is not also a "service:*" */
     assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*:*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"*:*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-008"),
         0);
-    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""),
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-007"),
+        0);
+    assert_int_equal(inline_count(STMT("\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\""),
                                   "AWSML-IAM-007"),
                      0);
-    assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\""), "AWSML-IAM-007"), 0);
 }
 
 static void test_service_star(void **state)
 {
     (void)state;
     assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"SageMaker:*\"],\"Resource\":\"*\""),
-                     "AWSML-IAM-008"),
+        inline_count(
+            STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"SageMaker:*\"],\"Resource\":\"*\""),
+            "AWSML-IAM-008"),
         2);
     /* near misses: scoped resource; a prefix wildcard; iam:* has its own rule */
     assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":"
@@ -338,10 +349,12 @@ static void test_service_star(void **state)
                                   "AWSML-IAM-008"),
                      0);
     assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-008"),
         0);
     assert_int_equal(
-        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\""), "AWSML-IAM-008"),
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-008"),
         0);
 }
 
@@ -365,9 +378,10 @@ static void test_iam_star(void **state)
                                        "\"arn:aws:iam::123456789012:role/x\""),
                                   "AWSML-IAM-010"),
                      1);
-    assert_int_equal(inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:Get*\",\"Resource\":\"*\""),
-                                  "AWSML-IAM-010"),
-                     0);
+    assert_int_equal(
+        inline_count(STMT("\"Effect\":\"Allow\",\"Action\":\"iam:Get*\",\"Resource\":\"*\""),
+                     "AWSML-IAM-010"),
+        0);
 }
 
 /* ---- managed policies -------------------------------------------------------------------- */
@@ -390,30 +404,35 @@ static size_t managed_count(const char *arn, const char *id)
 static void test_managed_admin(void **state)
 {
     (void)state;
-    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"), 1);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"),
+                     1);
     assert_int_equal(managed_count("arn:aws:iam::aws:policy/PowerUserAccess", "AWSML-IAM-011"), 1);
-    assert_int_equal(managed_count("arn:aws-us-gov:iam::aws:policy/IAMFullAccess", "AWSML-IAM-011"), 1);
+    assert_int_equal(managed_count("arn:aws-us-gov:iam::aws:policy/IAMFullAccess", "AWSML-IAM-011"),
+                     1);
     /* IAMFullAccess is admin, not also the generic full-access rule */
     assert_int_equal(managed_count("arn:aws:iam::aws:policy/IAMFullAccess", "AWSML-IAM-012"), 0);
     /* near misses: a customer policy of that name; another service's ARN */
     assert_int_equal(
         managed_count("arn:aws:iam::123456789012:policy/AdministratorAccess", "AWSML-IAM-011"), 0);
-    assert_int_equal(managed_count("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess",
-                                   "AWSML-IAM-011"),
+    assert_int_equal(
+        managed_count("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "AWSML-IAM-011"), 0);
+    assert_int_equal(managed_count("arn:awsx:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"),
                      0);
-    assert_int_equal(managed_count("arn:awsx:iam::aws:policy/AdministratorAccess", "AWSML-IAM-011"), 0);
 }
 
 static void test_managed_full_access(void **state)
 {
     (void)state;
     assert_int_equal(managed_count(SEED_ARN, "AWSML-IAM-012"), 1);
-    assert_int_equal(managed_count("arn:aws-cn:iam::aws:policy/AmazonS3FullAccess", "AWSML-IAM-012"), 1);
-    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AWSLambda_FullAccess", "AWSML-IAM-012"), 1);
+    assert_int_equal(
+        managed_count("arn:aws-cn:iam::aws:policy/AmazonS3FullAccess", "AWSML-IAM-012"), 1);
+    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AWSLambda_FullAccess", "AWSML-IAM-012"),
+                     1);
     /* near misses */
-    assert_int_equal(managed_count("arn:aws:iam::aws:policy/AmazonSageMakerReadOnly", "AWSML-IAM-012"),
-                     0);
-    assert_int_equal(managed_count("arn:aws:iam::123456789012:policy/MyFullAccess", "AWSML-IAM-012"), 0);
+    assert_int_equal(
+        managed_count("arn:aws:iam::aws:policy/AmazonSageMakerReadOnly", "AWSML-IAM-012"), 0);
+    assert_int_equal(
+        managed_count("arn:aws:iam::123456789012:policy/MyFullAccess", "AWSML-IAM-012"), 0);
     assert_int_equal(managed_count("arn:aws:iam::aws:policy/FullAccessReview", "AWSML-IAM-012"), 0);
 }
 
@@ -488,7 +507,8 @@ static void expect_pipeline(const char *step, const char *path, const char *want
 static void test_pipeline_controls(void **state)
 {
     (void)state;
-    expect_pipeline("TrainModel", "ResourceConfig.VolumeKmsKeyId", "AWSML-SM-001@pipelineDefinition");
+    expect_pipeline("TrainModel", "ResourceConfig.VolumeKmsKeyId",
+                    "AWSML-SM-001@pipelineDefinition");
     expect_pipeline("TrainModel", "OutputDataConfig.KmsKeyId", "AWSML-SM-002@pipelineDefinition");
     expect_pipeline("TrainModel", "EnableNetworkIsolation", "AWSML-SM-003@pipelineDefinition");
     expect_pipeline("TrainModel", "EnableInterContainerTrafficEncryption",
@@ -496,7 +516,8 @@ static void test_pipeline_controls(void **state)
     expect_pipeline("TrainModel", "VpcConfig", "AWSML-SM-005@pipelineDefinition");
     expect_pipeline("PrepareData", "ProcessingResources.ClusterConfig.VolumeKmsKeyId",
                     "AWSML-SM-001@pipelineDefinition");
-    expect_pipeline("PrepareData", "ProcessingOutputConfig.KmsKeyId", "AWSML-SM-002@pipelineDefinition");
+    expect_pipeline("PrepareData", "ProcessingOutputConfig.KmsKeyId",
+                    "AWSML-SM-002@pipelineDefinition");
     expect_pipeline("PrepareData", "NetworkConfig.EnableNetworkIsolation",
                     "AWSML-SM-003@pipelineDefinition");
     expect_pipeline("PrepareData", "NetworkConfig.EnableInterContainerTrafficEncryption",
@@ -548,9 +569,10 @@ static void test_pipeline_seed_definition_and_conditions(void **state)
     advisor_findings_free(&f);
 
     /* Steps inside a condition step are checked; ordered by rule, then step. */
-    const char *def = "{\"Steps\":[{\"Name\":\"A\",\"Type\":\"Training\",\"Arguments\":{}},"
-                      "{\"Name\":\"C\",\"Type\":\"Condition\",\"Arguments\":{\"IfSteps\":[{\"Name\":"
-                      "\"B\",\"Type\":\"Processing\",\"Arguments\":{}}],\"ElseSteps\":[]}}]}";
+    const char *def =
+        "{\"Steps\":[{\"Name\":\"A\",\"Type\":\"Training\",\"Arguments\":{}},"
+        "{\"Name\":\"C\",\"Type\":\"Condition\",\"Arguments\":{\"IfSteps\":[{\"Name\":"
+        "\"B\",\"Type\":\"Processing\",\"Arguments\":{}}],\"ElseSteps\":[]}}]}";
     in = pv_object();
     set_str(in, "pipelineDefinition", def);
     run(PIPE, in, &f);
@@ -612,7 +634,8 @@ static void test_unknowns_are_skipped(void **state)
     run(PIPE, in, &f);
     assert_int_equal(f.len, 0);
     in = pv_object();
-    assert_int_equal(pv_object_set(in, "pipelineDefinitionS3Location", pv_unknown(PV_UNK_OBJECT)), 0);
+    assert_int_equal(pv_object_set(in, "pipelineDefinitionS3Location", pv_unknown(PV_UNK_OBJECT)),
+                     0);
     run(PIPE, in, &f);
     assert_int_equal(f.len, 0);
 
@@ -659,17 +682,20 @@ static void test_order_is_stable(void **state)
     (void)state;
     /* One policy, two spellings (statement order, scalar vs list, key order):
      * same findings in the same order, by rule ID within the property. */
-    const char *a = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"},"
-                    "{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:PassRole\"],\"Resource\":\"*\"},"
-                    "{\"Effect\":\"Allow\",\"NotAction\":\"s3:*\",\"Resource\":\"*\"},"
-                    "{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
-    const char *b = "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"*\"],\"Effect\":\"Allow\"},"
-                    "{\"NotAction\":[\"s3:*\"],\"Resource\":\"*\",\"Effect\":\"Allow\"},"
-                    "{\"Effect\":\"Allow\",\"Action\":[\"iam:PassRole\",\"s3:*\"],\"Resource\":\"*\"},"
-                    "{\"Resource\":\"*\",\"Effect\":\"Allow\",\"Action\":[\"iam:*\"]}]}";
-    const char *want = "AWSML-IAM-006@inlinePolicies[0].policy AWSML-IAM-007@inlinePolicies[0].policy "
-                       "AWSML-IAM-008@inlinePolicies[0].policy AWSML-IAM-009@inlinePolicies[0].policy "
-                       "AWSML-IAM-010@inlinePolicies[0].policy";
+    const char *a =
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"Resource\":\"*\"},"
+        "{\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"iam:PassRole\"],\"Resource\":\"*\"},"
+        "{\"Effect\":\"Allow\",\"NotAction\":\"s3:*\",\"Resource\":\"*\"},"
+        "{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+    const char *b =
+        "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"*\"],\"Effect\":\"Allow\"},"
+        "{\"NotAction\":[\"s3:*\"],\"Resource\":\"*\",\"Effect\":\"Allow\"},"
+        "{\"Effect\":\"Allow\",\"Action\":[\"iam:PassRole\",\"s3:*\"],\"Resource\":\"*\"},"
+        "{\"Resource\":\"*\",\"Effect\":\"Allow\",\"Action\":[\"iam:*\"]}]}";
+    const char *want =
+        "AWSML-IAM-006@inlinePolicies[0].policy AWSML-IAM-007@inlinePolicies[0].policy "
+        "AWSML-IAM-008@inlinePolicies[0].policy AWSML-IAM-009@inlinePolicies[0].policy "
+        "AWSML-IAM-010@inlinePolicies[0].policy";
     advisor_findings fa, fb;
     run(ROLE, role_inline(a), &fa);
     run(ROLE, role_inline(b), &fb);
@@ -681,12 +707,14 @@ static void test_order_is_stable(void **state)
     advisor_findings_free(&fb);
 
     /* Across properties: the resource's order, each sorted by ID; duplicates once. */
-    pv *in = role_inline(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"*\"],\"Resource\":\"*\""));
-    set_str(in, "assumeRolePolicy",
-            "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"},"
-            "{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"},"
-            "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
-            "\"sagemaker.amazonaws.com\"},\"Action\":\"sts:TagSession\"}]}");
+    pv *in =
+        role_inline(STMT("\"Effect\":\"Allow\",\"Action\":[\"s3:*\",\"*\"],\"Resource\":\"*\""));
+    set_str(
+        in, "assumeRolePolicy",
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"},"
+        "{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"},"
+        "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+        "\"sagemaker.amazonaws.com\"},\"Action\":\"sts:TagSession\"}]}");
     pv *list = pv_array();
     assert_int_equal(pv_array_push(list, pv_string(SEED_ARN)), 0);
     assert_int_equal(pv_object_set(in, "managedPolicyArns", list), 0);

@@ -14,8 +14,8 @@
 
 #include "aws/awserr.h"
 
-static void from_xml(aws_error *ae, const char *svc, const char *op, long status,
-                     const char *body, const char *rid)
+static void from_xml(aws_error *ae, const char *svc, const char *op, long status, const char *body,
+                     const char *rid)
 {
     awserr_from_xml(ae, svc, op, status, body, body ? strlen(body) : 0, rid);
 }
@@ -23,8 +23,8 @@ static void from_xml(aws_error *ae, const char *svc, const char *op, long status
 static void from_json(aws_error *ae, long status, const char *body, const char *hdr,
                       const char *rid)
 {
-    awserr_from_json(ae, "sagemaker", "CreatePipeline", status, body, body ? strlen(body) : 0,
-                     hdr, rid);
+    awserr_from_json(ae, "sagemaker", "CreatePipeline", status, body, body ? strlen(body) : 0, hdr,
+                     rid);
 }
 
 static void test_xml_error_response(void **state)
@@ -148,10 +148,9 @@ static void test_json_header(void **state)
     (void)state;
     aws_error ae;
     /* The header wins over the body's __type. */
-    from_json(&ae, 400,
-              "{\"__type\":\"com.amazonaws.sagemaker#ValidationException\",\"message\":\"m\"}",
-              "ResourceLimitExceeded:http://internal.amazon.com/coral/com.amazonaws.sagemaker/",
-              NULL);
+    from_json(
+        &ae, 400, "{\"__type\":\"com.amazonaws.sagemaker#ValidationException\",\"message\":\"m\"}",
+        "ResourceLimitExceeded:http://internal.amazon.com/coral/com.amazonaws.sagemaker/", NULL);
     assert_string_equal(ae.code, "ResourceLimitExceeded");
     assert_string_equal(ae.message, "m");
     assert_int_equal(awserr_grpc_code(&ae), ERR_RESOURCE_EXHAUSTED);
@@ -163,8 +162,7 @@ static void test_json_header(void **state)
     err e = {0};
     awserr_to_err(&ae, &e);
     assert_int_equal(e.code, ERR_PERMISSION_DENIED);
-    assert_non_null(
-        strstr(e.msg, "the credentials lack permission for sagemaker:CreatePipeline"));
+    assert_non_null(strstr(e.msg, "the credentials lack permission for sagemaker:CreatePipeline"));
 
     /* Neither: an HTML page in a JSON service. */
     from_json(&ae, 502, "<html><body>Bad Gateway</body></html>", "", NULL);

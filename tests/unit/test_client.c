@@ -110,8 +110,8 @@ static void test_throttling_is_retried(void **state)
     char *out = NULL;
     err e = {0};
     int before = hits("/throttle");
-    assert_int_equal(aws_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.CreatePipeline", "{}", false,
-                              none, &out, NULL, &e),
+    assert_int_equal(aws_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.CreatePipeline", "{}", false, none,
+                              &out, NULL, &e),
                      -1);
     assert_int_equal(hits("/throttle") - before, 2);
     assert_non_null(strstr(e.msg, "ThrottlingException"));
@@ -159,8 +159,8 @@ static void test_cancel_aborts_retry_waits(void **state)
     char *out = NULL;
     err e = {0};
     int before = hits("/status/503");
-    assert_int_equal(aws_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.ListPipelines", "{}", true,
-                              cancel, &out, NULL, &e),
+    assert_int_equal(aws_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.ListPipelines", "{}", true, cancel,
+                              &out, NULL, &e),
                      -1);
     clock_gettime(CLOCK_MONOTONIC, &end);
     double secs = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;

@@ -132,7 +132,8 @@ static int group_teardown(void **state)
 static void test_config_beats_environment(void **state)
 {
     (void)state;
-    struct fake_env fe = {{{"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", "envsecret"}}};
+    struct fake_env fe = {
+        {{"AWS_ACCESS_KEY_ID", "AKIAENV"}, {"AWS_SECRET_ACCESS_KEY", "envsecret"}}};
     profile_env env = env_of(&fe);
     aws_credentials c;
     err e = {0};
@@ -242,8 +243,11 @@ static void test_assume_roles_chain_in_order(void **state)
     aws_credentials c;
     err e = {0};
     sts_reset(3600);
-    creds_config cfg = {.access_key = "AKIASTART", .secret_key = SECRET, .env = &env,
-                        .assume_roles = roles, .n_assume_roles = 2};
+    creds_config cfg = {.access_key = "AKIASTART",
+                        .secret_key = SECRET,
+                        .env = &env,
+                        .assume_roles = roles,
+                        .n_assume_roles = 2};
     assert_int_equal(resolve(&cfg, &c, &e), 0);
     assert_int_equal(sts.calls, 2);
     assert_string_equal(sts.last_base, "ASIAROLE1"); /* the second assumed from the first */
@@ -272,8 +276,11 @@ static void test_nothing_found_lists_what_was_tried(void **state)
     creds_config cfg = {.profiles = &ps, .env = &env};
     assert_int_equal(resolve(&cfg, &c, &e), -1);
     assert_int_equal(e.code, ERR_UNAUTHENTICATED);
-    static const char *const tried[] = {"provider config", "environment", "web identity",
-                                        "profile 'default'", "container credentials",
+    static const char *const tried[] = {"provider config",
+                                        "environment",
+                                        "web identity",
+                                        "profile 'default'",
+                                        "container credentials",
                                         "EC2 instance metadata (turned off by "
                                         "AWS_EC2_METADATA_DISABLED)"};
     for (size_t i = 0; i < sizeof(tried) / sizeof(tried[0]); i++)
@@ -352,8 +359,12 @@ static void test_cache_is_shared_and_refreshed(void **state)
     struct fake_env fe = {{{0}}};
     profile_env env = env_of(&fe);
     creds_assume_role roles[1] = {{.role_arn = "arn:aws:iam::1:role/cached"}};
-    creds_config cfg = {.access_key = "AKIASTART", .secret_key = SECRET, .env = &env,
-                        .assume_roles = roles, .n_assume_roles = 1, .http = http,
+    creds_config cfg = {.access_key = "AKIASTART",
+                        .secret_key = SECRET,
+                        .env = &env,
+                        .assume_roles = roles,
+                        .n_assume_roles = 1,
+                        .http = http,
                         .sts = {fake_assume, NULL, &sts}};
     shared s = {0};
     err e = {0};
@@ -396,16 +407,28 @@ static void test_source_answers(void **state)
     (void)state;
     /* FULL_URI: the whole host counts, not a prefix; user info would send the
      * request (and the authorization token) to the host after the '@'. */
-    static const char *const allowed[] = {
-        "http://127.0.0.1:51679/v2/credentials", "http://127.1.2.3/x", "http://localhost",
-        "http://[::1]:8080/x", "http://169.254.170.2/v2", "http://169.254.170.23/v1?a=b",
-        "http://[fd00:ec2::23]/x", "https://anything.example.com/x"};
-    static const char *const refused[] = {
-        "http://127.0.0.1@example.com/creds", "http://localhost:80@example.com/",
-        "http://127.example.com/creds", "http://localhost.example.com/",
-        "http://169.254.170.2.example.com/", "http://[::1]x/", "http://localhost:80x/",
-        "http://localhost:/", "http://127.0.0.256/", "http://127.0.0/", "http://[::1/",
-        "http://example.com/", "ftp://127.0.0.1/", "HTTP://127.0.0.1/"};
+    static const char *const allowed[] = {"http://127.0.0.1:51679/v2/credentials",
+                                          "http://127.1.2.3/x",
+                                          "http://localhost",
+                                          "http://[::1]:8080/x",
+                                          "http://169.254.170.2/v2",
+                                          "http://169.254.170.23/v1?a=b",
+                                          "http://[fd00:ec2::23]/x",
+                                          "https://anything.example.com/x"};
+    static const char *const refused[] = {"http://127.0.0.1@example.com/creds",
+                                          "http://localhost:80@example.com/",
+                                          "http://127.example.com/creds",
+                                          "http://localhost.example.com/",
+                                          "http://169.254.170.2.example.com/",
+                                          "http://[::1]x/",
+                                          "http://localhost:80x/",
+                                          "http://localhost:/",
+                                          "http://127.0.0.256/",
+                                          "http://127.0.0/",
+                                          "http://[::1/",
+                                          "http://example.com/",
+                                          "ftp://127.0.0.1/",
+                                          "HTTP://127.0.0.1/"};
     for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
         assert_true(creds_container_uri_allowed(allowed[i]));
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)

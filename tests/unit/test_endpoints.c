@@ -70,8 +70,8 @@ static void test_standard_endpoints(void **state)
     expect(ENDPOINTS_S3, "us-east-1", NULL, NULL, "https://s3.us-east-1.amazonaws.com",
            "us-east-1");
 
-    expect(ENDPOINTS_IAM, "cn-northwest-1", NULL, NULL,
-           "https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1");
+    expect(ENDPOINTS_IAM, "cn-northwest-1", NULL, NULL, "https://iam.cn-north-1.amazonaws.com.cn",
+           "cn-north-1");
     expect(ENDPOINTS_STS, "cn-northwest-1", NULL, NULL,
            "https://sts.cn-northwest-1.amazonaws.com.cn", "cn-northwest-1");
     expect(ENDPOINTS_SAGEMAKER, "cn-north-1", NULL, NULL,
@@ -158,8 +158,7 @@ static void test_overrides(void **state)
     assert_string_equal(r.source, "the provider endpoints config");
     /* IAM signs for the partition's home region even when overridden. */
     opts.overrides[ENDPOINTS_IAM] = "http://127.0.0.1:5000";
-    expect(ENDPOINTS_IAM, "us-gov-east-1", &opts, &env, "http://127.0.0.1:5000",
-           "us-gov-west-1");
+    expect(ENDPOINTS_IAM, "us-gov-east-1", &opts, &env, "http://127.0.0.1:5000", "us-gov-west-1");
     /* An empty config value is unset. */
     opts.overrides[ENDPOINTS_S3] = "";
     expect(ENDPOINTS_S3, "eu-west-1", &opts, &env, "http://localhost:4566", "eu-west-1");
@@ -170,17 +169,15 @@ static void test_overrides(void **state)
     profile_env env2 = env_of(&ign);
     expect(ENDPOINTS_SAGEMAKER, "eu-west-1", &opts, &env2,
            "https://api.sagemaker.eu-west-1.amazonaws.com", "eu-west-1");
-    expect(ENDPOINTS_STS, "eu-west-1", &opts, &env2, "https://sts.example.test/base",
-           "eu-west-1");
+    expect(ENDPOINTS_STS, "eu-west-1", &opts, &env2, "https://sts.example.test/base", "eu-west-1");
 
     /* Bad overrides name their source, not the URL. */
-    static const char *const bad[] = {"localhost:4566", "ftp://x", "http://", "https:///path",
-                                      "http://a b", "http://x\r\nHost: y"};
+    static const char *const bad[] = {"localhost:4566", "ftp://x",    "http://",
+                                      "https:///path",  "http://a b", "http://x\r\nHost: y"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         endpoints_opts b = {0};
         b.overrides[ENDPOINTS_SAGEMAKER] = bad[i];
-        assert_int_equal(endpoints_resolve(ENDPOINTS_SAGEMAKER, "us-east-1", &b, NULL, &r, &e),
-                         -1);
+        assert_int_equal(endpoints_resolve(ENDPOINTS_SAGEMAKER, "us-east-1", &b, NULL, &r, &e), -1);
         assert_non_null(strstr(e.msg, "provider endpoints config"));
     }
     struct fake_env badenv = {{{"AWS_ENDPOINT_URL_IAM", "user:pw@host"}}};
@@ -197,15 +194,15 @@ static void test_region_validation(void **state)
     endpoints_opts skip = {0};
     (void)state;
 
-    static const char *const good[] = {"us-east-1", "us-gov-west-1", "ap-northeast-3",
+    static const char *const good[] = {"us-east-1",      "us-gov-west-1",  "ap-northeast-3",
                                        "us-isob-east-1", "eu-isoe-west-1", "xx-yy-zz-10"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_int_equal(endpoints_validate_region(good[i], false, &e), 0);
 
-    static const char *const bad[] = {"",          "us-east",     "useast1",     "us-1",
-                                      "US-EAST-1", "us-east-1a",  "usa-east-1",  "u-east-1",
-                                      "us--east-1", "-us-east-1", "us-east-1-",  "us-east1-1",
-                                      "us-east-",  "aws-global",  "local",       "us_east_1"};
+    static const char *const bad[] = {"",           "us-east",    "useast1",    "us-1",
+                                      "US-EAST-1",  "us-east-1a", "usa-east-1", "u-east-1",
+                                      "us--east-1", "-us-east-1", "us-east-1-", "us-east1-1",
+                                      "us-east-",   "aws-global", "local",      "us_east_1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err_clear(&e);
         if (endpoints_validate_region(bad[i], false, &e) != -1)
@@ -221,8 +218,8 @@ static void test_region_validation(void **state)
     /* skip: any host-safe label goes; host injection never does. */
     assert_int_equal(endpoints_validate_region("local", true, &e), 0);
     assert_int_equal(endpoints_validate_region("aws-global", true, &e), 0);
-    static const char *const unsafe[] = {"", "evil.com/", "a b", "us-east-1.evil.com", "US-EAST-1",
-                                         "x:1"};
+    static const char *const unsafe[] = {"",          "evil.com/", "a b", "us-east-1.evil.com",
+                                         "US-EAST-1", "x:1"};
     for (size_t i = 0; i < sizeof unsafe / sizeof unsafe[0]; i++)
         assert_int_equal(endpoints_validate_region(unsafe[i], true, &e), -1);
     char longr[80];
@@ -248,8 +245,7 @@ static void test_region_precedence(void **state)
     (void)state;
 
     static const char cfg[] = "[profile dev]\nregion = ap-south-2\n[default]\nregion = bogus\n";
-    assert_int_equal(profile_file_parse(&ps.config, cfg, sizeof cfg - 1, PROFILE_CONFIG, "cfg",
-                                        &e),
+    assert_int_equal(profile_file_parse(&ps.config, cfg, sizeof cfg - 1, PROFILE_CONFIG, "cfg", &e),
                      0);
     ps.name = "dev";
 
@@ -258,13 +254,11 @@ static void test_region_precedence(void **state)
     struct fake_env none = {{{NULL, NULL}}};
     profile_env e_both = env_of(&both), e_dflt = env_of(&dflt), e_none = env_of(&none);
 
-    assert_int_equal(endpoints_region("us-west-1", &ps, &e_both, false, region, sizeof region,
-                                      &src, &e),
-                     0);
+    assert_int_equal(
+        endpoints_region("us-west-1", &ps, &e_both, false, region, sizeof region, &src, &e), 0);
     assert_string_equal(region, "us-west-1");
     assert_string_equal(src, "provider config");
-    assert_int_equal(endpoints_region("", &ps, &e_both, false, region, sizeof region, &src, &e),
-                     0);
+    assert_int_equal(endpoints_region("", &ps, &e_both, false, region, sizeof region, &src, &e), 0);
     assert_string_equal(region, "eu-west-1");
     assert_string_equal(src, "AWS_REGION");
     assert_int_equal(endpoints_region(NULL, &ps, &e_dflt, false, region, sizeof region, &src, &e),
@@ -278,8 +272,8 @@ static void test_region_precedence(void **state)
 
     /* Invalid values name their source. */
     ps.name = "default";
-    assert_int_equal(
-        endpoints_region(NULL, &ps, &e_none, false, region, sizeof region, &src, &e), -1);
+    assert_int_equal(endpoints_region(NULL, &ps, &e_none, false, region, sizeof region, &src, &e),
+                     -1);
     assert_non_null(strstr(e.msg, "\"bogus\""));
     assert_non_null(strstr(e.msg, "profile \"default\""));
     assert_int_equal(endpoints_region(NULL, &ps, &e_none, true, region, sizeof region, &src, &e),
@@ -310,9 +304,12 @@ static void test_region_precedence(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_partitions),    cmocka_unit_test(test_standard_endpoints),
-        cmocka_unit_test(test_fips),          cmocka_unit_test(test_overrides),
-        cmocka_unit_test(test_region_validation), cmocka_unit_test(test_region_precedence),
+        cmocka_unit_test(test_partitions),
+        cmocka_unit_test(test_standard_endpoints),
+        cmocka_unit_test(test_fips),
+        cmocka_unit_test(test_overrides),
+        cmocka_unit_test(test_region_validation),
+        cmocka_unit_test(test_region_precedence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

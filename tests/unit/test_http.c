@@ -28,7 +28,6 @@
 #include "aws/retry.h"
 #include "fault_server.h"
 
-
 static fault_server server;
 static http_client *client;
 
@@ -151,8 +150,12 @@ static void test_post_headers(void **state)
         {"X-Amz-Target", "SageMaker.DescribePipeline"},
         {"X-Empty", ""},
     };
-    http_request req = {.method = "POST", .url = url, .headers = h, .n_headers = 3,
-                        .body = body, .body_len = sizeof body};
+    http_request req = {.method = "POST",
+                        .url = url,
+                        .headers = h,
+                        .n_headers = 3,
+                        .body = body,
+                        .body_len = sizeof body};
     http_response r;
     enum http_failure f;
     err e = {0};
@@ -543,22 +546,14 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ok),
-        cmocka_unit_test(test_post_headers),
-        cmocka_unit_test(test_bad_header),
-        cmocka_unit_test(test_status_is_a_response),
-        cmocka_unit_test(test_throttle),
-        cmocka_unit_test(test_reset),
-        cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_timeout),
-        cmocka_unit_test(test_too_large),
-        cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_proxy_option),
-        cmocka_unit_test(test_ca_bundle),
-        cmocka_unit_test(test_tls),
-        cmocka_unit_test(test_keepalive),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_ok),         cmocka_unit_test(test_post_headers),
+        cmocka_unit_test(test_bad_header), cmocka_unit_test(test_status_is_a_response),
+        cmocka_unit_test(test_throttle),   cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_truncated),  cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_too_large),  cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_refused),    cmocka_unit_test(test_proxy_option),
+        cmocka_unit_test(test_ca_bundle),  cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_keepalive),  cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

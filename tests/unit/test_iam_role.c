@@ -20,19 +20,19 @@ extern const resource_type iam_role_type;
     "\"sagemaker.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"
 /* TRUST with keys reordered, whitespace, a one-element list and Statement as an object. */
 #define TRUST_EQUIV                                                                                \
-    "{ \"Statement\": {\"Action\": [\"sts:AssumeRole\"], \"Principal\": {\"Service\": "           \
+    "{ \"Statement\": {\"Action\": [\"sts:AssumeRole\"], \"Principal\": {\"Service\": "            \
     "[\"sagemaker.amazonaws.com\"]}, \"Effect\": \"Allow\"}, \"Version\": \"2012-10-17\" }"
 #define TRUST_OTHER                                                                                \
     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":" \
     "\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"
 #define POL_A                                                                                      \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"          \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"                 \
     "[\"s3:GetObject\",\"s3:PutObject\"],\"Resource\":\"*\"}]}"
 #define POL_A_EQUIV                                                                                \
-    "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],"       \
+    "{\"Statement\":[{\"Resource\":[\"*\"],\"Action\":[\"s3:PutObject\",\"s3:GetObject\"],"        \
     "\"Effect\":\"Allow\"}],\"Version\":\"2012-10-17\"}"
 #define POL_B                                                                                      \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"s3:*\","        \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"s3:*\","         \
     "\"Resource\":\"*\"}]}"
 
 static const unsigned char SEED[] = "0123456789abcdef0123456789abcdef";
@@ -233,7 +233,9 @@ static void test_check_rules_name_the_property(void **state)
     set(n, "description", pv_string(desc));
     expect_failure(n, "description", "1000");
     n = base_news();
-    set(n, "description", pv_string("the \xe2\x80\x9c" "best\xe2\x80\x9d role"));
+    set(n, "description",
+        pv_string("the \xe2\x80\x9c"
+                  "best\xe2\x80\x9d role"));
     expect_failure(n, "description", "quotes");
     n = base_news();
     set(n, "description", pv_string("it\xe2\x80\x98s"));

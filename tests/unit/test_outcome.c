@@ -142,10 +142,9 @@ static void test_outcome_of_answers(void **state)
         const char *path;
         bool maybe_applied;
     } cases[] = {
-        {"/status/500", true},  /* AWS may have acted before failing */
-        {"/status/503", true},
-        {"/throttle", false},   /* throttling: AWS did not act */
-        {"/status/400", false}, /* refused */
+        {"/status/500", true},                        /* AWS may have acted before failing */
+        {"/status/503", true},  {"/throttle", false}, /* throttling: AWS did not act */
+        {"/status/400", false},                       /* refused */
         {"/status/409", false},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -315,13 +314,13 @@ static void test_created_since(void **state)
 {
     (void)state;
     time_t started = 1700000000, now = started + 20;
-    assert_true(res_created_since("2023-11-14T22:13:20Z", started, now));     /* = started */
-    assert_true(res_created_since("2023-11-14T22:13:30.123Z", started, now)); /* fraction */
+    assert_true(res_created_since("2023-11-14T22:13:20Z", started, now));      /* = started */
+    assert_true(res_created_since("2023-11-14T22:13:30.123Z", started, now));  /* fraction */
     assert_true(res_created_since("2023-11-14T22:10:00+00:00", started, now)); /* skew */
-    assert_true(res_created_since("1700000010.5", started, now));             /* epoch */
-    assert_false(res_created_since("2023-11-14T22:05:00Z", started, now));    /* 8 min before */
+    assert_true(res_created_since("1700000010.5", started, now));              /* epoch */
+    assert_false(res_created_since("2023-11-14T22:05:00Z", started, now));     /* 8 min before */
     assert_false(res_created_since("1699990000", started, now));
-    assert_false(res_created_since("2023-11-14T23:13:20Z", started, now));    /* future */
+    assert_false(res_created_since("2023-11-14T23:13:20Z", started, now)); /* future */
     assert_false(res_created_since("", started, now));
     assert_false(res_created_since(NULL, started, now));
     assert_false(res_created_since("yesterday", started, now));

@@ -147,8 +147,7 @@ static void test_stale_odd_and_foreign_records_are_ignored(void **state)
 
     /* not a record: wrong magic, bad time, missing lines, empty id */
     const char *bad[] = {"something else\n1\nid\n" URN "\n",
-                         "awsml-pending-create 1\nsoon\nid\n" URN "\n",
-                         "awsml-pending-create 1\n",
+                         "awsml-pending-create 1\nsoon\nid\n" URN "\n", "awsml-pending-create 1\n",
                          "awsml-pending-create 1\n1\n\n" URN "\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         write_file(path, bad[i]);

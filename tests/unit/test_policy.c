@@ -13,7 +13,7 @@
 #include "resources/policy.h"
 
 #define TRUST                                                                                      \
-    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "       \
+    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": "        \
     "{\"Service\": \"sagemaker.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"}]}"
 
 static void test_equivalent_forms(void **state)
@@ -30,9 +30,10 @@ static void test_equivalent_forms(void **state)
         "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:List*\",\"s3:Get*\",\"s3:Get*\"],"
         "\"Resource\":[\"arn:a\",\"arn:b\"]}]}"));
     /* statement order */
-    assert_true(policy_equivalent(
-        "{\"Statement\":[{\"Sid\":\"a\",\"Effect\":\"Allow\"},{\"Sid\":\"b\",\"Effect\":\"Deny\"}]}",
-        "{\"Statement\":[{\"Sid\":\"b\",\"Effect\":\"Deny\"},{\"Sid\":\"a\",\"Effect\":\"Allow\"}]}"));
+    assert_true(policy_equivalent("{\"Statement\":[{\"Sid\":\"a\",\"Effect\":\"Allow\"},{\"Sid\":"
+                                  "\"b\",\"Effect\":\"Deny\"}]}",
+                                  "{\"Statement\":[{\"Sid\":\"b\",\"Effect\":\"Deny\"},{\"Sid\":"
+                                  "\"a\",\"Effect\":\"Allow\"}]}"));
     /* "Principal": "*" is {"AWS": "*"} */
     assert_true(policy_equivalent("{\"Statement\":[{\"Principal\":\"*\"}]}",
                                   "{\"Statement\":[{\"Principal\":{\"AWS\":[\"*\"]}}]}"));
@@ -70,9 +71,9 @@ static void test_check_and_decode(void **state)
     assert_int_equal(policy_check(dup, why, sizeof(why)), -1);
     assert_non_null(strstr(why, "repeats the key \"Statement\""));
     assert_false(policy_equivalent(dup, dup));
-    assert_int_equal(policy_check("{\"Statement\":[{\"Action\":\"a\",\"Action\":\"b\"}]}", why,
-                                  sizeof(why)),
-                     -1);
+    assert_int_equal(
+        policy_check("{\"Statement\":[{\"Action\":\"a\",\"Action\":\"b\"}]}", why, sizeof(why)),
+        -1);
     char *d = NULL;
     err e = {0};
     assert_int_equal(policy_url_decode("%7B%22a%22%3A%20%22b+c%22%7D%", &d, &e), 0);
@@ -90,7 +91,8 @@ static void test_validators_name_the_property(void **state)
     pv_object_set(o, "n", pv_number(99));
     pv_object_set(o, "policy", pv_string("{oops"));
     check_failures f = {0};
-    assert_false(val_string(&f, o, "name", true, 1, 64, charset_iam_name, "letters, digits and _+=,.@-"));
+    assert_false(
+        val_string(&f, o, "name", true, 1, 64, charset_iam_name, "letters, digits and _+=,.@-"));
     assert_false(val_string(&f, o, "long", false, 1, 3, NULL, NULL));
     assert_true(val_string(&f, o, "later", true, 1, 3, NULL, NULL)); /* unknown passes */
     assert_false(val_string(&f, o, "missing", true, 1, 3, NULL, NULL));
@@ -141,8 +143,11 @@ static void test_autonaming_modes(void **state)
 {
     (void)state;
     unsigned char seed[32] = {9};
-    res_ctx ctx = {.name = "r", .random_seed = seed, .random_seed_len = 32,
-                   .autonaming = RES_AUTONAME_PROPOSE, .proposed_name = "proposed-name"};
+    res_ctx ctx = {.name = "r",
+                   .random_seed = seed,
+                   .random_seed_len = 32,
+                   .autonaming = RES_AUTONAME_PROPOSE,
+                   .proposed_name = "proposed-name"};
     pv *olds = pv_object();
     pv_object_set(olds, "name", pv_string("old-name"));
     char *n = NULL;

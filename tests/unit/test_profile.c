@@ -277,8 +277,7 @@ static void test_parse_errors(void **state)
     assert_int_equal(f.n, 1);
     assert_int_equal(f.n_sections, 1);
     static const char nul[] = "[default]\nk = a\0b\n";
-    assert_int_equal(profile_file_parse(&f, nul, sizeof nul - 1, PROFILE_CREDENTIALS, "p", &e),
-                     -1);
+    assert_int_equal(profile_file_parse(&f, nul, sizeof nul - 1, PROFILE_CREDENTIALS, "p", &e), -1);
     assert_non_null(strstr(e.msg, "NUL"));
     profile_file_free(&f);
 }

@@ -73,7 +73,8 @@ static void test_every_kind_round_trips(void **state)
     /* Resource reference, output values, asset and archive come in as
      * Structs with the signature key, as the engine sends them. */
     pv *ref = special("5cf8f73096256a8f31e491e813e4eb8e");
-    assert_int_equal(pv_object_set(ref, "urn", pv_string("urn:pulumi:s::p::aws:iam/role:Role::r")), 0);
+    assert_int_equal(pv_object_set(ref, "urn", pv_string("urn:pulumi:s::p::aws:iam/role:Role::r")),
+                     0);
     assert_int_equal(pv_object_set(ref, "id", pv_string("")), 0);
     assert_int_equal(pv_object_set(ref, "packageVersion", pv_string("7.0.0")), 0);
     assert_int_equal(pv_object_set(root, "ref", ref), 0);
@@ -84,7 +85,8 @@ static void test_every_kind_round_trips(void **state)
     assert_int_equal(pv_array_push(deps, pv_string("urn:a")), 0);
     assert_int_equal(pv_object_set(outk, "dependencies", deps), 0);
     assert_int_equal(pv_object_set(root, "out_known", outk), 0);
-    assert_int_equal(pv_object_set(root, "out_unknown", special("d0e6a833031e9bbcd3f4e8bde6ca49a4")), 0);
+    assert_int_equal(
+        pv_object_set(root, "out_unknown", special("d0e6a833031e9bbcd3f4e8bde6ca49a4")), 0);
     pv *asset = special("c44067f5952c0a294b673a41bacd8c17");
     assert_int_equal(pv_object_set(asset, "text", pv_string("hi")), 0);
     assert_int_equal(pv_object_set(root, "asset", asset), 0);
@@ -188,7 +190,8 @@ static void expect_error(Google__Protobuf__Struct *s, const char *needle)
 static void test_invalid_utf8_names_the_property(void **state)
 {
     (void)state;
-    expect_error(one_field("name", str_value("ok\xff")), "property 'name': string is not valid UTF-8");
+    expect_error(one_field("name", str_value("ok\xff")),
+                 "property 'name': string is not valid UTF-8");
     expect_error(one_field("bad\xc0\x80key", str_value("x")), "object key is not valid UTF-8");
     /* Surrogates and overlong forms are invalid too. */
     expect_error(one_field("s", str_value("\xed\xa0\x80")), "UTF-8");
@@ -203,7 +206,8 @@ static void test_bad_signatures_are_refused(void **state)
     google__protobuf__value__init(v);
     v->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
     v->struct_value = inner;
-    expect_error(one_field("weird", v), "property 'weird': object has an unrecognized Pulumi signature");
+    expect_error(one_field("weird", v),
+                 "property 'weird': object has an unrecognized Pulumi signature");
     /* A resource reference without an urn. */
     inner = one_field(SIG, str_value("5cf8f73096256a8f31e491e813e4eb8e"));
     v = malloc(sizeof(*v));

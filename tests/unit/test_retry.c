@@ -18,19 +18,34 @@ static void test_codes(void **state)
 {
     (void)state;
     static const char *const throttles[] = {
-        "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-        "TooManyRequestsException", "ProvisionedThroughputExceededException",
-        "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
-        "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
         "EC2ThrottledException",
     };
     static const char *const transients[] = {
-        "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-        "ServiceUnavailable", "IDPCommunicationError",
+        "RequestTimeout",  "RequestTimeoutException", "InternalError",
+        "InternalFailure", "ServiceUnavailable",      "IDPCommunicationError",
     };
     static const char *const neither[] = {
-        "", "ValidationException", "AccessDenied", "NoSuchEntity", "throttling",
-        "ThrottlingExceptionX", "MalformedPolicyDocument", "ConcurrentModification",
+        "",
+        "ValidationException",
+        "AccessDenied",
+        "NoSuchEntity",
+        "throttling",
+        "ThrottlingExceptionX",
+        "MalformedPolicyDocument",
+        "ConcurrentModification",
     };
     for (size_t i = 0; i < sizeof throttles / sizeof throttles[0]; i++) {
         assert_true(retry_is_throttle_code(throttles[i]));
@@ -200,10 +215,8 @@ static void test_jitter_range(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_codes),
-        cmocka_unit_test(test_decisions),
-        cmocka_unit_test(test_attempts),
-        cmocka_unit_test(test_delay_bounds),
+        cmocka_unit_test(test_codes),        cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_attempts),     cmocka_unit_test(test_delay_bounds),
         cmocka_unit_test(test_jitter_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,10 @@
 #define SUITE_TOKEN "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267"
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-#define HDR(n, v) {n, sizeof(n) - 1, v, sizeof(v) - 1}
+#define HDR(n, v)                                                                                  \
+    {                                                                                              \
+        n, sizeof(n) - 1, v, sizeof(v) - 1                                                         \
+    }
 
 static const struct sigv4_credentials suite_cred = {SUITE_KEY, SUITE_SECRET, NULL};
 
@@ -204,8 +207,7 @@ static void test_path_double_vs_single_encoding(void **state)
     assert_canonical_uri("/\xe1\x88\xb4", 0, "/%E1%88%B4");
     assert_canonical_uri("/-._~09AZaz", 0, "/-._~09AZaz");
     /* S3: the wire path as sent; only bytes that would be invalid get encoded. */
-    assert_canonical_uri("/a%20b/../c", SIGV4_NO_NORMALIZE | SIGV4_SINGLE_ENCODE,
-                         "/a%20b/../c");
+    assert_canonical_uri("/a%20b/../c", SIGV4_NO_NORMALIZE | SIGV4_SINGLE_ENCODE, "/a%20b/../c");
     assert_canonical_uri("/a b%zz", SIGV4_NO_NORMALIZE | SIGV4_SINGLE_ENCODE, "/a%20b%25zz");
 }
 
@@ -241,12 +243,9 @@ static void test_s3_path_not_normalized_in_signature(void **state)
 static void test_header_trim_collapse_and_join(void **state)
 {
     static const struct sigv4_header h[] = {
-        HDR("Host", "example.amazonaws.com"),
-        HDR("My-Header2", "  \"a   b \t  c\"  "),
-        HDR("My-Header1", "value4"),
-        HDR("my-header1", " value1"),
-        HDR("MY-HEADER1", "value3\t"),
-        HDR("Empty", ""),
+        HDR("Host", "example.amazonaws.com"), HDR("My-Header2", "  \"a   b \t  c\"  "),
+        HDR("My-Header1", "value4"),          HDR("my-header1", " value1"),
+        HDR("MY-HEADER1", "value3\t"),        HDR("Empty", ""),
     };
     struct sigv4_request r = get_root(h, sizeof h / sizeof h[0]);
     struct sigv4_params p = suite_params(0);

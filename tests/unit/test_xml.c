@@ -114,8 +114,7 @@ static void test_list_attached(void **state)
         "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
         "</ListAttachedRolePoliciesResponse>";
     xml_node *root = parse_ok(doc);
-    const xml_node *list =
-        xml_path(root, "ListAttachedRolePoliciesResult/AttachedPolicies");
+    const xml_node *list = xml_path(root, "ListAttachedRolePoliciesResult/AttachedPolicies");
     assert_non_null(list);
     assert_int_equal(list->n_children, 3);
     for (size_t i = 0; i < list->n_children; i++)
