@@ -70,8 +70,10 @@ pulumi.export("role", role.name)
 '''
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def proxy(moto_endpoint):
+    """One proxy for the module: it outlives each project's cleanup (make_project's
+    teardown destroys what a test left, through this proxy)."""
     with FaultProxy(moto_endpoint) as p:
         yield p
 
@@ -81,6 +83,7 @@ def interrupted(make_project, proxy, tmp_path):
     """interrupted(prefix) -> (project, Run): a project whose AWS calls go through the
     proxy and whose pending-create records live in the test's temp dir."""
     runs = []
+    proxy.clear()
 
     def make(prefix):
         proj = make_project(PROGRAM.format(prefix=prefix, policy_arn=POLICY_ARN),
@@ -96,6 +99,7 @@ def interrupted(make_project, proxy, tmp_path):
     yield make
     for run in runs:
         run.stop()
+    proxy.clear()  # no rule or hold left to trip the cleanup's destroy
 
 
 class Run:
