@@ -63,29 +63,31 @@ static enum advice_mode mode_of(const pv *v)
                                               : ADVICE_WARN;
 }
 
-int advice_check_config(const pv *config, err *e)
+int advice_check_config(const pv *config, check_failures *f, err *e)
 {
     const pv *m = pv_object_get(config, "securityAdvisor");
+    int rc = 0;
     if (m && m->kind != PV_NULL &&
         (m->kind != PV_STRING || (strcmp(m->u.str.s, "off") && strcmp(m->u.str.s, "warn") &&
                                   strcmp(m->u.str.s, "enforce"))))
-        return err_set(e, ERR_INVALID_ARGUMENT,
-                       "provider config 'securityAdvisor' must be off, warn or enforce");
+        rc = check_failure_add(f, "securityAdvisor",
+                               "provider config 'securityAdvisor' must be off, warn or enforce");
     const pv *s = pv_object_get(config, "securityAdvisorSuppress");
-    if (!s || s->kind == PV_NULL)
-        return 0;
-    if (s->kind != PV_ARRAY)
-        return err_set(e, ERR_INVALID_ARGUMENT,
-                       "provider config 'securityAdvisorSuppress' must be a list of rule IDs");
-    for (size_t i = 0; i < s->u.arr.len; i++) {
+    if (rc == 0 && s && s->kind != PV_NULL && s->kind != PV_ARRAY)
+        rc = check_failure_add(f, "securityAdvisorSuppress",
+                               "provider config 'securityAdvisorSuppress' must be a list of rule "
+                               "IDs");
+    for (size_t i = 0; rc == 0 && s && s->kind == PV_ARRAY && i < s->u.arr.len; i++) {
         const pv *id = s->u.arr.items[i];
-        if (id->kind != PV_STRING || !advisor_rule_find(id->u.str.s))
-            return err_set(e, ERR_INVALID_ARGUMENT,
-                           "provider config securityAdvisorSuppress[%zu]: '%s' is not a rule ID "
-                           "(see the README's advisor rules)",
-                           i, id->kind == PV_STRING ? id->u.str.s : "?");
+        if (id->kind != PV_STRING || !advisor_rule_find(id->u.str.s)) {
+            rc = check_failure_add(f, "securityAdvisorSuppress",
+                                   "provider config securityAdvisorSuppress[%zu]: '%s' is not a "
+                                   "rule ID (see the README's advisor rules)",
+                                   i, id->kind == PV_STRING ? id->u.str.s : "?");
+            break; /* one failure per key */
+        }
     }
-    return 0;
+    return rc == 0 ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
 /* Suppressed by the provider config, or by the resource's tag

@@ -19,8 +19,9 @@
 int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
                  err *e);
 /* Validates securityAdvisor and securityAdvisorSuppress in a configuration
- * (with list values already decoded); the error names the key and the rule. */
-int advice_check_config(const pv *config, err *e);
+ * (with list values already decoded): each broken rule is added to f against
+ * its key (at most one per key). -1 only when memory runs out (e says so). */
+int advice_check_config(const pv *config, check_failures *f, err *e);
 void advice_reset(void); /* forgets what was reported; for tests */
 
 #endif

@@ -38,7 +38,7 @@ struct aws_client {
     creds_web_identity web_identity;
     bool have_web_identity;
     /* The string arrays behind assume_roles / web_identity, freed with the client. */
-    const char **arrays[CLIENT_MAX_LIST * 4 + 4];
+    const char **arrays[CLIENT_MAX_LIST * 4 + 8];
     size_t n_arrays;
     bool skip_credentials_validation, skip_requesting_account_id;
     char account_id[32];
@@ -94,43 +94,43 @@ static int num_of(const pv *v, const char *what, long lo, long hi, long *out, er
     return 0;
 }
 
-/* Values of list and object keys may come JSON-encoded in a string: decode
- * them once, so the rest of the code sees one shape. */
-static int normalise_config(aws_client *c, err *e)
+/* The keys whose values are lists or objects: provider resources send them
+ * JSON-encoded in strings. */
+static const char *const config_structured[] = {"endpoints",
+                                                "assumeRoles",
+                                                "assumeRoleWithWebIdentity",
+                                                "allowedAccountIds",
+                                                "forbiddenAccountIds",
+                                                "sharedCredentialsFiles",
+                                                "sharedConfigFiles",
+                                                "defaultTags",
+                                                "ignoreTags",
+                                                "assumeRole",
+                                                "securityAdvisorSuppress",
+                                                NULL};
+
+/* Decodes key's value when it is JSON in a string, so the rest of the code sees
+ * one shape. */
+static int decode_json_value(aws_client *c, const char *key, err *e)
 {
-    static const char *const structured[] = {"endpoints",
-                                             "assumeRoles",
-                                             "assumeRoleWithWebIdentity",
-                                             "allowedAccountIds",
-                                             "forbiddenAccountIds",
-                                             "sharedCredentialsFiles",
-                                             "sharedConfigFiles",
-                                             "defaultTags",
-                                             "ignoreTags",
-                                             "assumeRole",
-                                             "securityAdvisorSuppress",
-                                             NULL};
-    for (size_t i = 0; structured[i]; i++) {
-        const pv *v = pv_object_get(c->cfg, structured[i]);
-        if (!v || v->kind != PV_STRING)
-            continue;
-        const char *s = v->u.str.s;
-        while (isspace((unsigned char)*s))
-            s++;
-        if (*s != '[' && *s != '{')
-            continue;
-        unsigned long mark = mem_failures();
-        cJSON *j = cJSON_Parse(v->u.str.s);
-        if (!j && mem_failures() != mark)
-            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        if (!j)
-            return err_set(e, ERR_INVALID_ARGUMENT, "provider config '%s' is not valid JSON",
-                           structured[i]);
-        pv *n = pv_from_cjson(j);
-        cJSON_Delete(j);
-        if (!n || pv_object_set(c->cfg, structured[i], n) != 0)
-            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    }
+    const pv *v = pv_object_get(c->cfg, key);
+    if (!v || v->kind != PV_STRING)
+        return 0;
+    const char *s = v->u.str.s;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s != '[' && *s != '{')
+        return 0;
+    unsigned long mark = mem_failures();
+    cJSON *j = cJSON_Parse(v->u.str.s);
+    if (!j && mem_failures() != mark)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (!j)
+        return err_set(e, ERR_INVALID_ARGUMENT, "provider config '%s' is not valid JSON", key);
+    pv *n = pv_from_cjson(j);
+    cJSON_Delete(j);
+    if (!n || pv_object_set(c->cfg, key, n) != 0)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     return 0;
 }
 
@@ -217,10 +217,6 @@ static int role_duration(const pv *o, const char *what, int *out, err *e)
 
 static int parse_assume_roles(aws_client *c, err *e)
 {
-    if (cfg_get(c, "assumeRole"))
-        return err_set(e, ERR_INVALID_ARGUMENT,
-                       "provider config 'assumeRole' is not supported; use 'assumeRoles', a list "
-                       "of roles assumed in order");
     const pv *v = cfg_get(c, "assumeRoles");
     if (!v)
         return 0;
@@ -308,7 +304,8 @@ static int parse_web_identity(aws_client *c, err *e)
     return 0;
 }
 
-static int parse_endpoints(aws_client *c, endpoints_opts *eo, err *e)
+/* quiet: no warning for the services awsml ignores (CheckConfig; Configure warns). */
+static int parse_endpoints(aws_client *c, endpoints_opts *eo, bool quiet, err *e)
 {
     static const char *const names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3"};
     const pv *v = cfg_get(c, "endpoints");
@@ -327,10 +324,11 @@ static int parse_endpoints(aws_client *c, endpoints_opts *eo, err *e)
             while (s < ENDPOINTS_N_SERVICES && strcmp(names[s], o->u.obj.keys[k]) != 0)
                 s++;
             if (s == ENDPOINTS_N_SERVICES) {
-                log_user(LOG_WARNING, NULL, false,
-                         "provider config endpoints.%s is ignored: awsml calls only iam, sts, "
-                         "sagemaker and s3",
-                         o->u.obj.keys[k]);
+                if (!quiet)
+                    log_user(LOG_WARNING, NULL, false,
+                             "provider config endpoints.%s is ignored: awsml calls only iam, sts, "
+                             "sagemaker and s3",
+                             o->u.obj.keys[k]);
                 continue;
             }
             const pv *u = o->u.obj.vals[k];
@@ -843,13 +841,215 @@ out:
 
 /* ---- construction --------------------------------------------------------------- */
 
-int aws_client_new(const pv *config, const profile_env *env, aws_client **out, err *e)
+/* Building a client is also how a configuration is checked: CheckConfig builds
+ * one and throws it away, so every rule lives once, in the steps below. A step
+ * that finds a broken rule records it against the config key it is about ("" when
+ * an environment variable or a default file is at fault) and the build goes on,
+ * so every problem comes out at once. Nothing here uses the network or resolves
+ * credentials: files are read, values are checked, and creds_provider_new only
+ * records where to look. */
+typedef struct build {
+    aws_client *c;
+    check_failures *f;
+    const pv *given; /* the configuration as received */
+    bool checking;   /* CheckConfig: values not known yet are not judged, no warnings */
+    int first_code;  /* the code of the first failure */
+} build;
+
+/* Records e, a broken rule, against key: the first failure of a key is the one
+ * that counts (later ones follow from it). -1 when e is no broken rule (out of
+ * memory, an internal error) or the failure cannot be recorded; e says why. */
+static int note(build *b, const char *key, err *e)
 {
-    aws_client *c = calloc(1, sizeof(*c));
-    int rc = -1;
-    *out = NULL;
-    if (!c)
+    if (e->code == ERR_RESOURCE_EXHAUSTED || e->code == ERR_INTERNAL || e->code == ERR_OK)
+        return -1;
+    for (size_t i = 0; key[0] && i < b->f->len; i++)
+        if (strcmp(b->f->props[i], key) == 0)
+            return 0;
+    if (b->f->len == 0)
+        b->first_code = e->code;
+    if (check_failure_add(b->f, key, "%s", e->msg) != 0)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    return 0;
+}
+
+/* CheckConfig may see values that are not known yet (outputs of other resources). */
+static bool unknown(const build *b, const char *key)
+{
+    const pv *v = b->checking && b->given ? pv_object_get(b->given, key) : NULL;
+    return v && pv_contains_unknown(v);
+}
+
+/* Which configured list of shared files a profile_load failure comes from: each
+ * list is loaded again with an empty file standing for the other kind. "" when
+ * neither alone fails (the files came from the environment or the defaults). */
+static const char *profile_files_key(const char **cf, size_t ncf, const char **sf, size_t nsf,
+                                     const profile_env *env)
+{
+    static const char *const empty[] = {"/dev/null"};
+    profile_opts po = {.credentials_files = cf,
+                       .n_credentials_files = ncf,
+                       .config_files = empty,
+                       .n_config_files = 1};
+    profile_set ps;
+    err e;
+    if (ncf) {
+        if (profile_load(&ps, &po, env, &e) != 0)
+            return "sharedCredentialsFiles";
+        profile_set_free(&ps);
+    }
+    po = (profile_opts){.credentials_files = empty,
+                        .n_credentials_files = 1,
+                        .config_files = sf,
+                        .n_config_files = nsf};
+    if (nsf) {
+        if (profile_load(&ps, &po, env, &e) != 0)
+            return "sharedConfigFiles";
+        profile_set_free(&ps);
+    }
+    return "";
+}
+
+/* The shared files and the profile. */
+static int build_profiles(build *b, err *e)
+{
+    aws_client *c = b->c;
+    const char **cf = NULL, **sf = NULL;
+    size_t ncf = 0, nsf = 0;
+    int r1 =
+        str_list(c, cfg_get(c, "sharedCredentialsFiles"), "sharedCredentialsFiles", &cf, &ncf, e);
+    if (r1 != 0 && note(b, "sharedCredentialsFiles", e) != 0)
+        return -1;
+    int r2 = str_list(c, cfg_get(c, "sharedConfigFiles"), "sharedConfigFiles", &sf, &nsf, e);
+    if (r2 != 0 && note(b, "sharedConfigFiles", e) != 0)
+        return -1;
+    if (r1 != 0 || r2 != 0 || unknown(b, "sharedCredentialsFiles") ||
+        unknown(b, "sharedConfigFiles"))
+        return 0;
+    profile_opts po = {.credentials_files = cf,
+                       .n_credentials_files = ncf,
+                       .config_files = sf,
+                       .n_config_files = nsf,
+                       .profile = cfg_str(c, "profile")};
+    if (profile_load(&c->profiles, &po, &c->env, e) != 0) {
+        if (e->code == ERR_RESOURCE_EXHAUSTED)
+            return -1;
+        err saved = *e;
+        const char *key = profile_files_key(cf, ncf, sf, nsf, &c->env);
+        *e = saved;
+        return note(b, key, e);
+    }
+    c->have_profiles = true;
+    return 0;
+}
+
+/* The region and every service's endpoint. */
+static int build_endpoints(build *b, bool skip_region, err *e)
+{
+    aws_client *c = b->c;
+    /* Without the profiles (a file failed, already reported) a region from the
+     * profile is unknowable: "no region" would be a wrong second failure. */
+    bool judge_region = !unknown(b, "region") && !unknown(b, "profile") &&
+                        !unknown(b, "skipRegionValidation") &&
+                        (c->have_profiles || cfg_str(c, "region"));
+    if (!judge_region ||
+        endpoints_region(cfg_str(c, "region"), c->have_profiles ? &c->profiles : NULL, &c->env,
+                         skip_region, c->region, sizeof(c->region), NULL, e) != 0) {
+        if (judge_region && note(b, "region", e) != 0)
+            return -1;
+        /* Only to check the rest; a client with a failure is never used. */
+        str_copy(c->region, sizeof(c->region), "us-east-1");
+    }
+
+    endpoints_opts eo;
+    memset(&eo, 0, sizeof(eo));
+    eo.skip_region_validation = skip_region;
+    if (cfg_get(c, "useFipsEndpoint")) {
+        bool f;
+        if (cfg_bool(c, "useFipsEndpoint", &f, e) != 0) {
+            if (note(b, "useFipsEndpoint", e) != 0)
+                return -1;
+        } else {
+            eo.use_fips = f ? ENDPOINTS_ON : ENDPOINTS_OFF;
+        }
+    }
+    if (parse_endpoints(c, &eo, b->checking, e) != 0 && note(b, "endpoints", e) != 0)
+        return -1;
+    const char *sts_region = cfg_str(c, "stsRegion");
+    if (sts_region && endpoints_validate_region(sts_region, skip_region, e) != 0) {
+        if (note(b, "stsRegion", e) != 0)
+            return -1;
+        sts_region = NULL;
+    }
+    if (unknown(b, "endpoints") || unknown(b, "useFipsEndpoint") || unknown(b, "stsRegion"))
+        return 0;
+    for (int s = 0; s < ENDPOINTS_N_SERVICES; s++) {
+        const char *r = (s == ENDPOINTS_STS && sts_region) ? sts_region : c->region;
+        if (endpoints_resolve((enum endpoints_service)s, r, &eo, &c->env, &c->ep[s], e) == 0)
+            continue;
+        /* Only an override URL or FIPS without an IAM endpoint can fail here. */
+        const char *key = eo.overrides[s]                                     ? "endpoints"
+                          : s == ENDPOINTS_IAM && eo.use_fips == ENDPOINTS_ON ? "useFipsEndpoint"
+                                                                              : "";
+        if (note(b, key, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Retries and the tuning variables. */
+static int build_retry(build *b, err *e)
+{
+    aws_client *c = b->c;
+    /* maxRetries (config) > AWS_MAX_ATTEMPTS > 3 attempts. */
+    c->retry.max_attempts = RETRY_DEFAULT_MAX_ATTEMPTS;
+    const pv *mr = cfg_get(c, "maxRetries");
+    const char *ma = profile_env_get(&c->env, "AWS_MAX_ATTEMPTS");
+    long n = RETRY_DEFAULT_MAX_ATTEMPTS;
+    if (mr) {
+        if (num_of(mr, "provider config 'maxRetries'", 0, 100, &n, e) != 0) {
+            if (note(b, "maxRetries", e) != 0)
+                return -1;
+        } else {
+            c->retry.max_attempts = (int)n + 1;
+        }
+    } else if (ma && !unknown(b, "maxRetries")) {
+        if (env_num(c, "AWS_MAX_ATTEMPTS", 1, 100, &n, e) != 0) {
+            if (note(b, "", e) != 0)
+                return -1;
+        } else {
+            c->retry.max_attempts = (int)n;
+        }
+    }
+    const char *mode = cfg_str(c, "retryMode");
+    if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
+        err_set(e, ERR_INVALID_ARGUMENT,
+                "provider config 'retryMode' must be standard or adaptive");
+        if (note(b, "retryMode", e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The lists of strings awsml reads without building anything from them. */
+static int build_lists(build *b, err *e)
+{
+    static const char *const keys[] = {"allowedAccountIds", "forbiddenAccountIds"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char **a;
+        size_t n;
+        if (str_list(b->c, cfg_get(b->c, keys[i]), keys[i], &a, &n, e) != 0 &&
+            note(b, keys[i], e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int build_client(build *b, const pv *config, const profile_env *env, err *e)
+{
+    aws_client *c = b->c;
+    check_failures advice = {0};
+    int rc = -1;
     c->env = env ? *env : profile_env_system();
     c->cfg = config ? pv_strip_secrets(config) : pv_object();
     if (!c->cfg) {
@@ -858,86 +1058,43 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
     }
     if (c->cfg->kind != PV_OBJECT) {
         err_set(e, ERR_INVALID_ARGUMENT, "provider config must be an object");
+        rc = note(b, "", e);
         goto out;
     }
-    if (normalise_config(c, e) != 0)
+    /* Values not known yet are judged when they are (at Configure). */
+    for (size_t i = c->cfg->u.obj.len; b->checking && i-- > 0;)
+        if (pv_contains_unknown(c->cfg->u.obj.vals[i]))
+            pv_object_remove(c->cfg, c->cfg->u.obj.keys[i]);
+    for (size_t i = 0; config_structured[i]; i++)
+        if (decode_json_value(c, config_structured[i], e) != 0 &&
+            note(b, config_structured[i], e) != 0)
+            goto out;
+    if (build_profiles(b, e) != 0)
         goto out;
-
-    /* Shared files and profile. */
-    const char **cf = NULL, **sf = NULL;
-    size_t ncf = 0, nsf = 0;
-    if (str_list(c, cfg_get(c, "sharedCredentialsFiles"), "sharedCredentialsFiles", &cf, &ncf, e) !=
-            0 ||
-        str_list(c, cfg_get(c, "sharedConfigFiles"), "sharedConfigFiles", &sf, &nsf, e) != 0)
-        goto out;
-    profile_opts po = {.credentials_files = cf,
-                       .n_credentials_files = ncf,
-                       .config_files = sf,
-                       .n_config_files = nsf,
-                       .profile = cfg_str(c, "profile")};
-    if (profile_load(&c->profiles, &po, &c->env, e) != 0)
-        goto out;
-    c->have_profiles = true;
 
     bool skip_region = false, skip_md = false, insecure = false;
-    if (cfg_bool(c, "skipRegionValidation", &skip_region, e) != 0 ||
-        cfg_bool(c, "skipMetadataApiCheck", &skip_md, e) != 0 ||
-        cfg_bool(c, "skipCredentialsValidation", &c->skip_credentials_validation, e) != 0 ||
-        cfg_bool(c, "skipRequestingAccountId", &c->skip_requesting_account_id, e) != 0 ||
-        cfg_bool(c, "insecure", &insecure, e) != 0)
-        goto out;
-    if (endpoints_region(cfg_str(c, "region"), &c->profiles, &c->env, skip_region, c->region,
-                         sizeof(c->region), NULL, e) != 0)
-        goto out;
-
-    endpoints_opts eo;
-    memset(&eo, 0, sizeof(eo));
-    eo.skip_region_validation = skip_region;
-    const pv *fips = cfg_get(c, "useFipsEndpoint");
-    if (fips) {
-        bool f;
-        if (cfg_bool(c, "useFipsEndpoint", &f, e) != 0)
+    struct {
+        const char *key;
+        bool *out;
+    } flags[] = {{"skipRegionValidation", &skip_region},
+                 {"skipMetadataApiCheck", &skip_md},
+                 {"skipCredentialsValidation", &c->skip_credentials_validation},
+                 {"skipRequestingAccountId", &c->skip_requesting_account_id},
+                 {"insecure", &insecure}};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (cfg_bool(c, flags[i].key, flags[i].out, e) != 0 && note(b, flags[i].key, e) != 0)
             goto out;
-        eo.use_fips = f ? ENDPOINTS_ON : ENDPOINTS_OFF;
-    }
-    if (parse_endpoints(c, &eo, e) != 0)
+    if (build_endpoints(b, skip_region, e) != 0 || build_retry(b, e) != 0)
         goto out;
-    const char *sts_region = cfg_str(c, "stsRegion");
-    for (int s = 0; s < ENDPOINTS_N_SERVICES; s++) {
-        const char *r = (s == ENDPOINTS_STS && sts_region) ? sts_region : c->region;
-        if (endpoints_resolve((enum endpoints_service)s, r, &eo, &c->env, &c->ep[s], e) != 0)
-            goto out;
-    }
-
-    /* Retries: maxRetries (config) > AWS_MAX_ATTEMPTS > 3 attempts. */
-    c->retry.max_attempts = RETRY_DEFAULT_MAX_ATTEMPTS;
-    const pv *mr = cfg_get(c, "maxRetries");
-    const char *ma = profile_env_get(&c->env, "AWS_MAX_ATTEMPTS");
-    long n;
-    if (mr) {
-        if (num_of(mr, "provider config 'maxRetries'", 0, 100, &n, e) != 0)
-            goto out;
-        c->retry.max_attempts = (int)n + 1;
-    } else if (ma) {
-        pv *tmp = pv_string(ma);
-        int r = tmp ? num_of(tmp, "AWS_MAX_ATTEMPTS", 1, 100, &n, e) : -1;
-        pv_free(tmp);
-        if (r != 0)
-            goto out;
-        c->retry.max_attempts = (int)n;
-    }
-    const char *mode = cfg_str(c, "retryMode");
-    if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
-        err_set(e, ERR_INVALID_ARGUMENT,
-                "provider config 'retryMode' must be standard or adaptive");
-        goto out;
-    }
 
     /* Tuning (and fast fault tests): the total time of one attempt and the
      * backoff base. */
     long timeout_ms = 0;
-    if (env_num(c, "AWSML_HTTP_TIMEOUT_MS", 100, 3600000, &timeout_ms, e) != 0 ||
-        env_num(c, "AWSML_RETRY_BASE_MS", 1, 60000, &c->retry.base_delay_ms, e) != 0)
+    if (env_num(c, "AWSML_HTTP_TIMEOUT_MS", 100, 3600000, &timeout_ms, e) != 0 &&
+        note(b, "", e) != 0)
+        goto out;
+    if (env_num(c, "AWSML_RETRY_BASE_MS", 1, 60000, &c->retry.base_delay_ms, e) != 0 &&
+        note(b, "", e) != 0)
         goto out;
 
     http_options ho = {.ca_bundle = cfg_str(c, "customCaBundle"),
@@ -946,14 +1103,35 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
                        .http_proxy = cfg_str(c, "httpProxy"),
                        .https_proxy = cfg_str(c, "httpsProxy"),
                        .no_proxy = cfg_str(c, "noProxy")};
+    const char *ca_key = ho.ca_bundle ? "customCaBundle" : "";
     if (!ho.ca_bundle)
         ho.ca_bundle = profile_env_get(&c->env, "AWS_CA_BUNDLE");
-    if (http_client_new(&ho, &c->http, e) != 0)
+    if (!unknown(b, "customCaBundle") && !unknown(b, "insecure") &&
+        http_client_new(&ho, &c->http, e) != 0 && note(b, ca_key, e) != 0)
         goto out;
 
-    if (parse_assume_roles(c, e) != 0 || parse_web_identity(c, e) != 0 ||
-        advice_check_config(c->cfg, e) != 0)
+    if (cfg_get(c, "assumeRole")) {
+        err_set(e, ERR_INVALID_ARGUMENT,
+                "provider config 'assumeRole' is not supported; use 'assumeRoles', a list of "
+                "roles assumed in order");
+        if (note(b, "assumeRole", e) != 0)
+            goto out;
+    }
+    if (parse_assume_roles(c, e) != 0 && note(b, "assumeRoles", e) != 0)
         goto out;
+    if (parse_web_identity(c, e) != 0 && note(b, "assumeRoleWithWebIdentity", e) != 0)
+        goto out;
+    if (build_lists(b, e) != 0 || advice_check_config(c->cfg, &advice, e) != 0)
+        goto out;
+    for (size_t i = 0; i < advice.len; i++) {
+        err_set(e, ERR_INVALID_ARGUMENT, "%s", advice.reasons[i]);
+        if (note(b, advice.props[i], e) != 0)
+            goto out;
+    }
+    if (b->checking || b->f->len) {
+        rc = 0;
+        goto out;
+    }
     creds_config cc = {.access_key = cfg_str(c, "accessKey"),
                        .secret_key = cfg_str(c, "secretKey"),
                        .token = cfg_str(c, "token"),
@@ -965,13 +1143,60 @@ int aws_client_new(const pv *config, const profile_env *env, aws_client **out, e
                        .env = &c->env,
                        .http = c->http,
                        .sts = {sts_assume_role, sts_web_identity, c}};
-    if (creds_provider_new(&cc, &c->creds, e) != 0)
+    rc = creds_provider_new(&cc, &c->creds, e);
+out:
+    check_failures_free(&advice);
+    return rc;
+}
+
+/* One error for Configure: the failure itself when there is one, else all of them. */
+static void failures_to_err(const check_failures *f, int code, err *e)
+{
+    if (f->len == 1) {
+        err_set(e, code, "%s", f->reasons[0]);
+        return;
+    }
+    buf b;
+    buf_init(&b, 16384);
+    buf_printf(&b, "the provider configuration has %zu problems:", f->len);
+    for (size_t i = 0; i < f->len; i++)
+        buf_printf(&b, " (%zu) %s%s", i + 1, f->reasons[i], i + 1 < f->len ? ";" : "");
+    err_set(e, code, "%s", b.data ? b.data : "the provider configuration has problems");
+    buf_free(&b);
+}
+
+int aws_client_new(const pv *config, const profile_env *env, aws_client **out, err *e)
+{
+    check_failures f = {0};
+    build b = {.f = &f, .given = config};
+    int rc = -1;
+    *out = NULL;
+    b.c = calloc(1, sizeof(*b.c));
+    if (!b.c)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (build_client(&b, config, env, e) != 0)
         goto out;
-    *out = c;
+    if (f.len) {
+        failures_to_err(&f, b.first_code, e);
+        goto out;
+    }
+    *out = b.c;
+    b.c = NULL;
     rc = 0;
 out:
-    if (rc != 0)
-        aws_client_free(c);
+    aws_client_free(b.c);
+    check_failures_free(&f);
+    return rc;
+}
+
+int aws_config_check(const pv *config, const profile_env *env, check_failures *f, err *e)
+{
+    build b = {.f = f, .given = config, .checking = true};
+    b.c = calloc(1, sizeof(*b.c));
+    if (!b.c)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    int rc = build_client(&b, config, env, e);
+    aws_client_free(b.c);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #include "aws/query.h"
 #include "aws/xml.h"
 #include "props.h"
+#include "resource.h"
 #include "util/err.h"
 
 typedef struct aws_client aws_client;
@@ -35,6 +36,14 @@ typedef struct aws_cancel {
  * them; values may be JSON-encoded strings, as provider resources send them).
  * env NULL = the process environment. Errors name the key and the rule. */
 int aws_client_new(const pv *config, const profile_env *env, aws_client **out, err *e);
+/* The checks of aws_client_new without a client (CheckConfig): every rule that
+ * depends only on the values, the environment and local files, with no network
+ * call and no credential lookup (a profile that no file defines is found out when
+ * the credential chain reaches it, at Configure). Each broken rule is added to f
+ * with the config key it is about ("" when an environment variable or a default
+ * file is at fault) and the same reason aws_client_new would give; values not
+ * known yet are not judged. -1 only when memory runs out (e says so). */
+int aws_config_check(const pv *config, const profile_env *env, check_failures *f, err *e);
 void aws_client_free(aws_client *c);
 
 /* STS GetCallerIdentity unless skipCredentialsValidation (and for the account
