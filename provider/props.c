@@ -178,6 +178,23 @@ int pv_array_push(pv *arr, pv *item)
     return 0;
 }
 
+/* Room for n members in all, allocated at once when the count is known. */
+static int pv_obj_reserve(pv_obj *o, size_t n)
+{
+    if (o->cap >= n)
+        return 0;
+    char **k = realloc(o->keys, n * sizeof(*k));
+    if (!k)
+        return -1;
+    o->keys = k;
+    pv **vv = realloc(o->vals, n * sizeof(*vv));
+    if (!vv)
+        return -1;
+    o->vals = vv;
+    o->cap = n;
+    return 0;
+}
+
 /* Appends without looking for an existing key (callers ensure uniqueness). */
 static int pv_obj_append(pv_obj *o, const char *key, size_t keylen, pv *val)
 {
@@ -250,6 +267,8 @@ int pv_object_remove(pv *obj, const char *key)
 
 static int pv_obj_copy(pv_obj *dst, const pv_obj *src, pv *(*copy)(const pv *))
 {
+    if (pv_obj_reserve(dst, dst->len + src->len) != 0)
+        return -1;
     for (size_t i = 0; i < src->len; i++) {
         pv *c = copy(src->vals[i]);
         if (!c || pv_obj_append(dst, src->keys[i], strlen(src->keys[i]), c) != 0)
@@ -411,6 +430,43 @@ fail:
     return NULL;
 }
 
+pv *pv_take_plain(pv *v)
+{
+    if (!v)
+        return NULL;
+    pv *r = NULL;
+    switch (v->kind) {
+    case PV_SECRET:
+        r = v->u.inner;
+        v->u.inner = NULL;
+        pv_free(v);
+        return r ? pv_take_plain(r) : NULL;
+    case PV_OUTPUT:
+        r = v->u.out.value;
+        v->u.out.value = NULL;
+        pv_free(v);
+        return r ? pv_take_plain(r) : pv_unknown(PV_UNK_ANY);
+    case PV_ARRAY:
+        for (size_t i = 0; i < v->u.arr.len; i++)
+            if (!(v->u.arr.items[i] = pv_take_plain(v->u.arr.items[i])))
+                goto fail;
+        return v;
+    case PV_OBJECT:
+    case PV_RESOURCE:
+    case PV_ASSET:
+    case PV_ARCHIVE:
+        for (size_t i = 0; i < v->u.obj.len; i++)
+            if (!(v->u.obj.vals[i] = pv_take_plain(v->u.obj.vals[i])))
+                goto fail;
+        return v;
+    default:
+        return v;
+    }
+fail:
+    pv_free(v);
+    return NULL;
+}
+
 static bool pv_obj_equal(const pv_obj *a, const pv_obj *b)
 {
     if (a->len != b->len)
@@ -519,30 +575,48 @@ static int dec_oom(decoder *d)
     return dec_fail(d, "out of memory");
 }
 
+/* Appends n bytes of s to the path, cut where the path buffer ends. Every
+ * decoded value pushes its key, so this stays cheaper than snprintf. */
+static void dec_append(decoder *d, const char *s, size_t n)
+{
+    size_t room = sizeof(d->path) - 1 - d->pathlen;
+    if (n > room)
+        n = room;
+    memcpy(d->path + d->pathlen, s, n);
+    d->pathlen += n;
+    d->path[d->pathlen] = '\0';
+}
+
 /* Appends ".key", "key" or "[\"key\"]" to the path; returns the old length. */
 static size_t dec_push_key(decoder *d, const char *key)
 {
     size_t old = d->pathlen;
-    bool plain = *key != '\0';
-    for (const char *p = key; *p; p++)
-        if (*p == '.' || *p == '[' || *p == ']' || *p == '"')
-            plain = false;
-    int n;
-    if (plain)
-        n = snprintf(d->path + old, sizeof(d->path) - old, "%s%s", old ? "." : "", key);
-    else
-        n = snprintf(d->path + old, sizeof(d->path) - old, "[\"%s\"]", key);
-    if (n > 0)
-        d->pathlen = old + (size_t)n < sizeof(d->path) ? old + (size_t)n : sizeof(d->path) - 1;
+    size_t len = strlen(key);
+    bool plain = len > 0 && strcspn(key, ".[]\"") == len;
+    if (plain) {
+        if (old)
+            dec_append(d, ".", 1);
+        dec_append(d, key, len);
+    } else {
+        dec_append(d, "[\"", 2);
+        dec_append(d, key, len);
+        dec_append(d, "\"]", 2);
+    }
     return old;
 }
 
 static size_t dec_push_index(decoder *d, size_t i)
 {
     size_t old = d->pathlen;
-    int n = snprintf(d->path + old, sizeof(d->path) - old, "[%zu]", i);
-    if (n > 0)
-        d->pathlen = old + (size_t)n < sizeof(d->path) ? old + (size_t)n : sizeof(d->path) - 1;
+    char digits[24];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    dec_append(d, "[", 1);
+    dec_append(d, digits + n, sizeof(digits) - n);
+    dec_append(d, "]", 1);
     return old;
 }
 
@@ -740,6 +814,8 @@ out:
 /* Decodes every entry; a key repeated on the wire keeps its last value. */
 static int dec_fields(decoder *d, const Google__Protobuf__Struct *s, pv_obj *o, int depth)
 {
+    if (pv_obj_reserve(o, o->len + s->n_fields) != 0)
+        return dec_oom(d);
     for (size_t i = 0; i < s->n_fields; i++) {
         const Google__Protobuf__Struct__FieldsEntry *e = s->fields[i];
         const char *key = e->key ? e->key : "";

@@ -101,6 +101,9 @@ bool pv_contains_secret(const pv *v);
 bool pv_contains_unknown(const pv *v);
 /* Deep copy without secret wrappers (outputs resolved to their values). */
 pv *pv_strip_secrets(const pv *v);
+/* pv_strip_secrets without the copy: consumes v and returns the same tree
+ * with the marks removed in place (NULL when memory runs out; v is freed). */
+pv *pv_take_plain(pv *v);
 /* Deep structural equality; secret wrappers are compared as marks, too. */
 bool pv_equal(const pv *a, const pv *b);
 /* Wraps in secret every part of out whose counterpart in in was secret

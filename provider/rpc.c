@@ -157,6 +157,22 @@ static int decode_plain(const Google__Protobuf__Struct *s, const char *field, pv
     return 0;
 }
 
+/* The plain tree alone, for a Struct whose secret marks are not needed
+ * afterwards: the marks are dropped in place instead of in a copy. */
+static int decode_plain_only(const Google__Protobuf__Struct *s, const char *field, pv **plain,
+                             rpc_reply *reply)
+{
+    pv *raw = NULL;
+    if (decode_props(s, field, &raw, reply) != 0)
+        return -1;
+    *plain = pv_take_plain(raw);
+    if (!*plain) {
+        reply_error(reply, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* protobuf-c answers NULL both for bytes that do not decode and when memory
  * runs out; requests are unpacked with this allocator, which notes the latter. */
 static void *unpack_alloc(void *data, size_t n)
@@ -402,7 +418,7 @@ out:
 /* Check and CheckConfig share the request type; config has no resource type. */
 static void do_check(const rpc_call *call, rpc_reply *out, bool config)
 {
-    pv *olds = NULL, *news = NULL, *plain_olds = NULL, *plain_news = NULL, *inputs = NULL;
+    pv *news = NULL, *plain_olds = NULL, *plain_news = NULL, *inputs = NULL;
     check_failures fails = {0};
     res_call rc;
     err e = {0};
@@ -414,10 +430,18 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
     }
     if (!config && res_call_init(&rc, call, req->urn, req->type, req->name, out) != 0)
         goto out;
-    if (decode_plain(req->olds, "olds", &olds, &plain_olds, out) != 0 ||
+    if (decode_plain_only(req->olds, "olds", &plain_olds, out) != 0 ||
         decode_plain(req->news, "news", &news, &plain_news, out) != 0)
         goto out;
-    if (config || !rc.rt->check) {
+    if (config) {
+        /* Every rule Configure applies that needs no network and no credentials,
+         * one failure per key (the engine then never calls Configure). */
+        inputs = pv_copy(plain_news);
+        if (aws_config_check(plain_news, NULL, &fails, &e) != 0) {
+            reply_err(out, &e);
+            goto out;
+        }
+    } else if (!rc.rt->check) {
         inputs = pv_copy(plain_news);
     } else {
         rc.ctx.random_seed = req->randomseed.data;
@@ -450,7 +474,6 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
     }
     send_check_response(out, inputs, &fails);
 out:
-    pv_free(olds);
     pv_free(news);
     pv_free(plain_olds);
     pv_free(plain_news);
@@ -560,7 +583,7 @@ static const resource_type config_type = {.token = "pulumi:providers:awsml"};
 
 static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
 {
-    pv *olds = NULL, *news = NULL, *oldin = NULL, *p_olds = NULL, *p_news = NULL, *p_oldin = NULL;
+    pv *p_olds = NULL, *p_news = NULL, *p_oldin = NULL;
     diff_result d = {0};
     err e = {0};
     res_call rc;
@@ -572,9 +595,9 @@ static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
     }
     if (!config && res_call_init(&rc, call, req->urn, req->type, req->name, out) != 0)
         goto out;
-    if (decode_plain(req->olds, "olds", &olds, &p_olds, out) != 0 ||
-        decode_plain(req->news, "news", &news, &p_news, out) != 0 ||
-        decode_plain(req->old_inputs, "old_inputs", &oldin, &p_oldin, out) != 0)
+    if (decode_plain_only(req->olds, "olds", &p_olds, out) != 0 ||
+        decode_plain_only(req->news, "news", &p_news, out) != 0 ||
+        decode_plain_only(req->old_inputs, "old_inputs", &p_oldin, out) != 0)
         goto out;
     const resource_type *rt = config ? &config_type : rc.rt;
     int r;
@@ -589,9 +612,6 @@ static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
     }
     send_diff_response(out, &d);
 out:
-    pv_free(olds);
-    pv_free(news);
-    pv_free(oldin);
     pv_free(p_olds);
     pv_free(p_news);
     pv_free(p_oldin);
@@ -904,4 +924,28 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
         }
     }
     reply_error(out, ERR_UNIMPLEMENTED, "awsml does not implement method %.*s", (int)mlen, m);
+}
+
+bool rpc_runs_inline(const rpc_call *call)
+{
+    static const struct {
+        const char *name;
+        uint32_t preview_field; /* 0: always; else only with this bool field set */
+    } quick[] = {{"Check", 0}, {"Diff", 0}, {"DiffConfig", 0}, {"Create", 4}, {"Update", 7}};
+    size_t plen = strlen(RPC_PREFIX);
+    if (call->req_len > RPC_INLINE_MAX_BYTES || call->method_len <= plen ||
+        strncmp(call->method, RPC_PREFIX, plen) != 0)
+        return false;
+    const char *name = call->method + plen;
+    size_t nlen = call->method_len - plen;
+    for (size_t i = 0; i < sizeof(quick) / sizeof(quick[0]); i++) {
+        if (strlen(quick[i].name) != nlen || strncmp(quick[i].name, name, nlen) != 0)
+            continue;
+        uint64_t preview = 0;
+        return quick[i].preview_field == 0 ||
+               (wire_varint_field(call->req, call->req_len, quick[i].preview_field, &preview) ==
+                    1 &&
+                preview != 0);
+    }
+    return false;
 }

@@ -5,6 +5,7 @@
 #define AWSML_RPC_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,16 @@ typedef struct rpc_reply {
 } rpc_reply;
 
 void rpc_handle(const rpc_call *call, rpc_reply *out);
+/* true when the call is one whose handler never waits (on AWS, a file lock,
+ * a timer or another call) and is small: Check, Diff, DiffConfig, and
+ * Create/Update with preview set (not CheckConfig, which reads the shared
+ * AWS files and a CA bundle), of at most
+ * RPC_INLINE_MAX_BYTES. The server runs those on its polling thread, as the
+ * handoff to a worker costs more than the work; the rest go to the pool. A
+ * resource's check, diff and preview must therefore not wait on anything
+ * but the engine's Log (engine_log in server.c). */
+#define RPC_INLINE_MAX_BYTES (64 * 1024)
+bool rpc_runs_inline(const rpc_call *call);
 void rpc_reply_free(rpc_reply *r);
 
 /* The embedded schema/schema.json. */

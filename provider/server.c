@@ -43,6 +43,8 @@ struct srv_call {
     grpc_call_details details;
     grpc_metadata_array req_md;
     grpc_byte_buffer *recv_buf;
+    grpc_slice req; /* the request read out of recv_buf, once has_req */
+    bool has_req;
     int close_cancelled;
     atomic_bool cancelled;
     int refs; /* touched by the polling thread only */
@@ -197,6 +199,8 @@ static void call_free(srv_call *c)
     grpc_metadata_array_destroy(&c->req_md);
     if (c->recv_buf)
         grpc_byte_buffer_destroy(c->recv_buf);
+    if (c->has_req)
+        grpc_slice_unref(c->req);
     free(c);
 }
 
@@ -263,28 +267,44 @@ static void call_release_send(srv_call *c)
     c->has_status_msg = c->has_trailer = false;
 }
 
-/* Worker: decode, run the method, reply. */
-static void call_work(void *arg)
+/* Reads the request message into c->req (one contiguous slice). */
+static bool call_read_request(srv_call *c)
 {
-    srv_call *c = arg;
     grpc_byte_buffer_reader reader;
-    if (!grpc_byte_buffer_reader_init(&reader, c->recv_buf)) {
-        call_reply_error(c, GRPC_STATUS_INVALID_ARGUMENT, "could not read the request message");
-        return;
-    }
-    grpc_slice req = grpc_byte_buffer_reader_readall(&reader);
+    if (!grpc_byte_buffer_reader_init(&reader, c->recv_buf))
+        return false;
+    c->req = grpc_byte_buffer_reader_readall(&reader);
+    c->has_req = true;
     grpc_byte_buffer_reader_destroy(&reader);
+    return true;
+}
 
+static rpc_call call_rpc(srv_call *c)
+{
     rpc_call rc = {
         .method = (const char *)GRPC_SLICE_START_PTR(c->details.method),
         .method_len = GRPC_SLICE_LENGTH(c->details.method),
-        .req = GRPC_SLICE_START_PTR(req),
-        .req_len = GRPC_SLICE_LENGTH(req),
+        .req = GRPC_SLICE_START_PTR(c->req),
+        .req_len = GRPC_SLICE_LENGTH(c->req),
         .cancelled = &c->cancelled,
     };
+    return rc;
+}
+
+/* Worker, or the polling thread for rpc_runs_inline calls: decode, run the
+ * method, reply. */
+static void call_work(void *arg)
+{
+    srv_call *c = arg;
+    if (!c->has_req && !call_read_request(c)) {
+        call_reply_error(c, GRPC_STATUS_INVALID_ARGUMENT, "could not read the request message");
+        return;
+    }
+    rpc_call rc = call_rpc(c);
     rpc_reply reply;
     rpc_handle(&rc, &reply);
-    grpc_slice_unref(req);
+    grpc_slice_unref(c->req);
+    c->has_req = false;
     if (reply.engine_address)
         engine_connect(reply.engine_address);
     enum rpc_after after = reply.after;
@@ -327,7 +347,21 @@ static void on_recv(srv_call *c, bool ok)
         call_reply_error(c, GRPC_STATUS_INVALID_ARGUMENT, "the call carried no request message");
         return;
     }
-    if (atomic_load(&S.stopping) || pool_submit(call_work, c) != 0)
+    if (atomic_load(&S.stopping)) {
+        call_reply_error(c, GRPC_STATUS_UNAVAILABLE, "awsml is shutting down");
+        return;
+    }
+    /* A small request is read here to see whether it runs right here: Check,
+     * Diff and previews do (rpc_runs_inline), which spares the two thread
+     * switches of a handoff per call. */
+    if (grpc_byte_buffer_length(c->recv_buf) <= RPC_INLINE_MAX_BYTES && call_read_request(c)) {
+        rpc_call rc = call_rpc(c);
+        if (rpc_runs_inline(&rc)) {
+            call_work(c);
+            return;
+        }
+    }
+    if (pool_submit(call_work, c) != 0)
         call_reply_error(c, GRPC_STATUS_UNAVAILABLE, "awsml is shutting down");
 }
 

@@ -142,3 +142,29 @@ int wire_check_struct_depth(const uint8_t *msg, size_t len, const uint32_t *stru
     }
     return 0;
 }
+
+int wire_varint_field(const uint8_t *msg, size_t len, uint32_t field, uint64_t *value)
+{
+    cursor c = {msg, len};
+    int found = 0;
+    while (c.len) {
+        cursor at = c;
+        uint64_t tag, v;
+        if (!read_varint(&at, &tag))
+            return -1;
+        if ((uint32_t)(tag >> 3) == field && (tag & 7) == WT_VARINT) {
+            if (!read_varint(&at, &v))
+                return -1;
+            *value = v;
+            found = 1;
+            c = at;
+            continue;
+        }
+        uint32_t num;
+        int wt;
+        cursor sub;
+        if (!next_field(&c, &num, &wt, &sub))
+            return -1;
+    }
+    return found;
+}

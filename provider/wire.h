@@ -20,4 +20,10 @@
 int wire_check_struct_depth(const uint8_t *msg, size_t len, const uint32_t *struct_fields,
                             size_t nfields, char *err, size_t errlen);
 
+/* The value of top-level varint field `field` (bool, enum, integer) without
+ * decoding the message: 1 with *value set (the last occurrence wins, as in
+ * protobuf-c), 0 when the field is absent, -1 when the bytes are not
+ * well-formed. */
+int wire_varint_field(const uint8_t *msg, size_t len, uint32_t field, uint64_t *value);
+
 #endif

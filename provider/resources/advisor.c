@@ -504,7 +504,6 @@ static int generic_statement(const cJSON *st, const char *prop, advisor_findings
  * Check's to report, not the advisor's. */
 static int check_policy(const char *json, const char *prop, bool trust, advisor_findings *out)
 {
-    char *canon = NULL;
     cJSON *doc = NULL;
     const char *services[ADVISOR_MAX_SERVICES];
     size_t nservices = 0, from = out->len;
@@ -512,18 +511,10 @@ static int check_policy(const char *json, const char *prop, bool trust, advisor_
     int rc = 0;
     err e;
     err_clear(&e);
-    char why[128];
-    /* A document that is not a JSON object is Check's to report; asking
-     * first also keeps policy_canonical from its path for non-objects. */
-    if (policy_check(json, why, sizeof(why)) != 0)
-        goto out;
-    if (policy_canonical(json, &canon, &e) != 0) {
+    /* A document that is not a JSON object (policy_canonical_json refuses
+     * those, and repeated keys) is Check's to report. */
+    if (!(doc = policy_canonical_json(json, &e))) {
         rc = e.code == ERR_RESOURCE_EXHAUSTED ? -1 : 0;
-        goto out;
-    }
-    /* The canonical text was printed by cJSON: it only fails to parse when memory runs out. */
-    if (!(doc = cJSON_Parse(canon))) {
-        rc = -1;
         goto out;
     }
     const cJSON *stmts = cJSON_GetObjectItemCaseSensitive(doc, "Statement");
@@ -547,7 +538,6 @@ static int check_policy(const char *json, const char *prop, bool trust, advisor_
     sort_from(out, from);
 out:
     cJSON_Delete(doc);
-    free(canon);
     return rc;
 }
 

@@ -217,9 +217,13 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
         return err_set(e, ERR_INTERNAL,
                        "hashing the random seed failed in OpenSSL (out of memory, or no SHA-256 "
                        "in its providers)");
+    static const char digits[] = "0123456789abcdef";
     char hex[2 * EVP_MAX_MD_SIZE + 1];
-    for (unsigned int i = 0; i < dlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    for (unsigned int i = 0; i < dlen; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[2 * dlen] = '\0';
     char name[512];
     if (prefix) {
         /* namePrefix: the prefix and a 26-character unique suffix. */

@@ -22,19 +22,25 @@ static bool is_set_key(const char *k)
     return false;
 }
 
+/* A canonical set member and its compact text, the sort key. */
+typedef struct printed_item {
+    char *text;
+    cJSON *item;
+} printed_item;
+
 static int cmp_printed(const void *a, const void *b)
 {
-    const char *const *x = a, *const *y = b;
-    return strcmp(*x, *y);
+    const printed_item *x = a, *y = b;
+    return strcmp(x->text, y->text);
 }
 
-/* A list whose order does not matter: canonical items, printed and sorted,
- * duplicates dropped. A scalar is a one-element list. */
+/* A list whose order does not matter: canonical items, sorted by their
+ * printed text, duplicates dropped. A scalar is a one-element list. */
 static cJSON *canon_set(const cJSON *j, int depth)
 {
     cJSON *out = cJSON_CreateArray();
     size_t n = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 1;
-    char **printed = calloc(n ? n : 1, sizeof(*printed));
+    printed_item *printed = calloc(n ? n : 1, sizeof(*printed));
     if (!printed)
         mem_note_failure();
     if (!out || !printed)
@@ -43,28 +49,39 @@ static cJSON *canon_set(const cJSON *j, int depth)
     const cJSON *it = cJSON_IsArray(j) ? j->child : j;
     for (; it && k < n; it = cJSON_IsArray(j) ? it->next : NULL) {
         cJSON *c = canon(it, depth + 1, false, NULL);
-        printed[k] = c ? cJSON_PrintUnformatted(c) : NULL;
-        cJSON_Delete(c);
-        if (!printed[k])
+        if (c && c->string) { /* a member's copy keeps its key: a list item has none */
+            if (!(c->type & cJSON_StringIsConst))
+                cJSON_free(c->string);
+            c->string = NULL;
+            c->type &= ~cJSON_StringIsConst;
+        }
+        printed[k].item = c;
+        if (!c)
             goto fail;
+        /* The text is only a sort key: a set of one needs none. */
+        printed[k].text = n > 1 ? cJSON_PrintUnformatted(c) : NULL;
         k++;
+        if (n > 1 && !printed[k - 1].text)
+            goto fail;
     }
     qsort(printed, k, sizeof(*printed), cmp_printed);
     for (size_t i = 0; i < k; i++) {
-        if (i && strcmp(printed[i], printed[i - 1]) == 0)
-            continue;
-        cJSON *item = cJSON_Parse(printed[i]);
-        if (!item)
-            goto fail;
-        cJSON_AddItemToArray(out, item);
+        if (i && strcmp(printed[i].text, printed[i - 1].text) == 0)
+            continue; /* left for the cleanup below */
+        cJSON_AddItemToArray(out, printed[i].item);
+        printed[i].item = NULL;
     }
-    for (size_t i = 0; i < k; i++)
-        free(printed[i]);
+    for (size_t i = 0; i < k; i++) {
+        free(printed[i].text);
+        cJSON_Delete(printed[i].item);
+    }
     free(printed);
     return out;
 fail:
-    for (size_t i = 0; printed && i < n; i++)
-        free(printed[i]);
+    for (size_t i = 0; printed && i < n; i++) {
+        free(printed[i].text);
+        cJSON_Delete(printed[i].item);
+    }
     free(printed);
     cJSON_Delete(out);
     return NULL;
@@ -206,24 +223,25 @@ static int canon_fail(err *e, unsigned long mark, const char *msg)
     return err_set(e, ERR_INVALID_ARGUMENT, "%s", msg);
 }
 
-int policy_canonical(const char *json, char **out, err *e)
+cJSON *policy_canonical_json(const char *json, err *e)
 {
-    int rc = -1;
     unsigned long mark = mem_failures();
     cJSON *doc = cJSON_Parse(json);
     cJSON *c = NULL, *stmts = NULL;
-    *out = NULL;
-    if (!doc && mem_failures() != mark)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (!doc && mem_failures() != mark) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        return NULL;
+    }
     if (!doc || !cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
-        return err_set(e, ERR_INVALID_ARGUMENT, "the policy is not a JSON object");
+        err_set(e, ERR_INVALID_ARGUMENT, "the policy is not a JSON object");
+        return NULL;
     }
     const char *dup = repeated_key(doc, 0);
     if (dup) {
         err_set(e, ERR_INVALID_ARGUMENT, "the policy repeats the key \"%s\"", dup);
         cJSON_Delete(doc);
-        return -1;
+        return NULL;
     }
     /* Statements: one object or a list, in any order; each canonicalised. */
     cJSON *st = cJSON_DetachItemFromObjectCaseSensitive(doc, "Statement");
@@ -253,19 +271,29 @@ int policy_canonical(const char *json, char **out, err *e)
     if (stmts) {
         if (!cJSON_AddItemToObject(c, "Statement", stmts)) {
             err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            cJSON_Delete(c);
+            c = NULL;
             goto out;
         }
         stmts = NULL;
         cJSON *sorted = canon_object(c, 0, false, NULL);
         cJSON_Delete(c);
         c = sorted;
+        if (!c)
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
-    *out = c ? cJSON_PrintUnformatted(c) : NULL;
-    rc = *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 out:
     cJSON_Delete(stmts);
-    cJSON_Delete(c);
     cJSON_Delete(doc);
+    return c;
+}
+
+int policy_canonical(const char *json, char **out, err *e)
+{
+    cJSON *c = policy_canonical_json(json, e);
+    *out = c ? cJSON_PrintUnformatted(c) : NULL;
+    int rc = *out ? 0 : c ? err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory") : -1;
+    cJSON_Delete(c);
     return rc;
 }
 

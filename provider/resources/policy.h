@@ -15,6 +15,9 @@
 
 /* The canonical compact form (keys sorted, sets sorted, singletons as lists). */
 int policy_canonical(const char *json, char **out, err *e);
+/* The same canonical document as a cJSON tree (the caller deletes it), for
+ * readers that walk it; NULL with e set as policy_canonical fails. */
+struct cJSON *policy_canonical_json(const char *json, err *e);
 /* true when both parse and their canonical forms are equal. */
 bool policy_equivalent(const char *a, const char *b);
 /* A policy document must be a JSON object; why names the rule. */

@@ -13,6 +13,7 @@
 
 #include "props.h"
 #include "pulumi/provider.pb-c.h"
+#include "rpc.h"
 #include "wire.h"
 
 #define SIG "4dabf18193072939515e22adb298388d"
@@ -125,6 +126,19 @@ static void test_every_kind_round_trips(void **state)
     pv *copy = pv_copy(twice);
     assert_true(pv_equal(copy, once));
     pv_free(copy);
+    /* Dropping the marks in place gives what the stripped copy is: secrets
+     * and known outputs as their values, unknown outputs as unknowns. */
+    pv *stripped = pv_strip_secrets(once);
+    pv *taken = pv_take_plain(pv_copy(once));
+    assert_non_null(taken);
+    assert_false(pv_contains_secret(taken));
+    assert_true(pv_equal(taken, stripped));
+    assert_string_equal(pv_object_get(taken, "out_known")->u.str.s, "v");
+    assert_int_equal(pv_object_get(taken, "out_unknown")->kind, PV_UNKNOWN);
+    assert_int_equal(pv_object_get(taken, "ref")->kind, PV_RESOURCE);
+    pv_free(taken);
+    pv_free(stripped);
+    assert_null(pv_take_plain(NULL));
     pv_free(twice);
     pv_free(once);
     pv_free(root);
@@ -350,6 +364,63 @@ static void test_wire_depth_check(void **state)
                      0);
 }
 
+/* The server runs Check, Diff and previews on its polling thread: it finds
+ * the preview flag in the raw bytes, as protobuf-c would decode it. */
+static void test_wire_varint_field_and_inline_calls(void **state)
+{
+    (void)state;
+    Pulumirpc__CreateRequest req = PULUMIRPC__CREATE_REQUEST__INIT;
+    req.urn = "urn:pulumi:s::p::aws:iam/role:Role::r";
+    req.type = "aws:iam/role:Role";
+    req.timeout = 30;
+    uint8_t bytes[256];
+    uint64_t v = 99;
+    size_t n = pulumirpc__create_request__pack(&req, bytes); /* preview false: not on the wire */
+    assert_int_equal(wire_varint_field(bytes, n, 4, &v), 0);
+    assert_int_equal(v, 99);
+    rpc_call call = {.method = "/pulumirpc.ResourceProvider/Create", .req = bytes, .req_len = n};
+    call.method_len = strlen(call.method);
+    assert_false(rpc_runs_inline(&call));
+    req.preview = 1;
+    n = pulumirpc__create_request__pack(&req, bytes);
+    call.req_len = n;
+    assert_int_equal(wire_varint_field(bytes, n, 4, &v), 1);
+    assert_int_equal(v, 1);
+    assert_true(rpc_runs_inline(&call));
+    /* Fields of other wire types, and other numbers, are skipped over. */
+    assert_int_equal(wire_varint_field(bytes, n, 1, &v), 0);
+    assert_int_equal(wire_varint_field(bytes, n, 5, &v), 0);
+    /* The last occurrence wins; cut-off bytes are malformed. */
+    uint8_t twice[] = {0x20, 0x01, 0x20, 0x00};
+    assert_int_equal(wire_varint_field(twice, sizeof(twice), 4, &v), 1);
+    assert_int_equal(v, 0);
+    call.req = twice;
+    call.req_len = sizeof(twice);
+    assert_false(rpc_runs_inline(&call));
+    assert_int_equal(wire_varint_field(bytes, n - 1, 4, &v), -1);
+    const uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(wire_varint_field(junk, sizeof(junk), 4, &v), -1);
+    /* Update's flag is field 7; Check and Diff always run inline; CheckConfig
+     * (reads shared files), Configure and Delete never, and nothing over RPC_INLINE_MAX_BYTES does.
+     */
+    Pulumirpc__UpdateRequest up = PULUMIRPC__UPDATE_REQUEST__INIT;
+    up.preview = 1;
+    n = pulumirpc__update_request__pack(&up, bytes);
+    call = (rpc_call){.method = "/pulumirpc.ResourceProvider/Update", .req = bytes, .req_len = n};
+    call.method_len = strlen(call.method);
+    assert_true(rpc_runs_inline(&call));
+    const char *methods[] = {"Check",     "Diff",   "DiffConfig", "CheckConfig",
+                             "Configure", "Delete", "Read",       "Checks"};
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        char m[128];
+        snprintf(m, sizeof(m), "/pulumirpc.ResourceProvider/%s", methods[i]);
+        call = (rpc_call){.method = m, .method_len = strlen(m), .req = bytes, .req_len = 0};
+        assert_int_equal(rpc_runs_inline(&call), i < 3);
+        call.req_len = RPC_INLINE_MAX_BYTES + 1;
+        assert_false(rpc_runs_inline(&call));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_equality),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_wire_depth_check),
+        cmocka_unit_test(test_wire_varint_field_and_inline_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
