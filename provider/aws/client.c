@@ -1156,12 +1156,18 @@ static void failures_to_err(const check_failures *f, int code, err *e)
         err_set(e, code, "%s", f->reasons[0]);
         return;
     }
+    /* Room for every reason at its longest (an err message), so only a lack of
+     * memory can stop the list; e->msg then keeps what fits. */
     buf b;
-    buf_init(&b, 16384);
-    buf_printf(&b, "the provider configuration has %zu problems:", f->len);
-    for (size_t i = 0; i < f->len; i++)
-        buf_printf(&b, " (%zu) %s%s", i + 1, f->reasons[i], i + 1 < f->len ? ";" : "");
-    err_set(e, code, "%s", b.data ? b.data : "the provider configuration has problems");
+    buf_init(&b, 64 + f->len * (sizeof(e->msg) + 16));
+    int rc = buf_printf(&b, "the provider configuration has %zu problems:", f->len);
+    for (size_t i = 0; rc == 0 && i < f->len; i++)
+        rc = buf_printf(&b, " (%zu) %s%s", i + 1, f->reasons[i], i + 1 < f->len ? ";" : "");
+    if (rc == 0)
+        err_set(e, code, "%s", b.data);
+    else
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory listing %zu configuration problems",
+                f->len);
     buf_free(&b);
 }
 

@@ -435,18 +435,24 @@ int profile_expand_path(const char *path, const profile_env *env, char **out, er
     buf_init(&b, 64 * 1024);
     *out = NULL;
     int ok;
+    const char *home = NULL;
     if (path[0] == '~' && (path[1] == '\0' || path[1] == '/')) {
-        const char *home = profile_env_get(env, "HOME");
+        home = profile_env_get(env, "HOME");
         if (!home) {
             err_set(e, ERR_INVALID_ARGUMENT, "cannot expand '~' in %s: HOME is not set", path);
             goto out;
         }
-        ok = buf_append_str(&b, home) == 0 && buf_append_str(&b, path + 1) == 0;
-    } else {
-        ok = buf_append_str(&b, path) == 0;
     }
+    if ((home ? strlen(home) + strlen(path + 1) : strlen(path)) >= b.cap) {
+        err_set(e, ERR_INVALID_ARGUMENT, "path too long: %.200s", path);
+        goto out;
+    }
+    if (home)
+        ok = buf_append_str(&b, home) == 0 && buf_append_str(&b, path + 1) == 0;
+    else
+        ok = buf_append_str(&b, path) == 0;
     if (!ok || (*out = buf_take(&b, NULL)) == NULL) {
-        err_set(e, ERR_INVALID_ARGUMENT, "path too long or out of memory expanding %.200s", path);
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory expanding %.200s", path);
         goto out;
     }
     rc = 0;
