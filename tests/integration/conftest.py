@@ -73,6 +73,10 @@ class Plugin:
 
     def __init__(self, pb, args, env=None):
         self.pb = pb
+        if env is not None:
+            # A test's own environment still carries what a wrapper around the binary
+            # needs (AWSML_BIN may be scripts/valgrind-exec.sh's, which wants AWSML_VG_LOGS).
+            env = {**{k: v for k, v in os.environ.items() if k.startswith("AWSML_VG_")}, **env}
         self.proc = subprocess.Popen([str(BIN)] + list(args), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                      env=env)
