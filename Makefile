@@ -3,7 +3,8 @@
 #   make deps            install missing Debian packages (apt-get, idempotent)
 #   make                 build bin/pulumi-resource-awsml and bin/sigv4-case
 #   make tools           Python venv + Pulumi CLI (cached), see mk/tools.mk
-#   make test            everything CI runs: unit, integration, sanitizers, e2e
+#   make test            everything CI runs: checks, unit, integration, sanitizers, torture,
+#                        valgrind, fuzz-smoke, e2e
 #   make demo            the seed program through preview and up against moto
 #
 # Generated protobuf-c code goes to build/gen, never into the tree.
