@@ -1126,17 +1126,7 @@ partial : {
 
 static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
 {
-    const char *name = prop_str(inputs, "name");
-    if (ctx->preview || !name || !provider_client())
-        return role_create_in(ctx, inputs, 0, id, outputs, e);
-    char rec[PENDING_ID_MAX];
-    time_t started = time(NULL);
-    bool resumed = pending_find(ctx, name, rec, sizeof(rec), &started);
-    pending rec_p;
-    pending_begin(ctx, name, started, &rec_p);
-    int rc = role_create_in(ctx, inputs, resumed ? started : 0, id, outputs, e);
-    pending_end(ctx, &rec_p);
-    return rc;
+    return pending_create(ctx, prop_str(inputs, "name"), role_create_in, inputs, id, outputs, e);
 }
 
 /* ---- update ------------------------------------------------------------------------------ */

@@ -236,9 +236,10 @@ static pv *rpa_props(const char *role, const char *arn)
     return o;
 }
 
-/* resumed: an earlier create of this attachment lost its answer (pending.h). */
-static int rpa_create_in(res_ctx *ctx, const pv *inputs, bool resumed, char **id, pv **outputs,
-                         err *e)
+/* resumed_from: the start of an earlier create of this attachment that lost
+ * its answer (pending.h), 0 for none. */
+static int rpa_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, char **id,
+                         pv **outputs, err *e)
 {
     pv *out = pv_copy(inputs);
     char *newid = NULL;
@@ -261,7 +262,7 @@ static int rpa_create_in(res_ctx *ctx, const pv *inputs, bool resumed, char **id
     bool attached, missing;
     if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, e) != 0)
         goto fail;
-    if (attached && !resumed) {
+    if (attached && !resumed_from) {
         err_set(e, ERR_ALREADY_EXISTS,
                 "policy %s is already attached to role %s, by another RolePolicyAttachment, the "
                 "role's managedPolicyArns or outside Pulumi; two owners of one attachment would "
@@ -318,17 +319,10 @@ fail:
 static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
 {
     const char *role = prop_str(inputs, "role"), *arn = prop_str(inputs, "policyArn");
-    char want[PENDING_ID_MAX], rec[PENDING_ID_MAX];
+    char want[PENDING_ID_MAX];
     int n = role && arn ? snprintf(want, sizeof(want), "%s/%s", role, arn) : -1;
-    if (ctx->preview || n <= 0 || (size_t)n >= sizeof(want) || !provider_client())
-        return rpa_create_in(ctx, inputs, false, id, outputs, e);
-    time_t started = time(NULL);
-    bool resumed = pending_find(ctx, want, rec, sizeof(rec), &started);
-    pending rec_p;
-    pending_begin(ctx, want, started, &rec_p);
-    int rc = rpa_create_in(ctx, inputs, resumed, id, outputs, e);
-    pending_end(ctx, &rec_p);
-    return rc;
+    bool known = n > 0 && (size_t)n < sizeof(want);
+    return pending_create(ctx, known ? want : NULL, rpa_create_in, inputs, id, outputs, e);
 }
 
 static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,

@@ -214,3 +214,18 @@ void pending_forget(const res_ctx *ctx, const char *id)
         pending_path(ctx, false, path, sizeof(path)) == 0)
         unlink(path);
 }
+
+int pending_create(res_ctx *ctx, const char *id, pending_create_fn create, const pv *inputs,
+                   char **out_id, pv **outputs, err *e)
+{
+    if (ctx->preview || !id || !provider_client())
+        return create(ctx, inputs, 0, out_id, outputs, e);
+    char rec[PENDING_ID_MAX];
+    time_t started = time(NULL);
+    bool resumed = pending_find(ctx, id, rec, sizeof(rec), &started);
+    pending p;
+    pending_begin(ctx, id, started, &p);
+    int rc = create(ctx, inputs, resumed ? started : 0, out_id, outputs, e);
+    pending_end(ctx, &p);
+    return rc;
+}

@@ -49,6 +49,17 @@ void pending_begin(const res_ctx *ctx, const char *id, time_t started, pending *
  * record the answer), so a record stays until an engine has the resource. */
 void pending_end(const res_ctx *ctx, pending *p);
 
+/* A create's body: resumed_from is the start of an earlier create of the same
+ * resource whose answer was lost, 0 for none. */
+typedef int (*pending_create_fn)(res_ctx *ctx, const pv *inputs, time_t resumed_from, char **id,
+                                 pv **outputs, err *e);
+
+/* Runs create for the resource whose physical id will be `id`, between
+ * pending_begin and pending_end, telling it about an earlier unanswered create
+ * of the same id. Previews, and id NULL, run create alone with 0. */
+int pending_create(res_ctx *ctx, const char *id, pending_create_fn create, const pv *inputs,
+                   char **out_id, pv **outputs, err *e);
+
 /* A Read found `id` under ctx->urn (refresh, import): the engine has it now,
  * so a record of the same id is dropped. */
 void pending_forget(const res_ctx *ctx, const char *id);
