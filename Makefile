@@ -42,7 +42,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/support/aws_call.c,$(wildcard tests/support/*.c)))
 
 .PHONY: all deps clean test test-unit test-integration test-sanitize test-e2e check-src fmt
-all: bin/pulumi-resource-awsml bin/sigv4-case
+all: bin/pulumi-resource-awsml bin/sigv4-case $(SCHEMA_JSON)
 
 deps:
 	@bash scripts/deps.sh
@@ -56,8 +56,16 @@ $(BUILD)/gen/google/protobuf/%.pb-c.c $(BUILD)/gen/google/protobuf/%.pb-c.h: $(P
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=$(PROTO_INC) --c_out=$(BUILD)/gen google/protobuf/$*.proto
 
-# The schema is embedded as a byte array with a terminating NUL.
-$(BUILD)/gen/schema_blob.c: schema/schema.json scripts/embed.sh
+# The schema: schema/package.json (package metadata, provider configuration,
+# shared types) plus every resource's entry from its table, written by
+# gen-schema (provider/cmd/gen_schema.c) and embedded as a byte array with a
+# terminating NUL.
+SCHEMA_JSON := $(BUILD)/schema.json
+$(SCHEMA_JSON): $(BUILD)/gen-schema schema/package.json
+	$(BUILD)/gen-schema schema/package.json > $@.tmp
+	mv -f $@.tmp $@
+
+$(BUILD)/gen/schema_blob.c: $(SCHEMA_JSON) scripts/embed.sh
 	@mkdir -p $(BUILD)/gen
 	bash scripts/embed.sh awsml_schema_json $< > $@
 
@@ -80,6 +88,14 @@ $(BUILD)/obj/%.o: %.c | $(GEN_H)
 $(BUILD)/libawsml.a: $(CORE_OBJ) $(SCHEMA_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# The core without the embedded schema, for the tool that writes the schema.
+$(BUILD)/libawsml-core.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gen-schema: $(BUILD)/obj/provider/cmd/gen_schema.o $(BUILD)/libawsml-core.a
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
 bin/pulumi-resource-awsml: $(BUILD)/obj/provider/main.o $(BUILD)/libawsml.a
 	@mkdir -p bin

@@ -47,6 +47,7 @@ test-valgrind-build:
 	@rm -rf $(VG_WRAP) && mkdir -p $(VG_WRAP)/test $(VG_WRAP)/as
 	@ln -s $(VG_PLUGIN) $(VG_WRAP)/as/pulumi-resource-awsml
 	@ln -s $(VG_PLUGIN) $(VG_WRAP)/as/pulumi-resource-aws
+	@ln -s $(CURDIR)/$(VG_BUILD)/schema.json $(VG_WRAP)/schema.json
 	@printf '%s\n' '#!/bin/sh' \
 	    '# make test-valgrind: the plugin under valgrind, started by the name it was called by.' \
 	    'real=$(VG_WRAP)/as/$$(basename "$$0")' \

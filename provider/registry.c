@@ -36,6 +36,19 @@ int registry_add(const resource_type *rt)
     return rc;
 }
 
+const resource_type *registry_at(size_t i)
+{
+    size_t nb = sizeof(builtin_types) / sizeof(builtin_types[0]) - 1;
+    if (i < nb)
+        return builtin_types[i];
+    const resource_type *rt = NULL;
+    pthread_mutex_lock(&registry_lock);
+    if (i - nb < n_extra)
+        rt = extra_types[i - nb];
+    pthread_mutex_unlock(&registry_lock);
+    return rt;
+}
+
 static const resource_type *registry_lookup(const char *rest)
 {
     for (size_t i = 0; builtin_types[i]; i++)

@@ -82,8 +82,19 @@ int diff_add(diff_result *d, const char *path, enum diff_kind kind, bool input_d
 bool diff_has_replace(const diff_result *d);
 void diff_result_free(diff_result *d);
 
+struct eng_table;
+
 typedef struct resource_type {
     const char *token; /* "<module>/<name>:<Name>" */
+    /* The type's description (resources/engine.h): with it, Check and Diff
+     * are the engine's, followed by the hooks below; check and diff are then
+     * unused. */
+    const struct eng_table *table;
+    /* After the table's checks, on the checked inputs (may change them). */
+    int (*check_hook)(res_ctx *ctx, const pv *olds, pv *inputs, check_failures *fails, err *e);
+    /* After the table's diff: rows marked ED_HOOK, and whatever else. base is
+     * what the table compared news with. */
+    int (*diff_hook)(res_ctx *ctx, const pv *news, const pv *base, diff_result *out, err *e);
     /* Validates news and fills in defaults; NULL: inputs are news as given. */
     int (*check)(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs, check_failures *fails,
                  err *e);
@@ -112,6 +123,8 @@ int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const 
 
 /* Registers an extra type (tests); the built-in ones are always there. */
 int registry_add(const resource_type *rt);
+/* The i-th type (built-in ones first); NULL past the last. */
+const resource_type *registry_at(size_t i);
 /* Finds the type for a full token; NULL with a message naming the token and
  * what is known when there is none. */
 const resource_type *registry_find(const char *token, err *e);

@@ -13,6 +13,7 @@
 #include "pulumi/plugin.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "resource.h"
+#include "resources/engine.h"
 #include "schema.h"
 #include "status.h"
 #include "util/buf.h"
@@ -441,8 +442,6 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
             reply_err(out, &e);
             goto out;
         }
-    } else if (!rc.rt->check) {
-        inputs = pv_copy(plain_news);
     } else {
         rc.ctx.random_seed = req->randomseed.data;
         rc.ctx.random_seed_len = req->randomseed.len;
@@ -451,7 +450,7 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
             rc.ctx.autonaming = (enum res_autonaming)(req->autonaming->mode + 1);
             rc.ctx.proposed_name = req->autonaming->proposed_name;
         }
-        if (rc.rt->check(&rc.ctx, plain_olds, plain_news, &inputs, &fails, &e) != 0) {
+        if (engine_check(rc.rt, &rc.ctx, plain_olds, plain_news, &inputs, &fails, &e) != 0) {
             reply_err(out, &e);
             goto out;
         }
@@ -601,8 +600,9 @@ static void do_diff(const rpc_call *call, rpc_reply *out, bool config)
         goto out;
     const resource_type *rt = config ? &config_type : rc.rt;
     int r;
-    if (!config && rt->diff)
-        r = rt->diff(&rc.ctx, req->id, p_olds, p_news, p_oldin, &d, &e);
+    if (!config)
+        r = engine_diff(rt, &rc.ctx, req->id, p_olds, p_news, p_oldin, req->ignorechanges,
+                        req->n_ignorechanges, &d, &e);
     else
         r = diff_generic(rt, p_olds, p_news, p_oldin, req->ignorechanges, req->n_ignorechanges, &d,
                          &e);

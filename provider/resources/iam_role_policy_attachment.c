@@ -18,6 +18,7 @@
 
 #include "provider.h"
 #include "resources/common.h"
+#include "resources/engine.h"
 #include "resources/pending.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -30,90 +31,31 @@
 #define RPA_RETRY_TOTAL_MS (120 * 1000L)
 #define RPA_MAX_PAGES 1000
 
-/* Loose ARN shape: "arn:<partition>:<service>:<region>:<account>:<resource>".
- * AWS checks the rest; this catches a policy name given where an ARN belongs. */
-static bool rpa_arn_like(const char *s)
-{
-    if (!str_has_prefix(s, "arn:"))
-        return false;
-    int colons = 0;
-    for (const char *p = s; *p; p++)
-        if (*p == ':')
-            colons++;
-    const char *res = s;
-    for (int i = 0; i < 5 && res; i++) {
-        res = strchr(res, ':');
-        if (res)
-            res++;
-    }
-    return colons >= 5 && res && *res && s[4] != ':';
-}
+static const eng_prop rpa_props_table[] = {
+    {.name = "role",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED | EP_REPLACE | EP_RESOURCE_ID,
+     .doc = "Name of the role to attach the policy to. Changing it replaces the attachment.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = RPA_ROLE_MAX,
+     .charset = charset_iam_name,
+     .rule = "letters, digits and _+=,.@-",
+     .aws = "RoleName"},
+    {.name = "policyArn",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED | EP_REPLACE,
+     .doc = "ARN of the managed policy to attach. Changing it replaces the attachment.",
+     .valid = EV_ARN,
+     .service = "iam",
+     .aws = "PolicyArn"},
+};
 
-/* The role as a name: SDKs may pass a Role resource reference, whose id is the
- * role name. NULL role_out with *unknown set when it is not yet known. */
-static const char *rpa_role_value(const pv *obj, bool *unknown)
-{
-    *unknown = false;
-    const pv *v = pv_object_get(obj, "role");
-    if (!v)
-        return NULL;
-    v = pv_plain(v);
-    if (v->kind == PV_UNKNOWN) {
-        *unknown = true;
-        return NULL;
-    }
-    if (v->kind == PV_RESOURCE) {
-        const pv *id = pv_object_get(v, "id");
-        if (!id || id->kind != PV_STRING || id->u.str.len == 0) {
-            *unknown = true;
-            return NULL;
-        }
-        return id->u.str.s;
-    }
-    return v->kind == PV_STRING ? v->u.str.s : NULL;
-}
-
-static int rpa_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
-                     check_failures *fails, err *e)
-{
-    pv *in = pv_copy(news);
-    if (!in)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
-    bool unknown;
-    const char *role = rpa_role_value(news, &unknown);
-    if (unknown) {
-        if (prop_set_unknown(in, "role") != 0)
-            goto oom;
-    } else if (role) {
-        if (prop_set_str(in, "role", role) != 0)
-            goto oom;
-    }
-    const pv *rv = pv_object_get(in, "role");
-    if (rv && pv_plain(rv)->kind != PV_STRING && pv_plain(rv)->kind != PV_UNKNOWN &&
-        pv_plain(rv)->kind != PV_NULL) {
-        if (check_failure_add(fails, "role", "role must be a role name (a string) or a Role") != 0)
-            goto oom;
-    } else {
-        val_string(fails, in, "role", true, 1, RPA_ROLE_MAX, charset_iam_name,
-                   "letters, digits and _+=,.@-");
-    }
-    if (val_string(fails, in, "policyArn", true, 1, RPA_ARN_MAX, NULL, NULL)) {
-        const char *arn = prop_str(in, "policyArn");
-        if (arn && !rpa_arn_like(arn) &&
-            check_failure_add(fails, "policyArn",
-                              "policyArn must be an ARN (arn:<partition>:iam::<account>:policy/"
-                              "<name>), got '%.200s'",
-                              arn) != 0)
-            goto oom;
-    }
-    *inputs = in;
-    return 0;
-oom:
-    pv_free(in);
-    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
-}
-
-static const char *const rpa_replace[] = {"role", "policyArn", NULL};
+static const eng_table rpa_table = {
+    .doc = "Attaches a managed IAM policy to a role. ID: `<role>/<policyArn>`. Replacing deletes "
+           "the old attachment first.",
+    ENG_ROWS(rpa_props_table),
+};
 
 /* The role and policy ARN an ID names. "<role>/<arn>" splits at the first
  * '/'; the older "<role>-<suffix>" form takes both from props. */
@@ -128,7 +70,7 @@ static int rpa_parse_id(const char *id, const pv *props, char *role, size_t role
                            id);
         memcpy(role, id, n);
         role[n] = '\0';
-        if (!rpa_arn_like(arn))
+        if (!engine_arn_ok(arn, "iam"))
             return err_set(e, ERR_INVALID_ARGUMENT,
                            "RolePolicyAttachment ID '%.300s': the part after the first '/' must "
                            "be a policy ARN (expected <role-name>/<policy-arn>)",
@@ -385,16 +327,14 @@ static int rpa_update(res_ctx *ctx, const char *id, const pv *olds, const pv *ne
     return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-/* Diff is the generic one: every change replaces, and since replace_props
- * lists both inputs and delete_before_replace is set, the old attachment
- * goes before the new one is made. */
+/* Check and Diff are the engine's: both inputs replace, and with
+ * delete_before_replace the old attachment goes before the new one is made. */
 const resource_type iam_role_policy_attachment_type = {
     .token = "iam/rolePolicyAttachment:RolePolicyAttachment",
-    .check = rpa_check,
+    .table = &rpa_table,
     .create = rpa_create,
     .read = rpa_read,
     .update = rpa_update,
     .del = rpa_delete,
-    .replace_props = rpa_replace,
     .delete_before_replace = true,
 };

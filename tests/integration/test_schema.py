@@ -1,5 +1,5 @@
-"""The package schema (schema/schema.json, embedded in the binary and served by
-GetSchema): the Pulumi CLI gets it from the binary and accepts it, Pulumi's
+"""The package schema (build/schema.json, written by gen-schema from schema/package.json
+and the resource tables, embedded in the binary and served by GetSchema): the Pulumi CLI gets it from the binary and accepts it, Pulumi's
 codegen validates it against the package metaschema, and it describes exactly
 what README.md documents (every config key, every resource property, the
 defaults and replacements the provider applies).
@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(os.environ.get("AWSML_ROOT", Path(__file__).resolve().parents[2]))
 BIN = Path(os.environ.get("AWSML_BIN", ROOT / "build" / "test" / "pulumi-resource-awsml"))
-SCHEMA = json.loads((ROOT / "schema" / "schema.json").read_text())
+BUILD = Path(os.environ.get("AWSML_BUILD", ROOT / "build"))
+SCHEMA = json.loads((BUILD / "schema.json").read_text())
 README = (ROOT / "README.md").read_text()
 
 ROLE = "awsml:iam/role:Role"

@@ -63,7 +63,8 @@ def test_handshake(plugin, pb):
 def test_get_schema_is_the_embedded_schema(plugin, pb):
     r = plugin.stub.GetSchema(pb.provider.GetSchemaRequest(version=0), timeout=10)
     schema = json.loads(r.schema)
-    with open(os.path.join(os.environ.get("AWSML_ROOT", "."), "schema", "schema.json")) as f:
+    # build/schema.json: schema/package.json plus the resource tables (gen-schema)
+    with open(os.path.join(os.environ.get("AWSML_BUILD", "build"), "schema.json")) as f:
         assert schema == json.load(f)
     assert schema["name"] == "awsml"
 

@@ -18,6 +18,7 @@
 #include "provider.h"
 #include "resource.h"
 #include "resources/common.h"
+#include "resources/engine.h"
 
 extern const resource_type iam_role_policy_attachment_type;
 extern const resource_type sagemaker_pipeline_type;
@@ -57,7 +58,7 @@ static check_failures run_check(const resource_type *rt, const pv *olds, const p
     check_failures f = {0};
     err e = {0};
     pv *inputs = NULL;
-    assert_int_equal(rt->check(&ctx, olds, news, &inputs, &f, &e), 0);
+    assert_int_equal(engine_check(rt, &ctx, olds, news, &inputs, &f, &e), 0);
     assert_non_null(inputs);
     if (in)
         *in = inputs;
@@ -87,8 +88,7 @@ static diff_result run_diff(const resource_type *rt, const pv *olds, const pv *n
     res_ctx ctx = test_ctx(false);
     diff_result d = {0};
     err e = {0};
-    int rc = rt->diff ? rt->diff(&ctx, "id", olds, news, olds, &d, &e)
-                      : diff_generic(rt, olds, news, olds, NULL, 0, &d, &e);
+    int rc = engine_diff(rt, &ctx, "id", olds, news, olds, NULL, 0, &d, &e);
     assert_int_equal(rc, 0);
     return d;
 }
@@ -108,7 +108,7 @@ static void test_rpa_token_and_flags(void **state)
     (void)state;
     assert_string_equal(RPA->token, "iam/rolePolicyAttachment:RolePolicyAttachment");
     assert_true(RPA->delete_before_replace);
-    assert_non_null(RPA->check);
+    assert_non_null(RPA->table);
     assert_non_null(RPA->create);
     assert_non_null(RPA->read);
     assert_non_null(RPA->del);
