@@ -213,7 +213,8 @@ static int eng_check_string(const eng_prop *p, const char *path, const pv *v, ch
         break;
     }
     if (p->pred && !p->pred(s))
-        return check_failure_add(f, path, "'%s' %s", path, p->rule ? p->rule : "is not valid");
+        return check_failure_add(f, path, "'%s' %s", path,
+                                 p->pred_rule ? p->pred_rule : "is not valid");
     return 0;
 }
 
@@ -290,24 +291,24 @@ static int eng_check_value(const eng_prop *p, enum eng_type t, const char *path,
 }
 
 /* Tags: AWS's limits (keys 1-128 characters, values at most 256), reported
- * on the tags property with the key named. */
+ * on the tag's own path (tags.env), as type errors are. */
 static int eng_check_tags(const char *name, const pv *in, check_failures *f)
 {
     const pv *t = pv_object_get(in, name);
     t = t ? pv_plain(t) : NULL;
-    if (!t || t->kind != PV_OBJECT)
-        return 0;
-    for (size_t i = 0; i < t->u.obj.len; i++) {
+    char path[ENG_PATH_MAX];
+    for (size_t i = 0; t && t->kind == PV_OBJECT && i < t->u.obj.len; i++) {
         const char *k = t->u.obj.keys[i];
         const pv *v = pv_plain(t->u.obj.vals[i]);
         long kn = eng_chars(k);
+        if (engine_map_path(path, sizeof(path), name, k) != 0)
+            snprintf(path, sizeof(path), "%s", name);
         if ((kn < 1 || kn > 128) &&
-            check_failure_add(f, name, "%s: a tag key has 1 to 128 characters (%.40s)", name, k) !=
+            check_failure_add(f, path, "%s: a tag key has 1 to 128 characters (%.40s)", name, k) !=
                 0)
             return -1;
         if (v->kind == PV_STRING && eng_chars(v->u.str.s) > 256 &&
-            check_failure_add(f, name, "%s.%.128s: a tag value has at most 256 characters", name,
-                              k) != 0)
+            check_failure_add(f, path, "%s: a tag value has at most 256 characters", path) != 0)
             return -1;
     }
     return 0;
@@ -386,6 +387,15 @@ static int eng_check_table(const resource_type *rt, res_ctx *ctx, const pv *olds
     }
     if (tags && eng_check_tags(tags->name, in, f) != 0)
         goto oom;
+    /* A name and a name prefix exclude each other. */
+    for (size_t i = 0; i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        if ((p->flags & EP_NAME) && p->prefix_of && !eng_nullish(pv_object_get(in, p->name)) &&
+            !eng_nullish(pv_object_get(in, p->prefix_of)) &&
+            check_failure_add(f, p->name, "%s conflicts with %s: set only one of them", p->name,
+                              p->prefix_of) != 0)
+            goto oom;
+    }
     /* ...then what absence means: a default, a generated name, or a failure. */
     for (size_t i = 0; i < t->n; i++) {
         const eng_prop *p = &t->props[i];
@@ -549,30 +559,42 @@ static bool eng_ignored(const char *key, char *const *ignore, size_t n)
     return false;
 }
 
+/* Absent for Diff: missing, null, or "" where the table says so. */
+static bool eng_absent(const eng_table *t, const pv *v)
+{
+    if (eng_nullish(v))
+        return true;
+    v = pv_plain(v);
+    return t->empty_is_absent && v->kind == PV_STRING && v->u.str.len == 0;
+}
+
 /* One top-level key: rows by their diff rule, keys outside the table plainly. */
-static int eng_diff_key(const eng_prop *p, const char *key, const pv *news, const pv *base,
-                        diff_result *out)
+static int eng_diff_key(const eng_table *t, const eng_prop *p, const char *key, const pv *news,
+                        const pv *base, diff_result *out)
 {
     const pv *nv = pv_object_get(news, key), *ov = pv_object_get(base, key);
     enum eng_diff how = p ? p->diff : ED_PLAIN;
     if (how == ED_HOOK || how == ED_NEVER)
+        return 0;
+    if (p && (p->flags & EP_UNMANAGED_ABSENT) && eng_nullish(nv))
         return 0;
     if (how == ED_MAP)
         return eng_diff_map(out, key, nv, ov);
     bool changed;
     if (nv && pv_contains_unknown(nv))
         changed = true;
-    else if (eng_nullish(nv) && eng_nullish(ov))
+    else if (eng_absent(t, nv) && eng_absent(t, ov))
         changed = false;
     else
-        changed = eng_nullish(ov) || eng_nullish(nv) || !eng_same(how, pv_plain(nv), pv_plain(ov));
+        changed =
+            eng_absent(t, ov) || eng_absent(t, nv) || !eng_same(how, pv_plain(nv), pv_plain(ov));
     if (!changed)
         return 0;
     bool repl = p && (p->flags & EP_REPLACE);
     enum diff_kind k;
-    if (eng_nullish(ov))
+    if (eng_absent(t, ov))
         k = repl ? DIFF_ADD_REPLACE : DIFF_ADD;
-    else if (eng_nullish(nv))
+    else if (eng_absent(t, nv))
         k = repl ? DIFF_DELETE_REPLACE : DIFF_DELETE;
     else
         k = repl ? DIFF_UPDATE_REPLACE : DIFF_UPDATE;
@@ -589,8 +611,10 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
             return rt->diff(ctx, id, olds, news, old_inputs, out, e);
         return diff_generic(rt, olds, news, old_inputs, ignore, nignore, out, e);
     }
-    bool has_inputs = old_inputs && old_inputs->u.obj.len;
-    const pv *base = (t->diff_outputs || !has_inputs) ? olds : old_inputs;
+    bool has_inputs = old_inputs && old_inputs->u.obj.len, has_outputs = olds && olds->u.obj.len;
+    const pv *base =
+        (t->diff_outputs ? has_outputs || !has_inputs : !has_inputs) ? olds : old_inputs;
+    bool base_outputs = base == olds;
     const pv *sides[2] = {news, base};
     for (int side = 0; side < 2; side++) {
         const pv *obj = sides[side];
@@ -600,11 +624,13 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
                 continue; /* compared from the news side */
             const eng_prop *p = engine_prop(t, key);
             /* Outputs are not inputs: an old output missing from news is no
-             * change (tagsAll is set by Check, so it is compared). */
+             * change (tagsAll is set by Check, so it is compared), nor is a
+             * key of the old outputs the table does not know ("id"). */
             if (eng_ignored(key, ignore, nignore) ||
-                (p && (p->flags & EP_OUTPUT) && !(p->flags & EP_TAGS_ALL)))
+                (p && (p->flags & EP_OUTPUT) && !(p->flags & EP_TAGS_ALL)) ||
+                (!p && side == 1 && base_outputs))
                 continue;
-            if (eng_diff_key(p, key, news, base, out) != 0)
+            if (eng_diff_key(t, p, key, news, base, out) != 0)
                 return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory computing the diff");
         }
     }

@@ -71,6 +71,9 @@ enum eng_diff {
 #define EP_TAGS 0x040u        /* the resource's tags: Check derives tagsAll from them */
 #define EP_TAGS_ALL 0x080u    /* tagsAll: output set by Check, diffed like an input */
 #define EP_RESOURCE_ID 0x100u /* a resource reference stands for its ID */
+/* Absent means "not managed": no diff when news lacks it (a list the user
+ * stops giving is left as it is in AWS, not emptied). */
+#define EP_UNMANAGED_ABSENT 0x200u
 
 typedef struct eng_object eng_object;
 
@@ -88,8 +91,9 @@ typedef struct eng_prop {
     enum eng_valid valid;
     long min, max; /* EV_STRING lengths, EV_INT range, EV_JSON max bytes */
     bool (*charset)(int c);
-    const char *rule; /* the charset (or pred) in words, for messages */
+    const char *rule; /* the charset in words, for messages */
     bool (*pred)(const char *s);
+    const char *pred_rule;     /* what pred asks, after the name ("must start with ...") */
     const char *const *values; /* EV_ENUM, NULL-terminated */
     const char *service;       /* EV_ARN: the service ("iam"), NULL any */
     enum eng_diff diff;
@@ -113,6 +117,9 @@ typedef struct eng_table {
     /* Diff against the old outputs rather than the old inputs (drift found
      * by refresh is then put right by the next update). */
     bool diff_outputs;
+    /* In Diff, a string property holding "" is absent (state written by
+     * pulumi-aws has empty strings where AWS returns nothing). */
+    bool empty_is_absent;
 } eng_table;
 
 #define ENG_ROWS(a) (a), (sizeof(a) / sizeof((a)[0]))

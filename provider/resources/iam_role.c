@@ -32,6 +32,7 @@
 #include "resource.h"
 #include "provider.h"
 #include "resources/common.h"
+#include "resources/engine.h"
 #include "resources/pending.h"
 #include "resources/policy.h"
 #include "util/buf.h"
@@ -214,259 +215,210 @@ out:
     return rc;
 }
 
-/* ---- policy documents ---------------------------------------------------------------- */
+/* ---- the table ----------------------------------------------------------------------- */
 
-/* The SDKs accept a policy document object where a string is expected:
- * serialise it to JSON in place. An object holding unknowns becomes unknown
- * (preview). Other non-strings are left for the validation to refuse. */
-static int serialise_policy(pv *obj, const char *key, err *e)
+#define IAM_RULE "letters, digits and _+=,.@-"
+
+static bool no_curly_quotes(const char *s)
 {
-    const pv *v = prop_get(obj, key);
-    if (!v || (v->kind != PV_OBJECT && v->kind != PV_ARRAY))
-        return 0;
-    if (pv_contains_unknown(v))
-        return pv_object_set(obj, key, pv_unknown(PV_UNK_ANY)) == 0 ? 0 : oom(e);
-    cJSON *j = pv_to_cjson(v);
-    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    if (!s)
-        return oom(e);
-    int rc = prop_set_str(obj, key, s);
-    free(s);
-    return rc == 0 ? 0 : oom(e);
-}
-
-/* ---- check ---------------------------------------------------------------------------- */
-
-static const char IAM_RULE[] = "letters, digits and _+=,.@-";
-
-static bool no_curly_quotes(check_failures *f, const pv *obj, const char *key)
-{
-    const char *s = prop_str(obj, key);
     static const char *const quotes[] = {"\xe2\x80\x9c", "\xe2\x80\x98", "\xe2\x80\x9d",
                                          "\xe2\x80\x99"};
-    for (size_t i = 0; s && i < sizeof(quotes) / sizeof(quotes[0]); i++)
-        if (strstr(s, quotes[i])) {
-            check_failure_add(f, key, "'%s' cannot contain curly quotes (%s)", key,
-                              "\u201c \u2018 \u201d \u2019");
+    for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++)
+        if (strstr(s, quotes[i]))
             return false;
-        }
     return true;
 }
 
-static bool is_arn(const pv *v)
+/* Starts and ends with '/', printable ASCII without spaces. */
+static bool path_ok(const char *p)
 {
-    return v->kind == PV_STRING && str_has_prefix(v->u.str.s, "arn:") && v->u.str.len <= 2048;
-}
-
-/* Moves the failures of an element's own check into f under "prefix.prop". */
-static void add_nested(check_failures *f, const char *prefix, const check_failures *sub)
-{
-    for (size_t i = 0; i < sub->len; i++) {
-        char path[256];
-        snprintf(path, sizeof(path), "%s.%s", prefix, sub->props[i]);
-        check_failure_add(f, path, "%s", sub->reasons[i]);
-    }
-}
-
-static int check_inline_policies(pv *in, check_failures *f, err *e)
-{
-    pv *list = pv_object_get(in, "inlinePolicies");
-    const pv *pl = list ? pv_plain(list) : NULL;
-    if (!pl || pl->kind == PV_NULL || pl->kind == PV_UNKNOWN)
-        return 0;
-    if (pl->kind != PV_ARRAY) {
-        check_failure_add(f, "inlinePolicies", "inlinePolicies must be a list of {name, policy}");
-        return 0;
-    }
-    strv names = {0};
-    int rc = 0;
-    for (size_t i = 0; i < pl->u.arr.len; i++) {
-        pv *el = pl->u.arr.items[i];
-        char prefix[64];
-        snprintf(prefix, sizeof(prefix), "inlinePolicies[%zu]", i);
-        if (el->kind == PV_UNKNOWN)
-            continue;
-        if (el->kind != PV_OBJECT) {
-            check_failure_add(f, prefix, "%s must be an object {name, policy}", prefix);
-            continue;
-        }
-        if ((rc = serialise_policy(el, "policy", e)) != 0)
-            break;
-        check_failures sub = {0};
-        val_string(&sub, el, "name", false, 1, 128, charset_iam_name, IAM_RULE);
-        if (prop_present(el, "policy"))
-            val_json_policy(&sub, el, "policy", false);
-        add_nested(f, prefix, &sub);
-        check_failures_free(&sub);
-        bool has_name = prop_present(el, "name"), has_policy = prop_present(el, "policy");
-        if (has_name != has_policy)
-            check_failure_add(f, prefix,
-                              "%s: name and policy go together (a single empty element {} "
-                              "removes every inline policy)",
-                              prefix);
-        const char *name = prop_str(el, "name");
-        if (name && strv_has(&names, name))
-            check_failure_add(f, prefix, "%s: inline policy name %s appears twice", prefix, name);
-        else if (name && strv_push(&names, name) != 0) {
-            rc = oom(e);
-            break;
-        }
-    }
-    strv_free(&names);
-    return rc;
-}
-
-static void check_arn_list(const pv *in, check_failures *f)
-{
-    const pv *l = prop_get(in, "managedPolicyArns");
-    if (!l || l->kind == PV_UNKNOWN)
-        return;
-    if (l->kind != PV_ARRAY) {
-        check_failure_add(f, "managedPolicyArns", "managedPolicyArns must be a list of ARNs");
-        return;
-    }
-    for (size_t i = 0; i < l->u.arr.len; i++) {
-        const pv *it = pv_plain(l->u.arr.items[i]);
-        if (it->kind != PV_UNKNOWN && !is_arn(it))
-            check_failure_add(f, "managedPolicyArns",
-                              "managedPolicyArns[%zu] must be a policy ARN (arn:...)", i);
-    }
-}
-
-static void check_tags(const pv *in, check_failures *f)
-{
-    const pv *t = prop_get(in, "tags");
-    if (!t || t->kind == PV_UNKNOWN)
-        return;
-    if (t->kind != PV_OBJECT) {
-        check_failure_add(f, "tags", "tags must be a map of strings");
-        return;
-    }
-    for (size_t i = 0; i < t->u.obj.len; i++) {
-        const pv *v = pv_plain(t->u.obj.vals[i]);
-        const char *k = t->u.obj.keys[i];
-        if (v->kind == PV_UNKNOWN)
-            continue;
-        if (v->kind != PV_STRING)
-            check_failure_add(f, "tags", "tags.%s must be a string", k);
-        else if (v->u.str.len > 256)
-            check_failure_add(f, "tags", "tags.%s: a tag value has at most 256 characters", k);
-        if (strlen(k) < 1 || strlen(k) > 128)
-            check_failure_add(f, "tags", "tags: a tag key has 1 to 128 characters (%.40s)", k);
-    }
-}
-
-static void check_path(const pv *in, check_failures *f)
-{
-    if (!val_string(f, in, "path", false, 1, 512, NULL, NULL))
-        return;
-    const char *p = prop_str(in, "path");
-    if (!p)
-        return;
     size_t n = strlen(p);
-    bool ok = p[0] == '/' && p[n - 1] == '/';
+    bool ok = n > 0 && p[0] == '/' && p[n - 1] == '/';
     for (size_t i = 0; ok && i < n; i++)
         ok = p[i] >= 0x21 && p[i] <= 0x7e;
-    if (!ok)
-        check_failure_add(f, "path",
-                          "path must start and end with / and hold only printable ASCII "
-                          "without spaces (got %.100s)",
-                          p);
+    return ok;
 }
 
-static int set_default(pv *in, const char *key, pv *v, err *e)
+static const eng_prop inline_rows[] = {
+    {.name = "name",
+     .type = ET_STRING,
+     .doc = "Name of the inline policy (1-128 of letters, digits and `_+=,.@-`).",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 128,
+     .charset = charset_iam_name,
+     .rule = IAM_RULE,
+     .aws = "PolicyName"},
+    {.name = "policy",
+     .type = ET_STRING,
+     .doc = "The policy document as JSON.",
+     .valid = EV_POLICY,
+     .diff = ED_POLICY,
+     .aws = "PolicyDocument"},
+};
+
+static const eng_object inline_object = {
+    .token = "iam/RoleInlinePolicy:RoleInlinePolicy",
+    .doc = "An inline policy of a role.",
+    ENG_ROWS(inline_rows),
+};
+
+static const eng_prop role_rows[] = {
+    {.name = "assumeRolePolicy",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED,
+     .doc = "The trust policy: a JSON policy document that grants an entity permission to assume "
+            "the role. Equivalent documents never diff; state keeps your text.",
+     .valid = EV_POLICY,
+     .diff = ED_POLICY,
+     .aws = "AssumeRolePolicyDocument"},
+    {.name = "description",
+     .type = ET_STRING,
+     .doc = "Description of the role (at most 1000 characters, no curly quotes).",
+     .valid = EV_STRING,
+     .min = 0,
+     .max = 1000,
+     .pred = no_curly_quotes,
+     .pred_rule = "cannot contain curly quotes (\u201c \u2018 \u201d \u2019)",
+     .aws = "Description"},
+    {.name = "forceDetachPolicies",
+     .type = ET_BOOL,
+     .flags = EP_ALWAYS,
+     .def = "false",
+     .doc = "On delete, also detach managed policies and delete inline policies."},
+    {.name = "inlinePolicies",
+     .type = ET_LIST,
+     .object = &inline_object,
+     .flags = EP_UNMANAGED_ABSENT,
+     .doc = "Inline policies. Unset: not managed. `[]` or `[{}]`: remove them all. Otherwise "
+            "exactly this set.",
+     .diff = ED_HOOK},
+    {.name = "managedPolicyArns",
+     .type = ET_LIST,
+     .item = ET_STRING,
+     .flags = EP_UNMANAGED_ABSENT,
+     .doc = "Managed policy ARNs this role owns. Unset: not managed. A list: these are attached, "
+            "and one dropped from the list is detached; policies attached otherwise (a "
+            "RolePolicyAttachment, by hand) are left alone.",
+     .valid = EV_ARN,
+     .service = "iam",
+     .diff = ED_SET},
+    {.name = "maxSessionDuration",
+     .type = ET_INT,
+     .flags = EP_ALWAYS,
+     .def = "3600",
+     .doc = "Maximum session duration in seconds, 3600-43200.",
+     .valid = EV_INT,
+     .min = 3600,
+     .max = 43200,
+     .aws = "MaxSessionDuration"},
+    {.name = "name",
+     .type = ET_STRING,
+     .flags = EP_REPLACE | EP_ALWAYS | EP_NAME,
+     .doc = "Name of the role: 1-64 letters, digits and `_+=,.@-`. Unset: `<logical name>-<7 "
+            "hex>`. Conflicts with `namePrefix`. Changing it replaces the role.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 64,
+     .charset = charset_iam_name,
+     .rule = IAM_RULE,
+     .prefix_of = "namePrefix",
+     .aws = "RoleName"},
+    {.name = "namePrefix",
+     .type = ET_STRING,
+     .flags = EP_REPLACE,
+     .doc = "Creates a unique name beginning with this prefix (1-38 characters). Conflicts with "
+            "`name`. Changing it replaces the role.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 38,
+     .charset = charset_iam_name,
+     .rule = IAM_RULE},
+    {.name = "path",
+     .type = ET_STRING,
+     .flags = EP_REPLACE | EP_ALWAYS,
+     .def = "\"/\"",
+     .doc = "Path of the role: starts and ends with `/`, at most 512 characters. Changing it "
+            "replaces the role.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 512,
+     .pred = path_ok,
+     .pred_rule = "must start and end with / and hold only printable ASCII without spaces",
+     .aws = "Path"},
+    {.name = "permissionsBoundary",
+     .type = ET_STRING,
+     .doc = "ARN of the policy used as the role's permissions boundary.",
+     .valid = EV_ARN,
+     .service = "iam",
+     .aws = "PermissionsBoundary"},
+    {.name = "tags",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .flags = EP_TAGS,
+     .doc = "Tags of the role (keys 1-128, values at most 256 characters).",
+     .diff = ED_MAP,
+     .aws = "Tags"},
+    {.name = "arn", .type = ET_STRING, .flags = EP_OUTPUT, .doc = "ARN of the role.", .aws = "Arn"},
+    {.name = "createDate",
+     .type = ET_STRING,
+     .flags = EP_OUTPUT,
+     .doc = "Creation date of the role (RFC 3339).",
+     .aws = "CreateDate"},
+    {.name = "uniqueId",
+     .type = ET_STRING,
+     .flags = EP_OUTPUT,
+     .doc = "Stable and unique string identifying the role (its RoleId).",
+     .aws = "RoleId"},
+    {.name = "tagsAll",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .flags = EP_OUTPUT | EP_TAGS_ALL,
+     .doc = "The role's tags including the provider's `defaultTags`, minus `ignoreTags`.",
+     .diff = ED_MAP},
+};
+
+/* Diff compares the new inputs with the old outputs (the role as last seen,
+ * refresh included), and an empty description or permissionsBoundary is no
+ * value at all (state written by pulumi-aws has them; IAM returns none). */
+static const eng_table role_table = {
+    .doc = "An IAM role. ID: the role name. Import with `pulumi import awsml:iam/role:Role NAME "
+           "<role-name>`.",
+    ENG_ROWS(role_rows),
+    .diff_outputs = true,
+    .empty_is_absent = true,
+};
+
+/* What the table cannot say: an inline policy's name and policy go together
+ * (a single empty element {} removes them all), each name once. */
+static int role_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *f, err *e)
 {
-    if (prop_present(in, key) || prop_is_unknown(in, key)) {
-        pv_free(v);
+    const pv *pl = prop_get(in, "inlinePolicies");
+    if (!pl || pl->kind != PV_ARRAY)
         return 0;
+    strv names = {0};
+    int rc = 0;
+    for (size_t i = 0; i < pl->u.arr.len && rc == 0; i++) {
+        const pv *el = pv_plain(pl->u.arr.items[i]);
+        if (el->kind != PV_OBJECT)
+            continue;
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "inlinePolicies[%zu]", i);
+        bool has_name = prop_present(el, "name"), has_policy = prop_present(el, "policy");
+        const char *name = prop_str(el, "name");
+        if (has_name != has_policy)
+            rc = check_failure_add(f, prefix,
+                                   "%s: name and policy go together (a single empty element {} "
+                                   "removes every inline policy)",
+                                   prefix);
+        else if (name && strv_has(&names, name))
+            rc = check_failure_add(f, prefix, "%s: inline policy name %s appears twice", prefix,
+                                   name);
+        else if (name)
+            rc = strv_push(&names, name);
     }
-    return pv_object_set(in, key, v) == 0 ? 0 : oom(e);
-}
-
-static int role_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs, check_failures *f,
-                      err *e)
-{
-    pv *in = news ? pv_copy(news) : pv_object();
-    pv *tall = NULL;
-    char *name = NULL;
-    int rc = -1;
-    if (!in) {
-        oom(e);
-        goto out;
-    }
-    if (serialise_policy(in, "assumeRolePolicy", e) != 0)
-        goto out;
-    val_json_policy(f, in, "assumeRolePolicy", true);
-    if (val_string(f, in, "description", false, 0, 1000, NULL, NULL))
-        no_curly_quotes(f, in, "description");
-
-    bool has_name = prop_present(in, "name"), has_prefix = prop_present(in, "namePrefix");
-    if (has_name && has_prefix)
-        check_failure_add(f, "name", "name conflicts with namePrefix: set only one of them");
-    val_string(f, in, "name", false, 1, 64, charset_iam_name, IAM_RULE);
-    bool prefix_ok = val_string(f, in, "namePrefix", false, 1, 38, charset_iam_name, IAM_RULE);
-
-    if (set_default(in, "path", pv_string("/"), e) != 0 ||
-        set_default(in, "maxSessionDuration", pv_number(3600), e) != 0 ||
-        set_default(in, "forceDetachPolicies", pv_bool(false), e) != 0)
-        goto out;
-    check_path(in, f);
-    val_int_range(f, in, "maxSessionDuration", 3600, 43200);
-    const pv *fd = prop_get(in, "forceDetachPolicies");
-    if (fd && fd->kind != PV_BOOL && fd->kind != PV_UNKNOWN)
-        check_failure_add(f, "forceDetachPolicies", "forceDetachPolicies must be a boolean");
-
-    if (check_inline_policies(in, f, e) != 0)
-        goto out;
-    check_arn_list(in, f);
-    const pv *pb = prop_get(in, "permissionsBoundary");
-    if (pb && pb->kind != PV_UNKNOWN && !is_arn(pb))
-        check_failure_add(f, "permissionsBoundary",
-                          "permissionsBoundary must be a policy ARN (arn:...)");
-    check_tags(in, f);
-
-    /* Autoname only when the user named nothing (and the prefix is valid:
-     * its failure is already reported); an unknown prefix leaves the name
-     * unknown until up. */
-    if (!has_name && prefix_ok && !prop_is_unknown(in, "name")) {
-        if (prop_is_unknown(in, "namePrefix")) {
-            if (prop_set_unknown(in, "name") != 0) {
-                oom(e);
-                goto out;
-            }
-        } else {
-            const char *prefix = has_prefix ? prop_str(in, "namePrefix") : NULL;
-            if (autoname(ctx, olds, "name", prefix, 64, &name, e) != 0 ||
-                prop_set_str(in, "name", name) != 0) {
-                if (!e->code)
-                    oom(e);
-                goto out;
-            }
-        }
-    }
-
-    const pv *tags = prop_get(in, "tags");
-    if (tags_all(tags && tags->kind == PV_OBJECT ? tags : NULL, &tall, e) != 0)
-        goto out;
-    if (tags && tags->kind == PV_UNKNOWN) {
-        pv_free(tall);
-        tall = pv_unknown(PV_UNK_ANY);
-    }
-    if (pv_object_set(in, "tagsAll", tall) != 0) {
-        tall = NULL;
-        oom(e);
-        goto out;
-    }
-    tall = NULL;
-    *inputs = in;
-    in = NULL;
-    rc = 0;
-out:
-    free(name);
-    pv_free(tall);
-    pv_free(in);
-    return rc;
+    strv_free(&names);
+    return rc == 0 ? 0 : oom(e);
 }
 
 /* ---- diff ---------------------------------------------------------------------------- */
@@ -558,135 +510,14 @@ static bool arn_in(const pv *l, const char *s)
     return false;
 }
 
-static bool arn_subset(const pv *a, const pv *b)
+/* inlinePolicies: absent is not managed; [] and [{}] are the same empty set;
+ * policies compare by meaning; the same names in the same places show just
+ * the policies that changed. */
+static int role_diff_hook(res_ctx *ctx, const pv *news, const pv *base, diff_result *out, err *e)
 {
-    for (size_t i = 0; a && a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
-        const pv *it = pv_plain(a->u.arr.items[i]);
-        if (it->kind != PV_STRING || !arn_in(b, it->u.str.s))
-            return false;
-    }
-    return true;
-}
-
-static int diff_arns(const pv *nv, const pv *ov, diff_result *out)
-{
-    if (!nv)
-        return 0; /* not managed */
-    if (!ov)
-        return diff_add(out, "managedPolicyArns", DIFF_ADD, true);
-    if (!pv_contains_unknown(nv) && arn_subset(nv, ov) && arn_subset(ov, nv))
-        return 0;
-    return diff_add(out, "managedPolicyArns", DIFF_UPDATE, true);
-}
-
-/* "tags.k", or tags["k"] when the key would not read as one path step. */
-static void tag_path(char *p, size_t n, const char *key)
-{
-    if (strpbrk(key, ".[]\"") || !*key)
-        snprintf(p, n, "tags[\"%s\"]", key);
-    else
-        snprintf(p, n, "tags.%s", key);
-}
-
-static int diff_tags(const pv *nv, const pv *ov, diff_result *out, size_t *added)
-{
-    size_t before = out->len;
-    if (nv && nv->kind == PV_UNKNOWN) {
-        if (diff_add(out, "tags", ov ? DIFF_UPDATE : DIFF_ADD, true) != 0)
-            return -1;
-        *added = out->len - before;
-        return 0;
-    }
-    const pv *n = (nv && nv->kind == PV_OBJECT) ? nv : NULL;
-    const pv *o = (ov && ov->kind == PV_OBJECT) ? ov : NULL;
-    char path[600];
-    for (size_t i = 0; n && i < n->u.obj.len; i++) {
-        const char *k = n->u.obj.keys[i];
-        const pv *a = pv_plain(n->u.obj.vals[i]);
-        const pv *b = o ? pv_object_get(o, k) : NULL;
-        tag_path(path, sizeof(path), k);
-        if (!b || pv_plain(b)->kind == PV_NULL) {
-            if (diff_add(out, path, DIFF_ADD, true) != 0)
-                return -1;
-        } else if (a->kind == PV_UNKNOWN || !pv_equal(a, pv_plain(b))) {
-            if (diff_add(out, path, DIFF_UPDATE, true) != 0)
-                return -1;
-        }
-    }
-    for (size_t i = 0; o && i < o->u.obj.len; i++) {
-        const char *k = o->u.obj.keys[i];
-        if (n && pv_object_get(n, k))
-            continue;
-        tag_path(path, sizeof(path), k);
-        if (diff_add(out, path, DIFF_DELETE, true) != 0)
-            return -1;
-    }
-    *added = out->len - before;
-    return 0;
-}
-
-static const char *const role_replace[] = {"name", "namePrefix", "path", NULL};
-extern const resource_type iam_role_type;
-
-/* Keys diff_generic leaves to the code below, and outputs AWS computes. */
-static char *const diff_special[] = {"assumeRolePolicy",
-                                     "inlinePolicies",
-                                     "managedPolicyArns",
-                                     "tags",
-                                     "tagsAll",
-                                     "arn",
-                                     "uniqueId",
-                                     "createDate",
-                                     "id"};
-
-/* A copy of obj without the keys whose value is "": an empty description or
- * permissionsBoundary is no value at all (state written by pulumi-aws has
- * them; IAM returns none). */
-static pv *without_empty_strings(const pv *obj)
-{
-    pv *c = obj ? pv_copy(obj) : pv_object();
-    for (size_t i = 0; c && c->kind == PV_OBJECT && i < c->u.obj.len;) {
-        const pv *v = pv_plain(c->u.obj.vals[i]);
-        if (v->kind == PV_STRING && v->u.str.len == 0 && pv_object_remove(c, c->u.obj.keys[i]) == 0)
-            continue;
-        i++;
-    }
-    return c;
-}
-
-static int role_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
-                     const pv *old_inputs, diff_result *out, err *e)
-{
-    /* The old outputs are the role as last seen (refresh included); inputs
-     * are the fallback for state that has none. */
-    const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
-    pv *nb = without_empty_strings(base), *nn = without_empty_strings(news);
-    int rc = (nb && nn) ? diff_generic(&iam_role_type, nb, nn, NULL, diff_special,
-                                       sizeof(diff_special) / sizeof(diff_special[0]), out, e)
-                        : oom(e);
-    pv_free(nb);
-    pv_free(nn);
-    if (rc != 0)
-        return -1;
-    const pv *na = prop_get(news, "assumeRolePolicy"), *oa = prop_get(base, "assumeRolePolicy");
-    if (na && (na->kind == PV_UNKNOWN || !oa || oa->kind != PV_STRING || na->kind != PV_STRING ||
-               !policies_same(na->u.str.s, oa->u.str.s)))
-        if (diff_add(out, "assumeRolePolicy", oa ? DIFF_UPDATE : DIFF_ADD, true) != 0)
-            return oom(e);
-    if (diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) != 0 ||
-        diff_arns(prop_get(news, "managedPolicyArns"), prop_get(base, "managedPolicyArns"), out) !=
-            0)
-        return oom(e);
-    size_t ntags = 0;
-    if (diff_tags(prop_get(news, "tags"), prop_get(base, "tags"), out, &ntags) != 0)
-        return oom(e);
-    /* tagsAll alone changes when the provider's defaultTags or ignoreTags do. */
-    const pv *nt = prop_get(news, "tagsAll"), *ot = prop_get(olds, "tagsAll");
-    if (ntags == 0 && nt && nt->kind == PV_OBJECT && ot && ot->kind == PV_OBJECT &&
-        !pv_equal(nt, ot))
-        if (diff_add(out, "tagsAll", DIFF_UPDATE, true) != 0)
-            return oom(e);
-    return 0;
+    return diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) == 0
+               ? 0
+               : oom(e);
 }
 
 /* ---- read ---------------------------------------------------------------------------- */
@@ -1392,11 +1223,11 @@ out:
 
 const resource_type iam_role_type = {
     .token = "iam/role:Role",
-    .check = role_check,
-    .diff = role_diff,
+    .table = &role_table,
+    .check_hook = role_check_hook,
+    .diff_hook = role_diff_hook,
     .create = role_create,
     .read = role_read,
     .update = role_update,
     .del = role_delete,
-    .replace_props = role_replace,
 };

@@ -26,6 +26,7 @@
 #include "aws/sha.h"
 #include "provider.h"
 #include "resources/common.h"
+#include "resources/engine.h"
 #include "resources/pending.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -43,19 +44,6 @@
 static bool pl_nullish(const pv *v)
 {
     return !v || pv_plain(v)->kind == PV_NULL;
-}
-
-static bool pl_name_char(int c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
-}
-
-static bool pl_arn_like(const char *s)
-{
-    int colons = 0;
-    for (const char *p = s; *p; p++)
-        colons += *p == ':';
-    return str_has_prefix(s, "arn:") && colons >= 5 && s[4] != ':';
 }
 
 /* Case-insensitive substring test (strcasestr is not C11). */
@@ -132,144 +120,151 @@ static bool pl_json_equal(const char *a, const char *b)
     return eq;
 }
 
-/* ---- Check ------------------------------------------------------------- */
+/* ---- The table ---------------------------------------------------------- */
 
-/* pipelineName / pipelineDisplayName: 1-256 of [0-9A-Za-z-], starting alphanumeric. */
-static int pl_check_name(check_failures *f, const pv *in, const char *key, bool required)
+static bool pl_name_char(int c)
 {
-    if (!val_string(f, in, key, required, 1, PL_NAME_MAX, pl_name_char,
-                    "letters, digits and hyphens"))
-        return 0;
-    const char *s = prop_str(in, key);
-    if (s && *s == '-' &&
-        check_failure_add(
-            f, key, "%s must start with a letter or digit (^[0-9A-Za-z][0-9A-Za-z-]*$)", key) != 0)
-        return -1;
-    return 0;
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
 }
 
-/* pipelineDefinition: an object is serialised; a string must be JSON of at most 1 MiB. */
-static int pl_check_definition(check_failures *f, pv *in)
+static bool pl_name_starts_alnum(const char *s)
 {
-    const pv *v = pv_object_get(in, "pipelineDefinition");
-    if (pl_nullish(v) || pv_contains_unknown(v))
-        return 0;
-    v = pv_plain(v);
-    if (v->kind == PV_OBJECT || v->kind == PV_ARRAY) {
-        cJSON *j = pv_to_cjson(v);
-        char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-        cJSON_Delete(j);
-        if (!s)
-            return -1;
-        int rc = prop_set_str(in, "pipelineDefinition", s);
-        cJSON_free(s);
-        if (rc != 0)
-            return -1;
-        v = pv_plain(pv_object_get(in, "pipelineDefinition"));
-    }
-    if (v->kind != PV_STRING)
-        return check_failure_add(f, "pipelineDefinition",
-                                 "pipelineDefinition must be a JSON string or an object");
-    if (v->u.str.len == 0 || v->u.str.len > PL_DEF_MAX)
-        return check_failure_add(f, "pipelineDefinition",
-                                 "pipelineDefinition must be 1 to %zu bytes of JSON, got %zu",
-                                 PL_DEF_MAX, v->u.str.len);
-    cJSON *j = cJSON_ParseWithLength(v->u.str.s, v->u.str.len);
-    bool ok = j != NULL;
-    cJSON_Delete(j);
-    if (!ok)
-        return check_failure_add(f, "pipelineDefinition",
-                                 "pipelineDefinition must be valid JSON (the pipeline definition "
-                                 "document)");
-    return 0;
+    return *s != '-';
 }
 
-static int pl_check_s3(check_failures *f, const pv *in)
-{
-    const pv *v = pv_object_get(in, "pipelineDefinitionS3Location");
-    if (pl_nullish(v) || pv_plain(v)->kind == PV_UNKNOWN)
-        return 0;
-    v = pv_plain(v);
-    if (v->kind != PV_OBJECT)
-        return check_failure_add(f, "pipelineDefinitionS3Location",
-                                 "pipelineDefinitionS3Location must be an object {bucket, "
-                                 "objectKey, versionId?}");
-    static const char *const req[] = {"bucket", "objectKey"};
-    for (size_t i = 0; i < 2; i++) {
-        const pv *s = pv_object_get(v, req[i]);
-        if (s && pv_plain(s)->kind == PV_UNKNOWN)
-            continue;
-        if (!s || pv_plain(s)->kind != PV_STRING || pv_plain(s)->u.str.len == 0)
-            if (check_failure_add(f,
-                                  req[i] == req[0] ? "pipelineDefinitionS3Location.bucket"
-                                                   : "pipelineDefinitionS3Location.objectKey",
-                                  "pipelineDefinitionS3Location.%s is required (a non-empty "
-                                  "string)",
-                                  req[i]) != 0)
-                return -1;
-    }
-    const pv *ver = pv_object_get(v, "versionId");
-    if (!pl_nullish(ver) && pv_plain(ver)->kind != PV_STRING && pv_plain(ver)->kind != PV_UNKNOWN)
-        return check_failure_add(f, "pipelineDefinitionS3Location.versionId",
-                                 "pipelineDefinitionS3Location.versionId must be a string");
-    return 0;
-}
+#define PL_NAME_RULES                                                                              \
+    .valid = EV_STRING, .min = 1, .max = PL_NAME_MAX, .charset = pl_name_char,                     \
+    .rule = "letters, digits and hyphens", .pred = pl_name_starts_alnum,                           \
+    .pred_rule = "must start with a letter or digit (^[0-9A-Za-z][0-9A-Za-z-]*$)"
 
-static int pl_check_parallelism(check_failures *f, const pv *in)
-{
-    const pv *v = pv_object_get(in, "parallelismConfiguration");
-    if (pl_nullish(v) || pv_plain(v)->kind == PV_UNKNOWN)
-        return 0;
-    v = pv_plain(v);
-    const pv *n = v->kind == PV_OBJECT ? pv_object_get(v, "maxParallelExecutionSteps") : NULL;
-    if (n && pv_plain(n)->kind == PV_UNKNOWN)
-        return 0;
-    n = n ? pv_plain(n) : NULL;
-    if (!n || n->kind != PV_NUMBER || n->u.n < 1 || n->u.n != (double)(long long)n->u.n ||
-        n->u.n > 2147483647.0)
-        return check_failure_add(f, "parallelismConfiguration.maxParallelExecutionSteps",
-                                 "parallelismConfiguration.maxParallelExecutionSteps is required "
-                                 "and must be an integer of at least 1");
-    return 0;
-}
+static const eng_prop pl_s3_rows[] = {
+    {.name = "bucket",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED,
+     .doc = "Name of the S3 bucket.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 63,
+     .aws = "Bucket"},
+    {.name = "objectKey",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED,
+     .doc = "Key of the object holding the definition.",
+     .valid = EV_STRING,
+     .min = 1,
+     .max = 1024,
+     .aws = "ObjectKey"},
+    {.name = "versionId",
+     .type = ET_STRING,
+     .doc = "Version of the object (else the latest).",
+     .aws = "VersionId"},
+};
 
-static int pl_check_tags(check_failures *f, pv *in, err *e)
-{
-    const pv *t = pv_object_get(in, "tags");
-    if (!pl_nullish(t) && pv_plain(t)->kind != PV_UNKNOWN) {
-        const pv *o = pv_plain(t);
-        if (o->kind != PV_OBJECT)
-            return check_failure_add(f, "tags", "tags must be a map of strings");
-        for (size_t i = 0; i < o->u.obj.len; i++) {
-            const pv *s = pv_plain(o->u.obj.vals[i]);
-            if (s->kind != PV_STRING && s->kind != PV_UNKNOWN) {
-                char path[300];
-                snprintf(path, sizeof(path), "tags.%.250s", o->u.obj.keys[i]);
-                return check_failure_add(f, path, "tag %.250s must be a string", o->u.obj.keys[i]);
-            }
-        }
-    }
-    pv *empty = NULL;
-    if (pl_nullish(t) && !(empty = pv_object()))
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    pv *all = NULL;
-    int rc = tags_all(empty ? empty : t, &all, e);
-    pv_free(empty);
-    if (rc != 0)
-        return -1;
-    return pv_object_set(in, "tagsAll", all) == 0
-               ? 0
-               : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-}
+static const eng_object pl_s3_object = {
+    .token = "sagemaker/PipelinePipelineDefinitionS3Location:PipelinePipelineDefinitionS3Location",
+    .doc = "An S3 object holding a pipeline definition.",
+    ENG_ROWS(pl_s3_rows),
+};
 
-static int pl_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
-                    check_failures *fails, err *e)
+static const eng_prop pl_parallelism_rows[] = {
+    {.name = "maxParallelExecutionSteps",
+     .type = ET_INT,
+     .flags = EP_REQUIRED,
+     .doc = "The most steps of an execution that may run in parallel (at least 1).",
+     .valid = EV_INT,
+     .min = 1,
+     .max = 2147483647L,
+     .aws = "MaxParallelExecutionSteps"},
+};
+
+static const eng_object pl_parallelism_object = {
+    .token = "sagemaker/PipelineParallelismConfiguration:PipelineParallelismConfiguration",
+    .doc = "Parallelism of pipeline executions.",
+    ENG_ROWS(pl_parallelism_rows),
+};
+
+static const eng_prop pl_rows[] = {
+    {.name = "pipelineName",
+     .type = ET_STRING,
+     .flags = EP_REQUIRED | EP_REPLACE,
+     .doc = "Name of the pipeline: 1-256 of `[0-9A-Za-z-]`, starting with a letter or digit. "
+            "Changing it replaces the pipeline.",
+     PL_NAME_RULES,
+     .aws = "PipelineName"},
+    {.name = "pipelineDisplayName",
+     .type = ET_STRING,
+     .flags = EP_ALWAYS,
+     .doc = "Display name of the pipeline (same rules as `pipelineName`); defaults to "
+            "`pipelineName`.",
+     PL_NAME_RULES,
+     .aws = "PipelineDisplayName"},
+    {.name = "pipelineDefinition",
+     .type = ET_STRING,
+     .doc = "The JSON pipeline definition (at most 1 MiB). Exactly one of `pipelineDefinition` "
+            "and `pipelineDefinitionS3Location`.",
+     .valid = EV_JSON,
+     .max = (long)PL_DEF_MAX,
+     .diff = ED_JSON,
+     .aws = "PipelineDefinition"},
+    {.name = "pipelineDefinitionS3Location",
+     .type = ET_OBJECT,
+     .object = &pl_s3_object,
+     .doc = "Location of the pipeline definition in S3 (the object is checked before creating).",
+     .aws = "PipelineDefinitionS3Location"},
+    {.name = "pipelineDescription",
+     .type = ET_STRING,
+     .doc = "Description of the pipeline (at most 3072 characters).",
+     .valid = EV_STRING,
+     .min = 0,
+     .max = PL_DESC_MAX,
+     .aws = "PipelineDescription"},
+    {.name = "roleArn",
+     .type = ET_STRING,
+     .doc = "ARN of the IAM role SageMaker assumes to run the pipeline.",
+     .valid = EV_ARN,
+     .service = "iam",
+     .aws = "RoleArn"},
+    {.name = "parallelismConfiguration",
+     .type = ET_OBJECT,
+     .object = &pl_parallelism_object,
+     .doc = "How many steps of an execution may run in parallel.",
+     .aws = "ParallelismConfiguration"},
+    {.name = "tags",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .flags = EP_TAGS,
+     .doc = "Tags of the pipeline.",
+     .diff = ED_MAP,
+     .aws = "Tags"},
+    {.name = "region",
+     .type = ET_STRING,
+     .flags = EP_REPLACE | EP_ALWAYS,
+     .doc = "Region of the pipeline; defaults to the provider's (a different region is "
+            "refused). Changing it replaces the pipeline."},
+    {.name = "arn",
+     .type = ET_STRING,
+     .flags = EP_OUTPUT,
+     .doc = "ARN of the pipeline.",
+     .aws = "PipelineArn"},
+    {.name = "tagsAll",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .flags = EP_OUTPUT | EP_TAGS_ALL,
+     .doc = "The pipeline's tags including the provider's `defaultTags`, minus `ignoreTags`.",
+     .diff = ED_MAP},
+};
+
+static const eng_table pl_table = {
+    .doc = "A SageMaker pipeline. ID: the pipeline name. Import with `pulumi import "
+           "awsml:sagemaker/pipeline:Pipeline NAME <pipeline-name>`.",
+    ENG_ROWS(pl_rows),
+};
+
+/* What the table cannot say: the display name defaults to the name, exactly
+ * one of the two definition sources, and the region defaults to the
+ * provider's (another one cannot be served yet). */
+static int pl_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *fails, err *e)
 {
-    pv *in = pv_copy(news);
-    if (!in)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
-    if (pl_check_name(fails, in, "pipelineName", true) != 0)
-        goto oom;
     if (pl_nullish(pv_object_get(in, "pipelineDisplayName"))) {
         const char *name = prop_str(in, "pipelineName");
         if (prop_is_unknown(in, "pipelineName")) {
@@ -279,9 +274,6 @@ static int pl_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
             goto oom;
         }
     }
-    if (pl_check_name(fails, in, "pipelineDisplayName", false) != 0)
-        goto oom;
-
     bool has_def = !pl_nullish(pv_object_get(in, "pipelineDefinition"));
     bool has_s3 = !pl_nullish(pv_object_get(in, "pipelineDefinitionS3Location"));
     if (has_def == has_s3) {
@@ -296,22 +288,6 @@ static int pl_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
                               why) != 0)
             goto oom;
     }
-    if (pl_check_definition(fails, in) != 0 || pl_check_s3(fails, in) != 0 ||
-        pl_check_parallelism(fails, in) != 0)
-        goto oom;
-    val_string(fails, in, "pipelineDescription", false, 0, PL_DESC_MAX, NULL, NULL);
-    if (val_string(fails, in, "roleArn", false, 1, 2048, NULL, NULL)) {
-        const char *arn = prop_str(in, "roleArn");
-        if (arn && !pl_arn_like(arn) &&
-            check_failure_add(fails, "roleArn",
-                              "roleArn must be an IAM role ARN "
-                              "(arn:aws:iam::<account>:role/<name>), got '%.200s'",
-                              arn) != 0)
-            goto oom;
-    }
-    if (pl_check_tags(fails, in, e) != 0)
-        goto fail;
-    /* region defaults to the provider's; another one cannot be served yet */
     err no_client;
     aws_client *c = res_client(&no_client);
     if (pl_nullish(pv_object_get(in, "region"))) {
@@ -321,113 +297,9 @@ static int pl_check(res_ctx *ctx, const pv *olds, const pv *news, pv **inputs,
                check_failure_add(fails, "region", "%s", no_client.msg) != 0) {
         goto oom;
     }
-    *inputs = in;
     return 0;
 oom:
-    err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
-fail:
-    pv_free(in);
-    return -1;
-}
-
-/* ---- Diff ---------------------------------------------------------------- */
-
-static const char *const pl_replace[] = {"pipelineName", "region", NULL};
-
-/* "tags.env", or tags["k.with dots"] when the key is not a plain identifier. */
-static int pl_map_path(char *out, size_t outlen, const char *prop, const char *key)
-{
-    bool plain = *key != '\0';
-    for (const char *p = key; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            plain = false;
-    int n;
-    if (plain) {
-        n = snprintf(out, outlen, "%s.%s", prop, key);
-    } else {
-        buf b;
-        buf_init(&b, 1024);
-        for (const char *p = key; *p; p++)
-            if ((*p == '"' || *p == '\\')
-                    ? buf_append_byte(&b, '\\') != 0 || buf_append_byte(&b, *p) != 0
-                    : buf_append_byte(&b, *p) != 0)
-                break;
-        n = snprintf(out, outlen, "%s[\"%s\"]", prop, b.data ? b.data : "");
-        buf_free(&b);
-    }
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-static const pv *pl_get_str_in(const pv *obj, const char *key)
-{
-    const pv *v = obj ? pv_object_get(obj, key) : NULL;
-    return v ? pv_plain(v) : NULL;
-}
-
-/* Map diff by key: each added, removed or changed key is one entry. */
-static int pl_diff_map(diff_result *out, const char *prop, const pv *nv, const pv *ov)
-{
-    if (nv && pv_plain(nv)->kind == PV_UNKNOWN)
-        return diff_add(out, prop, DIFF_UPDATE, true);
-    const pv *n = pl_nullish(nv) ? NULL : pv_plain(nv);
-    const pv *o = pl_nullish(ov) ? NULL : pv_plain(ov);
-    if ((n && n->kind != PV_OBJECT) || (o && o->kind != PV_OBJECT)) {
-        if (n && o && pv_equal(n, o))
-            return 0;
-        return diff_add(out, prop, DIFF_UPDATE, true);
-    }
-    char path[600];
-    for (size_t i = 0; n && i < n->u.obj.len; i++) {
-        const char *k = n->u.obj.keys[i];
-        const pv *a = pv_plain(n->u.obj.vals[i]);
-        const pv *b = pl_get_str_in(o, k);
-        if (b && a->kind != PV_UNKNOWN && pv_equal(a, b))
-            continue;
-        if (pl_map_path(path, sizeof(path), prop, k) != 0)
-            snprintf(path, sizeof(path), "%s", prop);
-        if (diff_add(out, path, b ? DIFF_UPDATE : DIFF_ADD, true) != 0)
-            return -1;
-    }
-    for (size_t i = 0; o && i < o->u.obj.len; i++) {
-        const char *k = o->u.obj.keys[i];
-        if (pl_get_str_in(n, k))
-            continue;
-        if (pl_map_path(path, sizeof(path), prop, k) != 0)
-            snprintf(path, sizeof(path), "%s", prop);
-        if (diff_add(out, path, DIFF_DELETE, true) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-extern const resource_type sagemaker_pipeline_type;
-
-static int pl_diff(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
-                   const pv *old_inputs, diff_result *out, err *e)
-{
-    char k_def[] = "pipelineDefinition", k_tags[] = "tags", k_all[] = "tagsAll";
-    char *ignore[] = {k_def, k_tags, k_all};
-    if (diff_generic(&sagemaker_pipeline_type, olds, news, old_inputs, ignore, 3, out, e) != 0)
-        return -1;
-    const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
-    const pv *nd = pv_object_get(news, "pipelineDefinition");
-    const pv *od = pv_object_get(base, "pipelineDefinition");
-    int rc = 0;
-    if (nd && pv_contains_unknown(nd))
-        rc = diff_add(out, "pipelineDefinition", DIFF_UPDATE, true);
-    else if (pl_nullish(nd) && !pl_nullish(od))
-        rc = diff_add(out, "pipelineDefinition", DIFF_DELETE, true);
-    else if (!pl_nullish(nd) && pl_nullish(od))
-        rc = diff_add(out, "pipelineDefinition", DIFF_ADD, true);
-    else if (!pl_nullish(nd) && !pl_json_equal(prop_str(news, "pipelineDefinition"),
-                                               prop_str(base, "pipelineDefinition")))
-        rc = diff_add(out, "pipelineDefinition", DIFF_UPDATE, true);
-    if (rc != 0 ||
-        pl_diff_map(out, "tags", pv_object_get(news, "tags"), pv_object_get(base, "tags")) != 0 ||
-        pl_diff_map(out, "tagsAll", pv_object_get(news, "tagsAll"),
-                    pv_object_get(base, "tagsAll")) != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory computing the diff");
-    return 0;
+    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory checking inputs");
 }
 
 /* ---- AWS calls ------------------------------------------------------------ */
@@ -1217,11 +1089,10 @@ static int pl_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
 
 const resource_type sagemaker_pipeline_type = {
     .token = "sagemaker/pipeline:Pipeline",
-    .check = pl_check,
-    .diff = pl_diff,
+    .table = &pl_table,
+    .check_hook = pl_check_hook,
     .create = pl_create,
     .read = pl_read,
     .update = pl_update,
     .del = pl_delete,
-    .replace_props = pl_replace,
 };
