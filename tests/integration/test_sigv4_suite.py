@@ -1,9 +1,9 @@
 """The AWS SigV4 test suite through bin/sigv4-case, one test per case.
 
-Every directory under $AWSML_ROOT/../shared/testdata/sigv4 is a case: bin/sigv4-case signs its
-request.txt as its context.json says and every expected header-*.txt / query-*.txt file of the
-case must match the output byte for byte. The data stays where it is (it is shared, not part of
-the project); a missing suite is a failure, never a skip, so a broken checkout cannot pass.
+Every directory under tests/testdata/sigv4 (the suite's cases, vendored with their LICENSE and
+NOTICE; see the README there) is a case: bin/sigv4-case signs its request.txt as its context.json
+says and every expected header-*.txt / query-*.txt file of the case must match the output byte for
+byte. A missing suite is a failure, never a skip, so a broken checkout cannot pass.
 """
 import difflib
 import json
@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("AWSML_ROOT", pathlib.Path(__file__).resolve().parents[2]))
-SUITE = ROOT.parent / "shared" / "testdata" / "sigv4"
+SUITE = pathlib.Path(__file__).resolve().parents[1] / "testdata" / "sigv4"
 TOOL = ROOT / "bin" / "sigv4-case"
 TIMEOUT = 60
 INPUTS = {"context.json", "request.txt"}
@@ -54,8 +54,7 @@ def _show_difference(name, want: bytes, got: bytes) -> str:
 
 @pytest.mark.parametrize("case", _case_ids())
 def test_sigv4_case(case, tmp_path):
-    assert SUITE.is_dir(), (f"SigV4 test suite not found at {SUITE} "
-                            "(expected ../shared/testdata/sigv4 next to the repository)")
+    assert SUITE.is_dir(), f"SigV4 test suite not found at {SUITE}"
     casedir = SUITE / case
     assert casedir.is_dir(), f"no case directories in {SUITE}"
     expected = sorted(p for p in casedir.iterdir()
@@ -83,8 +82,10 @@ def test_sigv4_case(case, tmp_path):
 
 
 def test_suite_is_complete():
-    """The suite itself: present, and every case carries its inputs."""
+    """The suite itself: present with its licence, and every case carries its inputs."""
     assert SUITE.is_dir(), f"SigV4 test suite not found at {SUITE}"
+    for name in ("LICENSE", "NOTICE", "README.md"):
+        assert (SUITE / name).is_file(), f"{SUITE}: {name} missing (it travels with the data)"
     cases = [p for p in SUITE.iterdir() if p.is_dir()]
     assert cases, f"no cases in {SUITE}"
     for case in cases:
