@@ -17,7 +17,8 @@ import boto3
 import pytest
 
 ROOT = Path(os.environ.get("AWSML_ROOT") or Path(__file__).resolve().parents[2])
-SEED_ORIGINAL = ROOT.parent / "shared" / "seed" / "__main__.py"
+# The seed document's program as handed to the project (see tests/fixtures/seed/README.md).
+SEED_ORIGINAL = ROOT / "tests" / "fixtures" / "seed" / "__main__.py"
 DEFINITION = (ROOT / "examples" / "seed" / "my-pipeline-definition.json").read_text()
 ROLE = "awsml:iam/role:Role"
 ATTACH = "awsml:iam/rolePolicyAttachment:RolePolicyAttachment"

@@ -10,6 +10,8 @@ import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The seed document and its program as handed to the project (see tests/fixtures/seed/README.md).
+FIXTURE = ROOT / "tests" / "fixtures" / "seed"
 SEED = (ROOT / "examples" / "seed" / "__main__.py").read_text()
 DEFINITION = (ROOT / "examples" / "seed" / "my-pipeline-definition.json").read_text()
 ROLE = "aws:iam/role:Role"
@@ -35,9 +37,9 @@ def edited(program, *pairs):
 
 
 def test_example_is_the_seed_plus_only_the_display_name():
-    """examples/seed is the shared seed's program with one argument added:
+    """examples/seed is the seed's program (the fixture) with one argument added:
     pulumi_aws's SDK refuses the program without pipeline_display_name."""
-    original = (ROOT.parent / "shared" / "seed" / "__main__.py").read_text()
+    original = (FIXTURE / "__main__.py").read_text()
 
     def code(text):
         return [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
@@ -46,6 +48,17 @@ def test_example_is_the_seed_plus_only_the_display_name():
     extra = [l for l in ours if l not in theirs]
     assert extra == ['pipeline_display_name="MyModelTrainingPipeline",'], extra
     assert [l for l in ours if l != extra[0]] == theirs
+
+
+def test_fixture_program_is_the_documents():
+    """The fixture's __main__.py is the seed document's program with only whitespace changed
+    (the document prints it on one line); its three-line header comment is the fixture's own."""
+    document = (FIXTURE / "000_2752b254d5564faa.txt").read_text(encoding="utf-8")
+    found = re.search(r"^\s*(import pulumi import pulumi_aws as aws .*)$", document, re.M)
+    assert found, "no program line in the seed document"
+    program = (FIXTURE / "__main__.py").read_text().splitlines()
+    assert all(l.startswith("#") for l in program[:3]), program[:3]
+    assert " ".join("\n".join(program[3:]).split()) == " ".join(found.group(1).split())
 
 
 def test_seed_program_end_to_end(make_project, bucket):
