@@ -3,7 +3,8 @@
  *   sigv4-case [-o OUTDIR] CASEDIR
  *
  * Reads CASEDIR/context.json (credentials, region, service, timestamp, flags) and
- * CASEDIR/request.txt (an HTTP/1.1 request without X-Amz-Date), signs it both ways and writes
+ * CASEDIR/request.txt (an HTTP/1.1 request without X-Amz-Date, LF or CRLF line ends, folded
+ * header lines allowed), signs it both ways and writes
  * header-{canonical-request,string-to-sign,signature,signed-request}.txt and the query-*
  * equivalents into OUTDIR (default: the current directory), byte for byte in the suite's
  * format: no trailing newline except where the signed request itself ends in one.
@@ -464,8 +465,11 @@ static int parse_request_line(struct case_request *r, const char *file)
     return 0;
 }
 
-/* One header line. A line starting with a blank continues the previous header (obsolete line
- * folding); the suite signs each continuation as another value of that header. */
+/* One header line. A line starting with a blank (space or tab) continues the header above it
+ * (obsolete line folding). The suite signs each continuation line as one more value of that
+ * header, so "My-Header1:value1" then "  value2" canonicalise as "my-header1:value1,value2"
+ * (its get-header-value-multiline case); the signer trims each value and collapses its blank
+ * runs as for any header. The line itself is kept as written for the signed-request echo. */
 static int parse_header_line(struct case_request *r, struct line l, size_t lineno, const char *file)
 {
     struct sigv4_header *h;

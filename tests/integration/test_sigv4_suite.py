@@ -150,3 +150,121 @@ def test_default_output_directory_is_cwd(tmp_path):
         f"{form}-{kind}.txt" for form in ("header", "query")
         for kind in ("canonical-request", "string-to-sign", "signature", "signed-request"))
     assert proc.stdout == b"" and proc.stderr == b""
+
+
+# ---- obsolete header line folding ----------------------------------------------------------
+# The suite writes a multi-line header value as continuation lines that start with a blank
+# (space or tab), and signs each continuation line as one more value of the header above it:
+# trimmed, blank runs collapsed, joined to the others with ',' in the order written. Its
+# get-header-value-multiline case (upstream, not among the vendored cases) is this request,
+# whose canonical header is "my-header1:value1,value2,value3" and whose header-form signature
+# the suite gives as MULTILINE_SIGNATURE.
+MULTILINE_REQUEST = (b"GET / HTTP/1.1\nHost:example.amazonaws.com\n"
+                     b"My-Header1:value1\n  value2\n     value3\n")
+MULTILINE_SIGNATURE = "ba17b383a53190154eb5fa66a1b836cc297cc0a3d70a5d00705980573d8ff790"
+
+# Folding with tabs and inner blank runs, a folded header that appears again later, and a last
+# header that is folded, in a POST with a query and a body.
+FOLDED_REQUEST = (
+    "POST /folded?Param2=b&Param1=a HTTP/1.1\n"
+    "Host:example.amazonaws.com\n"
+    "Content-Type:application/x-www-form-urlencoded; charset=utf-8\n"
+    "My-Header1:  first   value\n"
+    " \t second\t\tvalue  \n"
+    "\tthird\n"
+    "My-Header2:\"a   b\"\n"
+    "My-Header1:fourth\n"
+    "X-Folded-Last:start\n"
+    "\t  end\n"
+    "\n"
+    "Param1=value1")
+
+
+def _case_with(tmp_path, name, request: bytes):
+    """A case directory: the suite's own example context (get-vanilla's) and this request."""
+    case = tmp_path / name
+    case.mkdir()
+    (case / "context.json").write_bytes((SUITE / "get-vanilla" / "context.json").read_bytes())
+    (case / "request.txt").write_bytes(request)
+    return case
+
+
+def _sign(tmp_path, case):
+    out = tmp_path / (case.name + "-out")
+    out.mkdir()
+    proc = _run(["-o", out, case])
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    return {p.name: p.read_text() for p in out.iterdir()}
+
+
+def _botocore_reference(request: str, context: dict):
+    """Canonical request, string to sign, signature and Authorization value from botocore's
+    SigV4Auth for request.txt text, each continuation line read as one more value of the header
+    above it (the suite's reading)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    head, _, body = request.partition("\n\n")
+    request_line, *lines = head.split("\n")
+    method, target, _version = request_line.split(" ")
+    headers = []
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            headers.append((headers[-1][0], line))
+        else:
+            name, value = line.split(":", 1)
+            headers.append((name, value))
+    host = next(v for n, v in headers if n.lower() == "host")
+    req = AWSRequest(method=method, url=f"http://{host}{target}", data=body.encode())
+    for name, value in headers:
+        req.headers[name] = value  # HTTPHeaders keeps repeated names, in order
+    stamp = context["timestamp"].replace("-", "").replace(":", "")
+    req.headers["X-Amz-Date"] = stamp
+    req.context["timestamp"] = stamp
+    cred = context["credentials"]
+    auth = SigV4Auth(Credentials(cred["access_key_id"], cred["secret_access_key"]),
+                     context["service"], context["region"])
+    creq = auth.canonical_request(req)
+    sts = auth.string_to_sign(req, creq)
+    sig = auth.signature(sts, req)
+    authorization = (f"AWS4-HMAC-SHA256 Credential={auth.scope(req)}, "
+                     f"SignedHeaders={auth.signed_headers(auth.headers_to_sign(req))}, "
+                     f"Signature={sig}")
+    return creq, sts, sig, authorization
+
+
+def test_folded_header_is_the_suites_multiline_case(tmp_path):
+    got = _sign(tmp_path, _case_with(tmp_path, "multiline", MULTILINE_REQUEST))
+    assert "\nmy-header1:value1,value2,value3\n" in got["header-canonical-request.txt"]
+    assert "\nmy-header1:value1,value2,value3\n" in got["query-canonical-request.txt"]
+    assert got["header-signature.txt"] == MULTILINE_SIGNATURE
+    # The signed requests echo the header lines as written, folding included.
+    for name in ("header-signed-request.txt", "query-signed-request.txt"):
+        assert "\nMy-Header1:value1\n  value2\n     value3\n" in got[name], got[name]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_folded_headers_sign_as_botocore_does(tmp_path, newline):
+    context = json.loads((SUITE / "get-vanilla" / "context.json").read_text())
+    head, _, body = FOLDED_REQUEST.partition("\n\n")
+    raw = (head.replace("\n", newline) + newline + newline + body).encode()
+    got = _sign(tmp_path, _case_with(tmp_path, "folded", raw))
+    creq, sts, sig, authorization = _botocore_reference(FOLDED_REQUEST, context)
+    assert ("my-header1:first value,second value,third,fourth\n"
+            "my-header2:\"a b\"\n") in creq  # the reference reads the folding as the suite does
+    assert "x-folded-last:start,end\n" in creq
+    assert got["header-canonical-request.txt"] == creq
+    assert got["header-string-to-sign.txt"] == sts
+    assert got["header-signature.txt"] == sig
+    assert f"\nAuthorization:{authorization}\n" in got["header-signed-request.txt"]
+
+
+def test_continuation_before_any_header_names_file_and_line(tmp_path):
+    case = _case_with(tmp_path, "early", b"GET / HTTP/1.1\n  folded\nHost:example.amazonaws.com\n")
+    proc = _run(["-o", tmp_path, case])
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    where = f"{case / 'request.txt'}:2: "
+    assert where in err, err
+    assert "continuation line" in err.split(where, 1)[1], err
