@@ -401,4 +401,7 @@ void awserr_to_err(const aws_error *ae, err *out)
     err_set(out, awserr_grpc_code(ae), "%s %s failed: %s%s%s %s%s%s", ae->service, ae->operation,
             ae->code[0] ? ae->code : "unknown error", ae->message[0] ? ": " : "", ae->message, tail,
             hint[0] ? "; " : "", hint);
+    str_copy(out->aws_code, sizeof(out->aws_code), ae->code);
+    out->http_status = ae->http_status;
+    str_copy(out->aws_message, sizeof(out->aws_message), ae->message);
 }

@@ -863,7 +863,7 @@ out:
 static bool create_retryable(const err *e)
 {
     return e->code == ERR_ABORTED ||
-           (e->code == ERR_INVALID_ARGUMENT && strstr(e->msg, "Invalid principal"));
+           (err_aws_code_is(e, "MalformedPolicyDocument") && err_aws_says(e, "Invalid principal"));
 }
 
 static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)

@@ -46,33 +46,20 @@ static bool pl_nullish(const pv *v)
     return !v || pv_plain(v)->kind == PV_NULL;
 }
 
-/* Case-insensitive substring test (strcasestr is not C11). */
-static bool pl_mentions(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (const char *p = hay; *p; p++) {
-        size_t i = 0;
-        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
 /* Moto reports a missing pipeline as a ValidationException; AWS as
  * ResourceNotFound (ERR_NOT_FOUND already). */
 static bool pl_not_found(const err *e)
 {
     return e->code == ERR_NOT_FOUND ||
-           (e->code == ERR_INVALID_ARGUMENT &&
-            (strstr(e->msg, "Could not find") || strstr(e->msg, "does not exist")));
+           (err_aws_code_is(e, "ValidationException") &&
+            (err_aws_says(e, "Could not find") || err_aws_says(e, "does not exist")));
 }
 
 /* A pipeline of that name exists already (moto: a ValidationException). */
 static bool pl_exists_error(const err *e)
 {
-    return e->code == ERR_ALREADY_EXISTS || strstr(e->msg, "already exists");
+    return e->code == ERR_ALREADY_EXISTS || err_aws_code_is(e, "ResourceInUse") ||
+           (err_aws_code_is(e, "ValidationException") && err_aws_says(e, "already exists"));
 }
 
 /* SageMaker refusing a role it cannot assume yet (IAM propagation): AWS
@@ -82,13 +69,12 @@ static bool pl_exists_error(const err *e)
  * a real validation error and fails at once. */
 static bool pl_role_not_ready(const err *e)
 {
-    const char *m = strstr(e->msg, "ValidationException");
-    if (e->code != ERR_INVALID_ARGUMENT || !m)
+    if (!err_aws_code_is(e, "ValidationException"))
         return false;
-    if (pl_mentions(m, "assume"))
+    if (err_aws_says(e, "assume"))
         return true;
-    return pl_mentions(m, "role") && (pl_mentions(m, "exist") || pl_mentions(m, "authoriz") ||
-                                      pl_mentions(m, "trust") || pl_mentions(m, "principal"));
+    return err_aws_says(e, "role") && (err_aws_says(e, "exist") || err_aws_says(e, "authoriz") ||
+                                       err_aws_says(e, "trust") || err_aws_says(e, "principal"));
 }
 
 /* The client talks to the provider's region only. A pipeline whose region

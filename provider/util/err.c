@@ -1,5 +1,6 @@
 #include "util/err.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,11 @@ int err_set(err *e, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (code != e->code) { /* another failure: the AWS facts were of the one before */
+        e->aws_code[0] = '\0';
+        e->http_status = 0;
+        e->aws_message[0] = '\0';
+    }
     e->code = code;
     memcpy(e->msg, msg, sizeof(msg));
     return -1;
@@ -24,4 +30,27 @@ void err_clear(err *e)
 {
     e->code = ERR_OK;
     e->msg[0] = '\0';
+    e->aws_code[0] = '\0';
+    e->http_status = 0;
+    e->aws_message[0] = '\0';
+}
+
+bool err_aws_code_is(const err *e, const char *code)
+{
+    return e && code && e->aws_code[0] && strcmp(e->aws_code, code) == 0;
+}
+
+bool err_aws_says(const err *e, const char *needle)
+{
+    size_t n = needle ? strlen(needle) : 0;
+    if (!e || !n)
+        return false;
+    for (const char *p = e->aws_message; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] && tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
 }

@@ -3,6 +3,8 @@
 #ifndef AWSML_UTIL_ERR_H
 #define AWSML_UTIL_ERR_H
 
+#include <stdbool.h>
+
 /* gRPC status codes (fixed by the gRPC spec), without including grpc.h. */
 enum err_code {
     ERR_OK = 0,
@@ -27,11 +29,24 @@ enum err_code {
 typedef struct err {
     int code;
     char msg[2048];
+    /* An AWS failure's own facts (aws/awserr.c fills them; empty and 0 for
+     * any other error): the AWS error code ("NoSuchEntity", no "prefix#"),
+     * the HTTP status and AWS's message. Classifiers compare these, never the
+     * composed msg. */
+    char aws_code[128];
+    long http_status;
+    char aws_message[512];
 } err;
 
 /* Sets code and message; returns -1 so callers can `return err_set(...)`.
- * e->msg may itself be an argument (to add context to an earlier error). */
+ * e->msg may itself be an argument (to add context to an earlier error).
+ * The AWS facts are kept when the code stays (context added to an AWS
+ * failure is still that failure) and cleared when it changes. */
 int err_set(err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void err_clear(err *e);
+/* Whether e is the AWS failure with this error code. */
+bool err_aws_code_is(const err *e, const char *code);
+/* Whether AWS's message of e contains needle, ignoring case. */
+bool err_aws_says(const err *e, const char *needle);
 
 #endif

@@ -174,6 +174,44 @@ static void test_json_header(void **state)
     assert_string_equal(ae.code, "HTTP500");
 }
 
+/* The error record keeps AWS's code, status and message as fields, so
+ * classifiers compare them instead of searching the composed message. */
+static void test_error_record_fields(void **state)
+{
+    (void)state;
+    aws_error ae;
+    from_json(&ae, 400,
+              "{\"__type\":\"com.amazonaws.sagemaker#ValidationException\",\"message\":"
+              "\"Could not find pipeline p\"}",
+              NULL, "r1");
+    err e = {0};
+    awserr_to_err(&ae, &e);
+    assert_string_equal(e.aws_code, "ValidationException");
+    assert_int_equal(e.http_status, 400);
+    assert_string_equal(e.aws_message, "Could not find pipeline p");
+    assert_true(err_aws_code_is(&e, "ValidationException"));
+    assert_false(err_aws_code_is(&e, "Validation"));
+    assert_true(err_aws_says(&e, "could NOT find"));
+    assert_false(err_aws_says(&e, "request id")); /* the composed text is not AWS's message */
+    assert_non_null(strstr(e.msg, "request id r1"));
+
+    /* Context added under the same code keeps the facts; another failure drops them. */
+    err_set(&e, e.code, "while creating: %s", e.msg);
+    assert_true(err_aws_code_is(&e, "ValidationException"));
+    err_set(&e, ERR_CANCELLED, "cancelled");
+    assert_false(err_aws_code_is(&e, "ValidationException"));
+    assert_false(err_aws_says(&e, "find"));
+    assert_int_equal(e.http_status, 0);
+
+    /* err_clear clears them too; a record that never held an AWS failure has none. */
+    awserr_to_err(&ae, &e);
+    err_clear(&e);
+    assert_string_equal(e.aws_code, "");
+    err plain = {0};
+    err_set(&plain, ERR_INVALID_ARGUMENT, "Could not find");
+    assert_false(err_aws_says(&plain, "Could not find"));
+}
+
 static void test_code_mapping(void **state)
 {
     (void)state;
@@ -330,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_xml_not_an_error),
         cmocka_unit_test(test_json_body),
         cmocka_unit_test(test_json_header),
+        cmocka_unit_test(test_error_record_fields),
         cmocka_unit_test(test_code_mapping),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_sanitising),
