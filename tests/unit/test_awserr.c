@@ -363,14 +363,10 @@ static void test_sanitising(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_xml_error_response),
-        cmocka_unit_test(test_xml_response_errors_shape),
-        cmocka_unit_test(test_xml_not_an_error),
-        cmocka_unit_test(test_json_body),
-        cmocka_unit_test(test_json_header),
-        cmocka_unit_test(test_error_record_fields),
-        cmocka_unit_test(test_code_mapping),
-        cmocka_unit_test(test_hints),
+        cmocka_unit_test(test_xml_error_response), cmocka_unit_test(test_xml_response_errors_shape),
+        cmocka_unit_test(test_xml_not_an_error),   cmocka_unit_test(test_json_body),
+        cmocka_unit_test(test_json_header),        cmocka_unit_test(test_error_record_fields),
+        cmocka_unit_test(test_code_mapping),       cmocka_unit_test(test_hints),
         cmocka_unit_test(test_sanitising),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
