@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "provider.h"
+#include "resources/common.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -132,11 +133,8 @@ bool res_cancelled(const res_ctx *ctx)
         return true;
     if (!provider_cancelled())
         return false;
-    if (ctx && ctx->grace_until_ms) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >= ctx->grace_until_ms;
-    }
+    if (ctx && ctx->grace_until_ms)
+        return res_now_ms() >= ctx->grace_until_ms;
     return true;
 }
 

@@ -359,6 +359,34 @@ int res_wait(res_ctx *ctx, long ms, const char *msg)
     return res_cancelled(ctx) ? -1 : 0;
 }
 
+/* ---- waiting on eventual consistency ------------------------------------------------------- */
+
+long long res_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void res_backoff_init(res_backoff *b, long budget_ms)
+{
+    b->deadline_ms = res_now_ms() + budget_ms;
+    b->step_ms = RES_BACKOFF_FIRST_MS;
+}
+
+int res_backoff_wait(res_ctx *ctx, res_backoff *b, bool (*retry_if)(const err *e),
+                     const char *status, err *e)
+{
+    if (!retry_if(e) || res_now_ms() >= b->deadline_ms)
+        return -1;
+    if (res_wait(ctx, b->step_ms, status) != 0)
+        return err_set(e, ERR_CANCELLED, "cancelled while %s (the last attempt: %s)", status,
+                       e->msg);
+    if (b->step_ms < RES_BACKOFF_MAX_MS)
+        b->step_ms = b->step_ms * 2 < RES_BACKOFF_MAX_MS ? b->step_ms * 2 : RES_BACKOFF_MAX_MS;
+    return 0;
+}
+
 /* ---- creates whose outcome is unknown ------------------------------------------------------- */
 
 bool res_created_since(const char *created, time_t started, time_t now)
@@ -381,9 +409,7 @@ void res_grace(res_ctx *ctx)
 {
     if (!provider_cancelled() || ctx->grace_until_ms)
         return;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ctx->grace_until_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + RES_GRACE_MS;
+    ctx->grace_until_ms = res_now_ms() + RES_GRACE_MS;
     log_at(1, "%s: shutting down; %d ms to find out what the interrupted create did",
            ctx->urn ? ctx->urn : "?", RES_GRACE_MS);
 }

@@ -65,6 +65,25 @@ aws_cancel res_aws_cancel(res_ctx *ctx);
  * -1 when cancelled. For eventual-consistency waits. */
 int res_wait(res_ctx *ctx, long ms, const char *msg);
 
+/* ---- waiting on eventual consistency ------------------------------------------ */
+/* One backoff policy for every wait of every resource: 1 s, doubling up to
+ * 8 s, while the call's budget lasts (wall clock from res_backoff_init). */
+#define RES_BACKOFF_FIRST_MS 1000L
+#define RES_BACKOFF_MAX_MS 8000L
+typedef struct res_backoff {
+    long long deadline_ms; /* res_now_ms() after which no more waits */
+    long step_ms;
+} res_backoff;
+/* CLOCK_MONOTONIC in milliseconds. */
+long long res_now_ms(void);
+void res_backoff_init(res_backoff *b, long budget_ms);
+/* After a failed attempt (e): when retry_if(e) says the failure may clear
+ * with time and the budget lasts, waits the next step showing status as the
+ * resource's status line and returns 0 (try again). Otherwise -1 with e
+ * unchanged, or with a cancellation that names status and the last failure. */
+int res_backoff_wait(res_ctx *ctx, res_backoff *b, bool (*retry_if)(const err *e),
+                     const char *status, err *e);
+
 /* ---- creates whose outcome is unknown ------------------------------------------ */
 /* How far this machine's clock may be off AWS's (SigV4 refuses much larger skews). */
 #define RES_CLOCK_SKEW_S 300

@@ -44,7 +44,6 @@
  * concurrent change, a detach that has not landed yet. */
 #define CREATE_RETRY_MS (2L * 60 * 1000)
 #define DELETE_RETRY_MS (60L * 1000)
-#define RETRY_STEP_MS 2000L
 /* Pages of a list call: IAM's max is 1000 items per page, so this is far
  * beyond any role and only stops a looping Marker. */
 #define MAX_PAGES 1000
@@ -86,13 +85,6 @@ static void strv_free(strv *s)
         free(s->v[i]);
     free(s->v);
     memset(s, 0, sizeof(*s));
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int oom(err *e)
@@ -866,6 +858,13 @@ static bool create_retryable(const err *e)
            (err_aws_code_is(e, "MalformedPolicyDocument") && err_aws_says(e, "Invalid principal"));
 }
 
+/* DeleteConflict: a policy or instance profile is still attached (a detach
+ * that has not landed yet). */
+static bool delete_retryable(const err *e)
+{
+    return e->code == ERR_FAILED_PRECONDITION;
+}
+
 static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)
 {
     return iam_call(ctx, "PutRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
@@ -895,7 +894,8 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
         return err_set(e, ERR_INVALID_ARGUMENT,
                        "iam role %s: name and assumeRolePolicy must be known strings to create it",
                        ctx->name ? ctx->name : "");
-    long deadline = now_ms() + CREATE_RETRY_MS;
+    res_backoff b;
+    res_backoff_init(&b, CREATE_RETRY_MS);
     time_t started = resumed_from ? resumed_from : time(NULL);
     for (;;) {
         aws_outcome oc = {0};
@@ -915,13 +915,11 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
             if (a == ADOPT_FOREIGN)
                 return -1;
         }
-        if (!create_retryable(e) || now_ms() >= deadline)
+        if (res_backoff_wait(ctx, &b, create_retryable,
+                             "waiting for IAM to accept the role (principal not yet propagated or "
+                             "a concurrent change)",
+                             e) != 0)
             return -1;
-        if (res_wait(ctx, RETRY_STEP_MS,
-                     "waiting for IAM to accept the role (principal not yet propagated or a "
-                     "concurrent change)") != 0)
-            return err_set(e, ERR_CANCELLED, "creating iam role %s: cancelled while retrying",
-                           name);
     }
     err_clear(e);
     if (!(*id = str_dup(name)))
@@ -1199,18 +1197,13 @@ static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
                 goto out;
         strv_free(&l);
     }
-    long deadline = now_ms() + DELETE_RETRY_MS;
-    for (;;) {
-        if (iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) == 0)
-            break;
-        if (e->code != ERR_FAILED_PRECONDITION || now_ms() >= deadline)
+    res_backoff b;
+    res_backoff_init(&b, DELETE_RETRY_MS);
+    while (iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) != 0)
+        if (res_backoff_wait(ctx, &b, delete_retryable,
+                             "waiting for the role's policies and instance profiles to be removed",
+                             e) != 0)
             goto out;
-        if (res_wait(ctx, RETRY_STEP_MS,
-                     "waiting for the role's policies and instance profiles to be removed") != 0) {
-            err_set(e, ERR_CANCELLED, "deleting iam role %s: cancelled while retrying", id);
-            goto out;
-        }
-    }
     rc = 0;
 out:
     if (rc != 0 && e->code == ERR_NOT_FOUND) {

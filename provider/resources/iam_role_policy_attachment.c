@@ -139,11 +139,17 @@ static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const 
     return err_set(e, ERR_INTERNAL, "ListAttachedRolePolicies for role '%s' did not end", role);
 }
 
+static bool rpa_concurrent(const err *e)
+{
+    return e->code == ERR_ABORTED; /* ConcurrentModification */
+}
+
 /* One Attach/DetachRolePolicy, retried while IAM reports ConcurrentModification. */
 static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char *role,
                     const char *arn, aws_outcome *oc, err *e)
 {
-    long waited = 0, step = 1000;
+    res_backoff b;
+    res_backoff_init(&b, RPA_RETRY_TOTAL_MS);
     for (;;) {
         query q;
         xml_node *doc = NULL;
@@ -155,16 +161,12 @@ static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char 
         int rc = aws_query_ex(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), oc, &doc, e);
         query_free(&q);
         xml_free(doc);
-        if (rc == 0 || e->code != ERR_ABORTED || waited >= RPA_RETRY_TOTAL_MS)
-            return rc;
-        char msg[256];
-        snprintf(msg, sizeof(msg), "%s: IAM reports a concurrent change to role %.64s, retrying",
-                 action, role);
-        if (res_wait(ctx, step, msg) != 0)
-            return err_set(e, ERR_CANCELLED, "%s cancelled while waiting on IAM", action);
-        waited += step;
-        if (step < 8000)
-            step *= 2;
+        if (rc == 0)
+            return 0;
+        if (res_backoff_wait(ctx, &b, rpa_concurrent,
+                             "waiting for IAM: a concurrent change to the role is in progress",
+                             e) != 0)
+            return -1;
     }
 }
 

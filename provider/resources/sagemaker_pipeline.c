@@ -327,19 +327,14 @@ static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *bod
 static int pl_call_role_retry(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body,
                               aws_outcome *oc, err *e)
 {
-    long waited = 0, step = 2000;
-    for (;;) {
-        if (pl_call_oc(ctx, c, op, body, true, oc, NULL, e) == 0)
-            return 0;
-        if (!pl_role_not_ready(e) || waited >= PL_ROLE_WAIT_MS)
+    res_backoff b;
+    res_backoff_init(&b, PL_ROLE_WAIT_MS);
+    while (pl_call_oc(ctx, c, op, body, true, oc, NULL, e) != 0)
+        if (res_backoff_wait(ctx, &b, pl_role_not_ready,
+                             "waiting for IAM: SageMaker cannot assume the pipeline's role yet",
+                             e) != 0)
             return -1;
-        if (res_wait(ctx, step,
-                     "waiting for IAM: SageMaker cannot assume the pipeline's role yet") != 0)
-            return err_set(e, ERR_CANCELLED, "%s cancelled while waiting for the role", op);
-        waited += step;
-        if (step < 10000)
-            step *= 2;
-    }
+    return 0;
 }
 
 static int pl_describe(res_ctx *ctx, aws_client *c, const char *name, cJSON **out, err *e)
