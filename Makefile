@@ -10,6 +10,12 @@
 # Generated protobuf-c code goes to build/gen, never into the tree.
 
 VERSION    ?= 0.1.0
+# The pulumi-aws release whose schema awsml mirrors (the only place it is written; the
+# pulumi_aws pin of scripts/requirements-test.in must agree, tests/integration checks).
+# Started as pulumi-resource-aws, the plugin reports DROPIN_VERSION: that version with
+# awsml's as semver build metadata ('+' in VERSION becomes '.', as build metadata needs).
+AWS_MIRROR_VERSION := 7.51.1
+DROPIN_VERSION      = $(AWS_MIRROR_VERSION)+awsml.$(subst +,.,$(VERSION))
 BUILD      ?= build
 CC         ?= cc
 PKGS       := grpc libprotobuf-c libcurl openssl libcjson expat
@@ -21,7 +27,8 @@ SAN        ?=
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD)/gen -Iprovider $(PKG_CFLAGS) \
-              -DAWSML_VERSION='"$(VERSION)"' $(CFLAGS)
+              -DAWSML_VERSION='"$(VERSION)"' -DAWSML_DROPIN_VERSION='"$(DROPIN_VERSION)"' \
+              $(CFLAGS)
 LDLIBS_ALL  = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 PROTO_SRC  := proto/pulumi/provider.proto proto/pulumi/plugin.proto proto/pulumi/engine.proto \
@@ -123,6 +130,7 @@ test-unit: $(UNIT_BIN)
 test-integration: all dist $(BUILD)/test/pulumi-resource-awsml $(BUILD)/test/aws-call $(VENV_STAMP)
 	AWSML_BIN=$(CURDIR)/$(BUILD)/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/$(BUILD) \
 	AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	AWSML_EXPECT_DROPIN_VERSION=$(DROPIN_VERSION) \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer in their own build dir.
@@ -135,6 +143,7 @@ test-sanitize:
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 	AWSML_BIN=$(CURDIR)/build/asan/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/build/asan \
 	AWSML_SANITIZED=1 AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	AWSML_EXPECT_DROPIN_VERSION=$(DROPIN_VERSION) \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration -k "not valgrind" \
 	    --ignore=tests/integration/test_dist.py
 

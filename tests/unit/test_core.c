@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "resource.h"
+#include "schema.h"
 #include "status.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -201,6 +202,26 @@ static void test_errno_str_fills_the_callers_buffer(void **state)
     assert_string_equal(err_errno_str(ENOENT, NULL, 0), "");
 }
 
+static void test_plugin_version_follows_the_name_started_by(void **state)
+{
+    (void)state;
+    schema_select("/opt/awsml/bin/pulumi-resource-awsml");
+    assert_string_equal(schema_package(), "awsml");
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+    schema_select("/tmp/dropin/pulumi-resource-aws");
+    assert_string_equal(schema_package(), "aws");
+    const char *v = schema_plugin_version();
+    assert_string_equal(v, AWSML_DROPIN_VERSION);
+    /* <pulumi-aws version>+awsml.<awsml version> */
+    const char *meta = strchr(v, '+');
+    assert_non_null(meta);
+    assert_string_equal(meta, "+awsml." AWSML_VERSION);
+    schema_select("pulumi-resource-aws-old");
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+    schema_select(NULL);
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_str_helpers),
         cmocka_unit_test(test_err_set_may_quote_its_own_message),
         cmocka_unit_test(test_errno_str_fills_the_callers_buffer),
+        cmocka_unit_test(test_plugin_version_follows_the_name_started_by),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
