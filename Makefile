@@ -2,9 +2,12 @@
 #
 #   make deps            install missing Debian packages (apt-get, idempotent)
 #   make                 build bin/pulumi-resource-awsml and bin/sigv4-case
-#   make tools           Python venv + Pulumi CLI (cached), see mk/tools.mk
-#   make test            everything CI runs: checks, unit, integration, sanitizers, torture,
-#                        valgrind, fuzz-smoke, e2e
+#   make tools           everything fetched from the network, once per machine (cached): Python
+#                        venv, Pulumi CLI, SDK generator, Debian sources; see mk/tools.mk
+#   make check           the build and every suite (checks, unit, integration, sanitizers,
+#                        torture, valgrind, fuzz-smoke, e2e), installing nothing: it fails
+#                        first, naming what is missing and `make deps` or `make tools`
+#   make test            what CI runs: make deps, make tools, then make check
 #   make demo            the seed program through preview and up against moto
 #
 # Generated protobuf-c code goes to build/gen, never into the tree.
@@ -48,7 +51,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/support/aws_call.c,$(wildcard tests/support/*.c)))
 
-.PHONY: all deps clean test test-unit test-integration test-sanitize test-e2e check-src fmt
+.PHONY: all deps clean test check test-unit test-integration test-sanitize test-e2e check-src fmt
 all: bin/pulumi-resource-awsml bin/sigv4-case
 
 deps:
@@ -150,10 +153,17 @@ test-sanitize:
 check-src:
 	@CLANG_FORMAT=$(CLANG_FORMAT) bash scripts/check-src.sh $(C_FILES)
 
-test: deps
+# make check installs nothing. AWSML_NO_INSTALL=1, exported to every sub-make and script,
+# turns each step that would install or download (deps.sh's apt-get, tools.sh's pip and Go
+# builds behind `tools` and $(VENV_STAMP), gen-sdk.sh's generator build behind `dist` and
+# `wheel`, dist.sh's `apt-get source` of cjson and curl behind `dist`) into a check that
+# fails naming the missing piece and `make deps` or `make tools`. deps.sh and tools.sh
+# check everything first, so one run lists all that is missing before building anything.
+check: export AWSML_NO_INSTALL := 1
+check:
+	@rc=0; bash scripts/deps.sh || rc=1; bash scripts/tools.sh || rc=1; exit $$rc
 	$(MAKE) all
 	$(MAKE) check-src
-	$(MAKE) tools
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-sanitize
@@ -161,6 +171,13 @@ test: deps
 	$(MAKE) test-valgrind
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-e2e
+
+# make test (CI, .ci/run): installs what is missing, then the same suites. One after the
+# other even under make -j: tools.sh may itself need deps.sh's packages.
+test:
+	$(MAKE) deps
+	$(MAKE) tools
+	$(MAKE) check
 
 # Every C file of the project, formatted by .clang-format (check-src refuses drift).
 C_FILES     = $(wildcard provider/*.[ch] provider/*/*.[ch] tests/*/*.[ch] bench/*.c)
