@@ -15,7 +15,7 @@ scanned=(provider/*.c provider/*.h provider/*/*.c provider/*/*.h tests/*/*.c tes
 shopt -u nullglob
 if grep -nE "$banned" "${scanned[@]}"; then
   echo "check-src: banned function(s) above; use snprintf, str_copy or memcpy with lengths," \
-    "gmtime_r, strtol, err_errno_str (util/err.h) for strerror, RAND_bytes or a seeded" \
+    "gmtime_r, strtol, str_errno (util/str.h) for strerror, RAND_bytes or a seeded" \
     "generator of the test's own for rand" >&2
   rc=1
 else

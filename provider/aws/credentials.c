@@ -220,9 +220,9 @@ static int read_small_file(const char *path, const char *what, char **out, err *
     buf_init(&b, CREDS_TOKEN_FILE_MAX);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        char eb[ERR_ERRNO_MAX];
+        char eb[STR_ERRNO_MAX];
         err_set(e, ERR_FAILED_PRECONDITION, "could not read the %s file %s: %s", what, path,
-                err_errno_str(errno, eb, sizeof(eb)));
+                str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     char chunk[4096];
@@ -298,10 +298,9 @@ static int step_process(chain *c, const char *command, const char *profile, aws_
     snprintf(source, sizeof(source), "credential_process of profile '%s'", profile);
     posix_spawn_file_actions_t fa;
     bool fa_init = false;
-    char eb[ERR_ERRNO_MAX];
+    char eb[STR_ERRNO_MAX];
     if (pipe(pipefd) != 0) {
-        err_set(e, ERR_INTERNAL, "%s: pipe failed: %s", source,
-                err_errno_str(errno, eb, sizeof(eb)));
+        err_set(e, ERR_INTERNAL, "%s: pipe failed: %s", source, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     if (posix_spawn_file_actions_init(&fa) != 0)
@@ -315,7 +314,7 @@ static int step_process(chain *c, const char *command, const char *profile, aws_
     if (sr != 0) {
         pid = -1;
         err_set(e, ERR_FAILED_PRECONDITION, "%s could not be started: %s", source,
-                err_errno_str(sr, eb, sizeof(eb)));
+                str_errno(sr, eb, sizeof(eb)));
         goto out;
     }
     close(pipefd[1]);

@@ -3,8 +3,6 @@
 #ifndef AWSML_UTIL_ERR_H
 #define AWSML_UTIL_ERR_H
 
-#include <stddef.h>
-
 /* gRPC status codes (fixed by the gRPC spec), without including grpc.h. */
 enum err_code {
     ERR_OK = 0,
@@ -35,13 +33,5 @@ typedef struct err {
  * e->msg may itself be an argument (to add context to an earlier error). */
 int err_set(err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void err_clear(err *e);
-
-/* Room for any errno message (glibc's longest is under 60 bytes). */
-#define ERR_ERRNO_MAX 128
-/* The message of errno value errnum in buf (len bytes, always terminated),
- * "error <n>" for a value the C library does not know; returns buf. The
- * thread-safe replacement of strerror, which may share one static buffer
- * between threads. errno is left as it was. */
-const char *err_errno_str(int errnum, char *buf, size_t len);
 
 #endif

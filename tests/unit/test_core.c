@@ -13,7 +13,6 @@
 #include "schema.h"
 #include "status.h"
 #include "util/buf.h"
-#include "util/err.h"
 #include "util/str.h"
 
 static int noop_del(res_ctx *ctx, const char *id, const pv *props, err *e)
@@ -183,23 +182,23 @@ static void test_err_set_may_quote_its_own_message(void **state)
     assert_int_equal(e.code, ERR_NOT_FOUND);
 }
 
-static void test_errno_str_fills_the_callers_buffer(void **state)
+static void test_str_errno_fills_the_callers_buffer(void **state)
 {
     (void)state;
-    char b[ERR_ERRNO_MAX];
+    char b[STR_ERRNO_MAX];
     errno = EAGAIN;
-    assert_ptr_equal(err_errno_str(ENOENT, b, sizeof(b)), b);
+    assert_ptr_equal(str_errno(ENOENT, b, sizeof(b)), b);
     assert_string_equal(b, "No such file or directory");
     assert_int_equal(errno, EAGAIN);
     /* a value the C library does not know still reads as something */
-    err_errno_str(123456, b, sizeof(b));
+    str_errno(123456, b, sizeof(b));
     assert_non_null(strstr(b, "123456"));
     /* a short buffer is cut, never overrun */
     char small[6];
     memset(small, 'x', sizeof(small));
-    err_errno_str(ENOENT, small, sizeof(small));
+    str_errno(ENOENT, small, sizeof(small));
     assert_true(strlen(small) < sizeof(small));
-    assert_string_equal(err_errno_str(ENOENT, NULL, 0), "");
+    assert_string_equal(str_errno(ENOENT, NULL, 0), "");
 }
 
 static void test_plugin_version_follows_the_name_started_by(void **state)
@@ -232,7 +231,7 @@ int main(void)
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_str_helpers),
         cmocka_unit_test(test_err_set_may_quote_its_own_message),
-        cmocka_unit_test(test_errno_str_fills_the_callers_buffer),
+        cmocka_unit_test(test_str_errno_fills_the_callers_buffer),
         cmocka_unit_test(test_plugin_version_follows_the_name_started_by),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
