@@ -51,7 +51,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out tests/support/aws_call.c,$(wildcard tests/support/*.c)))
 
-.PHONY: all deps clean test check test-unit test-integration test-sanitize test-e2e check-src fmt
+.PHONY: all deps clean test test-unit test-integration test-sanitize test-e2e check-src fmt
 all: bin/pulumi-resource-awsml bin/sigv4-case
 
 deps:
@@ -159,6 +159,7 @@ check-src:
 # `wheel`, dist.sh's `apt-get source` of cjson and curl behind `dist`) into a check that
 # fails naming the missing piece and `make deps` or `make tools`. deps.sh and tools.sh
 # check everything first, so one run lists all that is missing before building anything.
+.PHONY: check
 check: export AWSML_NO_INSTALL := 1
 check:
 	@rc=0; bash scripts/deps.sh || rc=1; bash scripts/tools.sh || rc=1; exit $$rc
