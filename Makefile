@@ -2,14 +2,23 @@
 #
 #   make deps            install missing Debian packages (apt-get, idempotent)
 #   make                 build bin/pulumi-resource-awsml and bin/sigv4-case
-#   make tools           Python venv + Pulumi CLI (cached), see mk/tools.mk
-#   make test            everything CI runs: checks, unit, integration, sanitizers, torture,
-#                        valgrind, fuzz-smoke, e2e
+#   make tools           everything fetched from the network, once per machine (cached): Python
+#                        venv, Pulumi CLI, SDK generator, Debian sources; see mk/tools.mk
+#   make check           the build and every suite (checks, unit, integration, sanitizers,
+#                        torture, valgrind, fuzz-smoke, e2e), installing nothing: it fails
+#                        first, naming what is missing and `make deps` or `make tools`
+#   make test            what CI runs: make deps, make tools, then make check
 #   make demo            the seed program through preview and up against moto
 #
 # Generated protobuf-c code goes to build/gen, never into the tree.
 
 VERSION    ?= 0.1.0
+# The pulumi-aws release whose schema awsml mirrors (the only place it is written; the
+# pulumi_aws pin of scripts/requirements-test.in must agree, tests/integration checks).
+# Started as pulumi-resource-aws, the plugin reports DROPIN_VERSION: that version with
+# awsml's as semver build metadata ('+' in VERSION becomes '.', as build metadata needs).
+AWS_MIRROR_VERSION := 7.51.1
+DROPIN_VERSION      = $(AWS_MIRROR_VERSION)+awsml.$(subst +,.,$(VERSION))
 BUILD      ?= build
 CC         ?= cc
 PKGS       := grpc libprotobuf-c libcurl openssl libcjson expat
@@ -21,7 +30,8 @@ SAN        ?=
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD)/gen -Iprovider $(PKG_CFLAGS) \
-              -DAWSML_VERSION='"$(VERSION)"' $(CFLAGS)
+              -DAWSML_VERSION='"$(VERSION)"' -DAWSML_DROPIN_VERSION='"$(DROPIN_VERSION)"' \
+              $(CFLAGS)
 LDLIBS_ALL  = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 PROTO_SRC  := proto/pulumi/provider.proto proto/pulumi/plugin.proto proto/pulumi/engine.proto \
@@ -139,6 +149,7 @@ test-unit: $(UNIT_BIN)
 test-integration: all dist $(BUILD)/test/pulumi-resource-awsml $(BUILD)/test/aws-call $(VENV_STAMP)
 	AWSML_BIN=$(CURDIR)/$(BUILD)/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/$(BUILD) \
 	AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	AWSML_EXPECT_DROPIN_VERSION=$(DROPIN_VERSION) \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer in their own build dir.
@@ -151,16 +162,25 @@ test-sanitize:
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 	AWSML_BIN=$(CURDIR)/build/asan/test/pulumi-resource-awsml AWSML_BUILD=$(CURDIR)/build/asan \
 	AWSML_SANITIZED=1 AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	AWSML_EXPECT_DROPIN_VERSION=$(DROPIN_VERSION) \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration -k "not valgrind" \
 	    --ignore=tests/integration/test_dist.py
 
 check-src:
 	@CLANG_FORMAT=$(CLANG_FORMAT) bash scripts/check-src.sh $(C_FILES)
 
-test: deps
+# make check installs nothing. AWSML_NO_INSTALL=1, exported to every sub-make and script,
+# turns each step that would install or download (deps.sh's apt-get, tools.sh's pip and Go
+# builds behind `tools` and $(VENV_STAMP), gen-sdk.sh's generator build behind `dist` and
+# `wheel`, dist.sh's `apt-get source` of cjson and curl behind `dist`) into a check that
+# fails naming the missing piece and `make deps` or `make tools`. deps.sh and tools.sh
+# check everything first, so one run lists all that is missing before building anything.
+.PHONY: check
+check: export AWSML_NO_INSTALL := 1
+check:
+	@rc=0; bash scripts/deps.sh || rc=1; bash scripts/tools.sh || rc=1; exit $$rc
 	$(MAKE) all
 	$(MAKE) check-src
-	$(MAKE) tools
 	$(MAKE) test-unit
 	$(MAKE) test-integration
 	$(MAKE) test-sanitize
@@ -168,6 +188,13 @@ test: deps
 	$(MAKE) test-valgrind
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-e2e
+
+# make test (CI, .ci/run): installs what is missing, then the same suites. One after the
+# other even under make -j: tools.sh may itself need deps.sh's packages.
+test:
+	$(MAKE) deps
+	$(MAKE) tools
+	$(MAKE) check
 
 # Every C file of the project, formatted by .clang-format (check-src refuses drift).
 C_FILES     = $(wildcard provider/*.[ch] provider/*/*.[ch] tests/*/*.[ch] bench/*.c)

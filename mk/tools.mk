@@ -1,4 +1,7 @@
-# Test toolchain: Python venv and the Pulumi CLI (owned by scripts/tools.sh).
+# Test toolchain: Python venv and the Pulumi CLI (owned by scripts/tools.sh), and with
+# them the other downloads (the SDK generator of scripts/gen-sdk.sh, Debian's cjson and
+# curl sources for scripts/dist.sh), so that `make tools` is where the network is used.
+# Under `make check` (AWSML_NO_INSTALL=1) both rules below only check and link the cache.
 VENV       := .tools/venv
 VENV_STAMP := .tools/venv/.stamp
 

@@ -73,6 +73,7 @@ test-valgrind-integration: test-valgrind-build tools
 	AWSML_VG_LOGS=$(VG_LOGS)/integration AWSML_VALGRIND=1 \
 	AWSML_BIN=$(VG_WRAP)/test/pulumi-resource-awsml AWSML_BUILD=$(VG_WRAP) \
 	AWSML_ROOT=$(CURDIR) AWSML_EXPECT_VERSION=$(VERSION) \
+	AWSML_EXPECT_DROPIN_VERSION=$(DROPIN_VERSION) \
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration \
 	    -k "not test_valgrind_finds_no_leaks_or_errors" \
 	    --ignore=tests/integration/test_dist.py --ignore=tests/integration/test_sigv4_suite.py; \

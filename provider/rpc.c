@@ -256,7 +256,7 @@ static void rpc_get_plugin_info(const rpc_call *call, rpc_reply *out)
         return;
     }
     Pulumirpc__PluginInfo info = PULUMIRPC__PLUGIN_INFO__INIT;
-    info.version = (char *)AWSML_VERSION;
+    info.version = (char *)schema_plugin_version();
     reply_msg(out, &info.base);
     google__protobuf__empty__free_unpacked(req, &unpack_allocator);
 }

@@ -9,6 +9,12 @@
 #include "rpc.h"
 #include "util/str.h"
 
+/* Both come from the Makefile (VERSION, AWS_MIRROR_VERSION); no default, so
+ * that no build can report a version other than the one it was made with. */
+#if !defined(AWSML_VERSION) || !defined(AWSML_DROPIN_VERSION)
+#error "AWSML_VERSION and AWSML_DROPIN_VERSION are defined by the Makefile"
+#endif
+
 #define SCHEMA_DROPIN_BIN "pulumi-resource-aws"
 #define SCHEMA_OWN_PREFIX "awsml:"
 #define SCHEMA_REF_PREFIX "#/types/awsml:"
@@ -27,6 +33,11 @@ void schema_select(const char *argv0)
 const char *schema_package(void)
 {
     return dropin ? "aws" : "awsml";
+}
+
+const char *schema_plugin_version(void)
+{
+    return dropin ? AWSML_DROPIN_VERSION : AWSML_VERSION;
 }
 
 /* "awsml:x" -> "aws:x" (and "#/types/awsml:x" -> "#/types/aws:x"): drops the

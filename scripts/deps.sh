@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages awsml builds and tests with, only those that are missing.
-# Idempotent: a second run checks with dpkg-query and does nothing.
+# Idempotent: a second run checks with dpkg-query and does nothing. With AWSML_NO_INSTALL=1
+# (make check) it only checks: missing packages are listed with the command that installs them.
 set -euo pipefail
 
 pkgs=(
@@ -27,6 +28,12 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
+fi
+
+if [ "${AWSML_NO_INSTALL:-0}" = 1 ]; then
+  echo "deps: missing Debian packages: ${missing[*]}" >&2
+  echo "deps: make check installs nothing: run 'make deps' (or 'make test', which does)" >&2
+  exit 1
 fi
 
 echo "deps: installing ${missing[*]}" >&2

@@ -4,6 +4,7 @@
 #   scripts/dist.sh cjson OUT_DIR          build OUT_DIR/libcjson.a from Debian's cjson source
 #   scripts/dist.sh curl OUT_DIR           build OUT_DIR/libcurl.a, a minimal static libcurl,
 #                                          from Debian's curl source
+#   scripts/dist.sh sources                only fetch both sources into the cache (make tools)
 #   scripts/dist.sh tarball BIN VERSION OUT.tar.gz [LIB_DIR...]
 #                                          the release tarball: BIN as pulumi-resource-awsml at
 #                                          the archive root, README.md, LICENSE and
@@ -20,7 +21,8 @@
 # apt configuration is untouched), apply Debian's patches (security fixes) and compile it:
 # cJSON.c as is, curl configured with only what awsml uses (see cmd_curl). The source is
 # cached in ${AWSML_CACHE:-~/.cache/awsml}/<package>-src-<version>/, so only the first build
-# on a machine needs the network.
+# on a machine needs the network. `make tools` fetches them; with AWSML_NO_INSTALL=1 (make
+# check) a source missing from the cache is an error naming `make tools`, not a download.
 set -euo pipefail
 # A failure inside $(...) fails the caller too (fetch_src runs in one).
 shopt -s inherit_errexit
@@ -33,6 +35,11 @@ say() { printf 'dist: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 # ---- Debian sources ---------------------------------------------------------------
+missing_src() { # PACKAGE VERSION: the message of make check (AWSML_NO_INSTALL=1)
+  say "missing: the Debian source of $1 $2 (cache $CACHE/$1-src-$2); make check fetches" \
+    "nothing: run 'make tools' (or 'make test', which does)"
+}
+
 # fetch_src PACKAGE VERSION [STOP_PATCH] -> prints the unpacked, patched source dir.
 # Debian's patches are applied in series order; with STOP_PATCH, that one and the ones
 # after it are left out (curl's series ends with the patches that make its GnuTLS and NSS
@@ -40,6 +47,7 @@ die() { say "$*"; exit 1; }
 fetch_src() {
   local pkg=$1 ver=$2 stop=${3:-} dir="$CACHE/$1-src-$2"
   if [ -f "$dir/.done" ]; then echo "$dir"; return; fi
+  if [ "${AWSML_NO_INSTALL:-0}" = 1 ]; then missing_src "$pkg" "$ver"; exit 1; fi
   local apt="$CACHE/apt-src"
   mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/dl"
   # Debian's own archive, this release's suites (the system's sources.list has no deb-src).
@@ -89,11 +97,15 @@ EOF
 }
 
 # ---- cjson ------------------------------------------------------------------------
+cjson_version() {
+  dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null ||
+    die "libcjson-dev is not installed (make deps)"
+}
+
 cmd_cjson() {
   local out=${1:?usage: dist.sh cjson OUT_DIR}
   local ver
-  ver=$(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null) ||
-    die "libcjson-dev is not installed (make deps)"
+  ver=$(cjson_version)
   local src
   src=$(fetch_src cjson "$ver")
   mkdir -p "$out"
@@ -133,15 +145,21 @@ CURL_CONFIGURE=(
   --without-fish-functions-dir
 )
 
+curl_version() {
+  dpkg-query -W -f='${source:Version}' libcurl4-openssl-dev 2>/dev/null ||
+    die "libcurl4-openssl-dev is not installed (make deps)"
+}
+
+# Debian's series ends with 90_gnutls.patch and 99_nss.patch, which turn the tree into
+# the GnuTLS and NSS flavours; its OpenSSL build (libcurl4) is the tree before them.
+CURL_STOP_PATCH=90_gnutls.patch
+
 cmd_curl() {
   local out=${1:?usage: dist.sh curl OUT_DIR}
   local ver
-  ver=$(dpkg-query -W -f='${source:Version}' libcurl4-openssl-dev 2>/dev/null) ||
-    die "libcurl4-openssl-dev is not installed (make deps)"
+  ver=$(curl_version)
   local src
-  # Debian's series ends with 90_gnutls.patch and 99_nss.patch, which turn the tree into
-  # the GnuTLS and NSS flavours; its OpenSSL build (libcurl4) is the tree before them.
-  src=$(fetch_src curl "$ver" 90_gnutls.patch)
+  src=$(fetch_src curl "$ver" "$CURL_STOP_PATCH")
   out=$(mkdir -p "$out" && cd "$out" && pwd)
   local b="$out/build"
   rm -rf "$b"
@@ -163,6 +181,26 @@ cmd_curl() {
   echo "$ver" >"$out/VERSION"
   echo "curl" >"$out/NAME"
   rm -rf "$b"
+}
+
+# ---- sources ----------------------------------------------------------------------
+# Both sources into the cache, nothing built (make tools: every download in one place).
+cmd_sources() {
+  local v src
+  if [ "${AWSML_NO_INSTALL:-0}" = 1 ]; then # report both, fetch neither
+    local rc=0 cv uv
+    cv=$(cjson_version)
+    uv=$(curl_version)
+    [ -f "$CACHE/cjson-src-$cv/.done" ] || { missing_src cjson "$cv"; rc=1; }
+    [ -f "$CACHE/curl-src-$uv/.done" ] || { missing_src curl "$uv"; rc=1; }
+    return "$rc"
+  fi
+  v=$(cjson_version)
+  src=$(fetch_src cjson "$v")
+  say "cjson $v: $src"
+  v=$(curl_version)
+  src=$(fetch_src curl "$v" "$CURL_STOP_PATCH")
+  say "curl $v: $src"
 }
 
 # ---- tarball ----------------------------------------------------------------------
@@ -230,7 +268,8 @@ cmd_install() {
 case "${1:-}" in
   cjson) shift; cmd_cjson "$@" ;;
   curl) shift; cmd_curl "$@" ;;
+  sources) shift; cmd_sources "$@" ;;
   tarball) shift; cmd_tarball "$@" ;;
   install) shift; cmd_install "$@" ;;
-  *) sed -n '2,13p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+  *) sed -n '2,14p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

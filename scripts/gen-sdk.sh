@@ -2,6 +2,7 @@
 # Generate the Python SDK `pulumi_awsml` from the schema the plugin serves.
 #
 #   scripts/gen-sdk.sh BIN OUT_DIR VERSION     e.g. scripts/gen-sdk.sh bin/pulumi-resource-awsml build/sdk 0.1.0
+#   scripts/gen-sdk.sh --generator             only build the generator (make tools)
 #
 # 1. `pulumi package get-schema BIN` (GetSchema of the binary: the embedded
 #    schema/schema.json) -> OUT_DIR/schema.json
@@ -18,7 +19,9 @@
 #
 # The generator is built once per machine from the Go module proxy into
 # ${AWSML_CACHE:-~/.cache/awsml}/gen-python-sdk-<version>-<source hash>/ (cold:
-# about a minute, reusing the Go caches of the CLI build; warm: nothing).
+# about a minute, reusing the Go caches of the CLI build; warm: nothing). `make tools`
+# builds it; with AWSML_NO_INSTALL=1 (make check) a missing generator is an error naming
+# `make tools`, not a Go build.
 #
 # Codegen pin: pkg/v3 v3.276.0, not the CLI's v3.260.0: its `_utilities.py`
 # imports `packaging` (like pulumi_aws 7.51.1's), where v3.260.0's imports
@@ -39,15 +42,20 @@ SRC="$ROOT/scripts/gen-sdk/main.go"
 say() { printf 'gen-sdk: %s\n' "$*" >&2; }
 die() { printf 'gen-sdk: error: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 3 ] || { sed -n '2,4p' "${BASH_SOURCE[0]}" >&2; exit 2; }
-BIN=$1 OUT=$2 VERSION=$3
-[ -x "$BIN" ] || die "no plugin binary at $BIN (run make)"
-case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac   # the CLI takes a path only if it looks like one
+generator_only=0
+if [ $# -eq 1 ] && [ "$1" = --generator ]; then
+  generator_only=1
+else
+  [ $# -eq 3 ] || { sed -n '2,5p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+  BIN=$1 OUT=$2 VERSION=$3
+  [ -x "$BIN" ] || die "no plugin binary at $BIN (run make)"
+  case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac   # the CLI takes a path only if it looks like one
 
-PULUMI=${PULUMI:-}
-if [ -z "$PULUMI" ]; then
-  if [ -x "$ROOT/.tools/bin/pulumi" ]; then PULUMI="$ROOT/.tools/bin/pulumi"
-  else PULUMI=$(command -v pulumi) || die "no pulumi CLI: run 'make tools'"
+  PULUMI=${PULUMI:-}
+  if [ -z "$PULUMI" ]; then
+    if [ -x "$ROOT/.tools/bin/pulumi" ]; then PULUMI="$ROOT/.tools/bin/pulumi"
+    else PULUMI=$(command -v pulumi) || die "no pulumi CLI: run 'make tools'"
+    fi
   fi
 fi
 
@@ -59,6 +67,11 @@ if [ ! -f "$tooldir/.complete" ]; then
   mkdir -p "$CACHE"
   exec 8>"$CACHE/.gen-sdk.lock"
   flock 8
+  # (after the lock: a build running elsewhere is waited for, not reported missing)
+  if [ ! -f "$tooldir/.complete" ] && [ "${AWSML_NO_INSTALL:-0}" = 1 ]; then
+    die "missing: the Python SDK generator (pulumi/pkg/v3 $CODEGEN_VERSION codegen, cache" \
+      "$tooldir); make check builds nothing: run 'make tools' (or 'make test', which does)"
+  fi
   if [ ! -f "$tooldir/.complete" ]; then
     GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
     [ -x "$GO" ] || die "Go is needed to build the SDK generator (pulumi/pkg/v3 $CODEGEN_VERSION); none found"
@@ -80,6 +93,8 @@ if [ ! -f "$tooldir/.complete" ]; then
   fi
   exec 8>&-
 fi
+
+[ "$generator_only" = 0 ] || exit 0
 
 # ---- schema from the binary, then the SDK ---------------------------------------
 mkdir -p "$OUT"

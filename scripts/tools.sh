@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Test toolchain for awsml: a pinned Python venv and the Pulumi CLI.
+# Test toolchain for awsml: a pinned Python venv and the Pulumi CLI, and everything
+# else the build and the tests would otherwise fetch from the network.
 #
-#   scripts/tools.sh              venv + Pulumi CLI + Python language host into .tools/
+#   scripts/tools.sh              venv + Pulumi CLI + Python language host into .tools/,
+#                                 the SDK generator (scripts/gen-sdk.sh --generator) and
+#                                 Debian's cjson and curl sources (scripts/dist.sh sources)
 #   scripts/tools.sh --venv-only  just the venv (fast path for tests that need no CLI)
 #
 # Everything is built once into a cache outside the work tree, keyed by the
@@ -15,7 +18,9 @@
 #
 # Environment: AWSML_CACHE (cache root), AWSML_PYTHON (interpreter for the venv,
 # default Debian's /usr/bin/python3), AWSML_FORCE_BUILD_PULUMI=1 (ignore a
-# pulumi already on PATH).
+# pulumi already on PATH), AWSML_NO_INSTALL=1 (set by `make check`: build,
+# download and install nothing; only check that every piece is in the cache,
+# link it into .tools/, and fail naming what is missing and `make tools`).
 set -euo pipefail
 
 # ---- pins -------------------------------------------------------------------
@@ -40,6 +45,13 @@ TOOLS="$ROOT/.tools"
 
 say() { printf 'tools: %s\n' "$*" >&2; }
 die() { printf 'tools: error: %s\n' "$*" >&2; exit 1; }
+
+# With AWSML_NO_INSTALL=1 a missing piece is reported (lack) instead of built; the
+# run then fails once, after listing all of them.
+no_install=0
+[ "${AWSML_NO_INSTALL:-0}" != 1 ] || no_install=1
+lacking=0
+lack() { printf 'tools: missing: %s\n' "$*" >&2; lacking=$((lacking + 1)); }
 
 venv_only=0
 case "${1:-}" in
@@ -77,7 +89,9 @@ pick_python() {
 ensure_venv() {
   local py pyid key dir
   py=$(pick_python)
-  if ! "$py" -c 'import venv, ensurepip' 2>/dev/null; then
+  if [ "$no_install" = 1 ] && ! "$py" -c 'import venv, ensurepip' 2>/dev/null; then
+    lack "$py cannot create venvs (Debian package python3-venv: run 'make deps')"
+  elif ! "$py" -c 'import venv, ensurepip' 2>/dev/null; then
     say "$py lacks venv/ensurepip: installing Debian packages (scripts/deps.sh)"
     bash "$ROOT/scripts/deps.sh"
     "$py" -c 'import venv, ensurepip' 2>/dev/null || die "$py still cannot create venvs (need python3-venv)"
@@ -85,6 +99,10 @@ ensure_venv() {
   pyid=$("$py" -c 'import sys; print(sys.executable, sys.version)')
   key=$( { cat "$REQS"; echo "$pyid"; } | sha256sum | cut -c1-16)
   dir="$CACHE/venv-$key"
+  if [ ! -f "$dir/.complete" ] && [ "$no_install" = 1 ]; then
+    lack "the Python venv pinned by scripts/requirements-test.txt (cache $dir)"
+    return 0
+  fi
   if [ ! -f "$dir/.complete" ]; then
     say "building Python venv $dir (pinned by scripts/requirements-test.txt)"
     local t0=$SECONDS
@@ -143,6 +161,10 @@ build_module() {
 
 ensure_pulumi() {
   local dir="$CACHE/pulumi-$PULUMI_VERSION-pylang-$LANGHOST_SDK_VERSION"
+  if [ ! -f "$dir/.complete" ] && [ "$no_install" = 1 ]; then
+    lack "the Pulumi CLI $PULUMI_VERSION and Python language host (cache $dir)"
+    return 0
+  fi
   if [ ! -f "$dir/.complete" ]; then
     ensure_go
     say "building Pulumi CLI $PULUMI_VERSION + Python language host into $dir"
@@ -177,10 +199,46 @@ ensure_pulumi() {
   done
 }
 
+# ---- the other downloads: SDK generator, Debian sources ---------------------------
+# Each script owns its cache entry and, under AWSML_NO_INSTALL, reports it missing itself.
+ensure_generator() {
+  bash "$ROOT/scripts/gen-sdk.sh" --generator || {
+    [ "$no_install" = 1 ] || die "building the SDK generator failed"
+    lacking=$((lacking + 1))
+  }
+}
+
+# dist.sh fetches the source of the installed cjson and curl -dev packages' versions.
+ensure_sources() {
+  local p
+  for p in libcjson-dev libcurl4-openssl-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    if [ "$no_install" = 1 ]; then
+      lack "Debian package $p, whose source the release build uses (run 'make deps')"
+      return 0
+    fi
+    say "$p is not installed: installing Debian packages (scripts/deps.sh)"
+    bash "$ROOT/scripts/deps.sh"
+    break
+  done
+  bash "$ROOT/scripts/dist.sh" sources || {
+    [ "$no_install" = 1 ] || die "fetching Debian's cjson and curl sources failed"
+    lacking=$((lacking + 1))
+  }
+}
+
 t_start=$SECONDS
 ensure_venv
 if [ "$venv_only" = 0 ]; then
   if ! pulumi_on_path; then ensure_pulumi; fi
+  ensure_generator
+  ensure_sources
+fi
+if [ "$lacking" -gt 0 ]; then
+  die "the toolchain is incomplete (missing pieces above); make check installs nothing:" \
+    "run 'make tools' (or 'make test', which does)"
+fi
+if [ "$venv_only" = 0 ]; then
   say "ready in $((SECONDS - t_start)) s: $TOOLS/venv ($("$TOOLS/venv/bin/python" -c 'import pulumi, pulumi_aws, moto; from importlib.metadata import version as v; print("pulumi", v("pulumi"), "pulumi-aws", v("pulumi-aws"), "moto", v("moto"))'))," \
     "$(PATH="$TOOLS/bin:$PATH" pulumi version)"
 fi

@@ -220,8 +220,9 @@ static int read_small_file(const char *path, const char *what, char **out, err *
     buf_init(&b, CREDS_TOKEN_FILE_MAX);
     FILE *f = fopen(path, "rb");
     if (!f) {
+        char eb[STR_ERRNO_MAX];
         err_set(e, ERR_FAILED_PRECONDITION, "could not read the %s file %s: %s", what, path,
-                strerror(errno));
+                str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     char chunk[4096];
@@ -297,8 +298,9 @@ static int step_process(chain *c, const char *command, const char *profile, aws_
     snprintf(source, sizeof(source), "credential_process of profile '%s'", profile);
     posix_spawn_file_actions_t fa;
     bool fa_init = false;
+    char eb[STR_ERRNO_MAX];
     if (pipe(pipefd) != 0) {
-        err_set(e, ERR_INTERNAL, "%s: pipe failed: %s", source, strerror(errno));
+        err_set(e, ERR_INTERNAL, "%s: pipe failed: %s", source, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     if (posix_spawn_file_actions_init(&fa) != 0)
@@ -311,7 +313,8 @@ static int step_process(chain *c, const char *command, const char *profile, aws_
     int sr = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
     if (sr != 0) {
         pid = -1;
-        err_set(e, ERR_FAILED_PRECONDITION, "%s could not be started: %s", source, strerror(sr));
+        err_set(e, ERR_FAILED_PRECONDITION, "%s could not be started: %s", source,
+                str_errno(sr, eb, sizeof(eb)));
         goto out;
     }
     close(pipefd[1]);

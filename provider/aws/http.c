@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/str.h"
 
 #ifndef AWSML_VERSION
 #define AWSML_VERSION "dev"
@@ -113,8 +114,9 @@ int http_client_new(const http_options *opts, http_client **out, err *e)
     if (opts->ca_bundle && !opts->insecure) {
         FILE *f = fopen(opts->ca_bundle, "r");
         if (!f) {
+            char eb[STR_ERRNO_MAX];
             err_set(e, ERR_INVALID_ARGUMENT, "customCaBundle %s cannot be read: %s",
-                    opts->ca_bundle, strerror(errno));
+                    opts->ca_bundle, str_errno(errno, eb, sizeof(eb)));
             goto out;
         }
         fclose(f);

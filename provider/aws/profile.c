@@ -308,7 +308,7 @@ int profile_file_load(profile_file *f, const char *path, enum profile_kind kind,
     int rc = -1;
     FILE *fp = NULL;
     buf b;
-    char chunk[16384];
+    char chunk[16384], eb[STR_ERRNO_MAX];
 
     buf_init(&b, PROFILE_MAX_FILE);
     if (found)
@@ -320,7 +320,7 @@ int profile_file_load(profile_file *f, const char *path, enum profile_kind kind,
             goto out;
         }
         err_set(e, ERR_FAILED_PRECONDITION, "cannot open %s %s: %s", kind_name(kind), path,
-                strerror(errno));
+                str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     for (;;) {
@@ -338,7 +338,7 @@ int profile_file_load(profile_file *f, const char *path, enum profile_kind kind,
             if (ferror(fp)) {
                 /* e.g. EISDIR: fopen succeeds on a directory, reading does not. */
                 err_set(e, ERR_FAILED_PRECONDITION, "cannot read %s %s: %s", kind_name(kind), path,
-                        strerror(errno));
+                        str_errno(errno, eb, sizeof(eb)));
                 goto out;
             }
             break;

@@ -73,7 +73,8 @@ static int pending_path(const res_ctx *ctx, bool create, char *out, size_t cap)
         sha_256_hex(ctx->urn, strlen(ctx->urn), hex) != 0)
         return -1;
     if (create && make_dirs(dir) != 0) {
-        log_at(1, "pending creates: cannot make %s: %s", dir, strerror(errno));
+        char eb[STR_ERRNO_MAX];
+        log_at(1, "pending creates: cannot make %s: %s", dir, str_errno(errno, eb, sizeof(eb)));
         return -1;
     }
     int n = snprintf(out, cap, "%s/%s", dir, hex);

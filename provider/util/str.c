@@ -1,6 +1,8 @@
 #include "util/str.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +82,38 @@ bool str_eq(const char *a, const char *b)
     if (!a || !b)
         return a == b;
     return strcmp(a, b) == 0;
+}
+
+/* glibc declares two strerror_r: the XSI one (returns 0 or an error number,
+ * fills buf) under this project's -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE,
+ * and the GNU one (returns the message, which may be a static string leaving
+ * buf untouched) once _GNU_SOURCE is defined. _Generic picks the reading that
+ * matches the declaration in force, so either compiles and fills buf. */
+static const char *errno_xsi(int rc, int errnum, char *buf, size_t len)
+{
+    if (rc != 0)
+        snprintf(buf, len, "error %d", errnum);
+    return buf;
+}
+
+static const char *errno_gnu(const char *msg, int errnum, char *buf, size_t len)
+{
+    if (!msg)
+        snprintf(buf, len, "error %d", errnum);
+    else if (msg != buf)
+        snprintf(buf, len, "%s", msg);
+    return buf;
+}
+
+#define ERRNO_MESSAGE(r) _Generic((r), int : errno_xsi, char * : errno_gnu)((r), errnum, buf, len)
+
+const char *str_errno(int errnum, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return "";
+    int saved = errno;
+    buf[0] = '\0';
+    const char *s = ERRNO_MESSAGE(strerror_r(errnum, buf, len));
+    errno = saved;
+    return s;
 }

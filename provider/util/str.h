@@ -16,4 +16,12 @@ bool str_utf8_valid(const char *s, size_t len);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_eq(const char *a, const char *b);
 
+/* Room for any errno message (glibc's longest is under 60 bytes). */
+#define STR_ERRNO_MAX 128
+/* The message of errno value errnum in buf (len bytes, always terminated),
+ * "error <n>" for a value the C library does not know; returns buf. The
+ * thread-safe replacement of strerror, which may share one static buffer
+ * between threads. errno is left as it was. */
+const char *str_errno(int errnum, char *buf, size_t len);
+
 #endif

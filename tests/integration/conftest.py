@@ -71,13 +71,13 @@ def pb(tmp_path_factory):
 class Plugin:
     """One running provider process."""
 
-    def __init__(self, pb, args, env=None):
+    def __init__(self, pb, args, env=None, exe=None):
         self.pb = pb
         if env is not None:
             # A test's own environment still carries what a wrapper around the binary
             # needs (AWSML_BIN may be scripts/valgrind-exec.sh's, which wants AWSML_VG_LOGS).
             env = {**{k: v for k, v in os.environ.items() if k.startswith("AWSML_VG_")}, **env}
-        self.proc = subprocess.Popen([str(BIN)] + list(args), stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([str(exe or BIN)] + list(args), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                      env=env)
         self.stderr_chunks = []
@@ -143,8 +143,9 @@ class Plugin:
 def start_plugin(pb):
     started = []
 
-    def start(*args, env=None):
-        p = Plugin(pb, args, env=env)
+    def start(*args, env=None, exe=None):
+        """exe: another path to start (e.g. a link named pulumi-resource-aws); BIN by default."""
+        p = Plugin(pb, args, env=env, exe=exe)
         started.append(p)
         return p
 

@@ -1,6 +1,7 @@
 """The plugin server over real gRPC: boot contract, every RPC, errors,
 concurrency, cancellation and shutdown."""
 import concurrent.futures
+import importlib.metadata
 import json
 import os
 import signal
@@ -10,11 +11,15 @@ import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
-from conftest import SECRET_SIG, SIG_KEY, UNKNOWN, secret, struct, to_dict, urn
+from conftest import BIN, SECRET_SIG, SIG_KEY, UNKNOWN, secret, struct, to_dict, urn
 
 ECHO = "awsml:test/echo:Echo"
 PROBE = "awsml:test/probe:Probe"
 EXPECTED_VERSION = os.environ.get("AWSML_EXPECT_VERSION", "0.1.0")
+# The Makefile's DROPIN_VERSION; by default the pulumi_aws SDK of the test venv (the
+# release awsml mirrors) with EXPECTED_VERSION as build metadata.
+EXPECTED_DROPIN_VERSION = os.environ.get("AWSML_EXPECT_DROPIN_VERSION") or \
+    f"{importlib.metadata.version('pulumi_aws')}+awsml.{EXPECTED_VERSION}"
 
 
 def check(plugin, pb, type_, name, news, olds=None):
@@ -49,6 +54,34 @@ def test_without_engine_address_waits_for_attach(start_plugin, pb):
         p.stub.Attach(pb.plugin.PluginAttach(address=""), timeout=10)
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert p.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version == EXPECTED_VERSION
+
+
+def test_plugin_info_as_pulumi_resource_aws_is_the_mirrored_pulumi_aws_version(start_plugin,
+                                                                                tmp_path):
+    """Started as pulumi-resource-aws (drop-in mode), GetPluginInfo reports the pulumi-aws
+    version whose schema awsml mirrors, with awsml's own as semver build metadata, so the
+    engine's `>=` check against what pulumi_aws asks for holds; under any other name it
+    is awsml's version."""
+    dropin = tmp_path / "pulumi-resource-aws"
+    dropin.symlink_to(BIN)
+    p = start_plugin("127.0.0.1:1", exe=dropin)
+    version = p.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version
+    assert version == EXPECTED_DROPIN_VERSION
+    assert version.split("+", 1)[1] == f"awsml.{EXPECTED_VERSION}"
+    other = tmp_path / "pulumi-resource-aws-not"
+    other.symlink_to(BIN)
+    for exe in (BIN, other):
+        q = start_plugin("127.0.0.1:1", exe=exe)
+        assert q.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version == EXPECTED_VERSION
+
+
+def test_dropin_version_is_the_pulumi_aws_sdk_the_tests_pin():
+    """The Makefile's AWS_MIRROR_VERSION and the pulumi_aws pin of
+    scripts/requirements-test.in name the same release: the drop-in claims to be the
+    pulumi-aws whose programs the e2e suite runs."""
+    mirrored = EXPECTED_DROPIN_VERSION.split("+", 1)[0]
+    assert mirrored == importlib.metadata.version("pulumi_aws"), \
+        "AWS_MIRROR_VERSION (Makefile) and pulumi-aws (scripts/requirements-test.in) differ"
 
 
 # ---- plugin-level RPCs -----------------------------------------------------------

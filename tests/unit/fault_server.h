@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/str.h"
+
 #define FAULT_SERVER_START_TIMEOUT_MS 15000
 
 typedef struct fault_server {
@@ -71,16 +73,17 @@ static inline void fault_server_stop(fault_server *s)
 static inline int fault_server_start(fault_server *s, bool tls)
 {
     int in[2] = {-1, -1}, outp[2] = {-1, -1};
+    char eb[STR_ERRNO_MAX];
     memset(s, 0, sizeof(*s));
     s->pid = -1;
     s->stdin_fd = -1;
     if (pipe(in) != 0 || pipe(outp) != 0) {
-        fprintf(stderr, "pipe: %s\n", strerror(errno));
+        fprintf(stderr, "pipe: %s\n", str_errno(errno, eb, sizeof(eb)));
         return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
-        fprintf(stderr, "fork: %s\n", strerror(errno));
+        fprintf(stderr, "fork: %s\n", str_errno(errno, eb, sizeof(eb)));
         return -1;
     }
     if (pid == 0) {

@@ -1,4 +1,5 @@
-/* Registry, URN parsing, generic diff, status details, buffers, UTF-8. */
+/* Registry, URN parsing, generic diff, status details, buffers, UTF-8, errors. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "resource.h"
+#include "schema.h"
 #include "status.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -180,6 +182,45 @@ static void test_err_set_may_quote_its_own_message(void **state)
     assert_int_equal(e.code, ERR_NOT_FOUND);
 }
 
+static void test_str_errno_fills_the_callers_buffer(void **state)
+{
+    (void)state;
+    char b[STR_ERRNO_MAX];
+    errno = EAGAIN;
+    assert_ptr_equal(str_errno(ENOENT, b, sizeof(b)), b);
+    assert_string_equal(b, "No such file or directory");
+    assert_int_equal(errno, EAGAIN);
+    /* a value the C library does not know still reads as something */
+    str_errno(123456, b, sizeof(b));
+    assert_non_null(strstr(b, "123456"));
+    /* a short buffer is cut, never overrun */
+    char small[6];
+    memset(small, 'x', sizeof(small));
+    str_errno(ENOENT, small, sizeof(small));
+    assert_true(strlen(small) < sizeof(small));
+    assert_string_equal(str_errno(ENOENT, NULL, 0), "");
+}
+
+static void test_plugin_version_follows_the_name_started_by(void **state)
+{
+    (void)state;
+    schema_select("/opt/awsml/bin/pulumi-resource-awsml");
+    assert_string_equal(schema_package(), "awsml");
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+    schema_select("/tmp/dropin/pulumi-resource-aws");
+    assert_string_equal(schema_package(), "aws");
+    const char *v = schema_plugin_version();
+    assert_string_equal(v, AWSML_DROPIN_VERSION);
+    /* <pulumi-aws version>+awsml.<awsml version> */
+    const char *meta = strchr(v, '+');
+    assert_non_null(meta);
+    assert_string_equal(meta, "+awsml." AWSML_VERSION);
+    schema_select("pulumi-resource-aws-old");
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+    schema_select(NULL);
+    assert_string_equal(schema_plugin_version(), AWSML_VERSION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +231,8 @@ int main(void)
         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_str_helpers),
         cmocka_unit_test(test_err_set_may_quote_its_own_message),
+        cmocka_unit_test(test_str_errno_fills_the_callers_buffer),
+        cmocka_unit_test(test_plugin_version_follows_the_name_started_by),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
