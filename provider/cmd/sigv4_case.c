@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/sigv4.h"
+#include "util/str.h"
 
 #define PROG "sigv4-case"
 #define MAX_CONTEXT ((size_t)1 << 20)  /* context.json */
@@ -178,7 +179,8 @@ static int read_file(const char *path, size_t max, char **out, size_t *out_len)
     *out_len = 0;
     f = fopen(path, "rb");
     if (f == NULL) {
-        fail("%s: cannot open: %s", path, strerror(errno));
+        char eb[STR_ERRNO_MAX];
+        fail("%s: cannot open: %s", path, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     for (;;) {
@@ -227,7 +229,7 @@ out:
 
 static int write_file(const char *dir, const char *name, const char *data, size_t len)
 {
-    char path[PATH_CAP];
+    char path[PATH_CAP], eb[STR_ERRNO_MAX];
     FILE *f = NULL;
     int rc = -1;
 
@@ -235,16 +237,16 @@ static int write_file(const char *dir, const char *name, const char *data, size_
         goto out;
     f = fopen(path, "wb");
     if (f == NULL) {
-        fail("%s: cannot create: %s", path, strerror(errno));
+        fail("%s: cannot create: %s", path, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     if (len > 0 && fwrite(data, 1, len, f) != len) {
-        fail("%s: write error: %s", path, strerror(errno));
+        fail("%s: write error: %s", path, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        fail("%s: write error: %s", path, strerror(errno));
+        fail("%s: write error: %s", path, str_errno(errno, eb, sizeof(eb)));
         goto out;
     }
     f = NULL;
