@@ -31,6 +31,7 @@
 
 #include "resource.h"
 #include "provider.h"
+#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
@@ -44,9 +45,6 @@
  * concurrent change, a detach that has not landed yet. */
 #define CREATE_RETRY_MS (2L * 60 * 1000)
 #define DELETE_RETRY_MS (60L * 1000)
-/* Pages of a list call: IAM's max is 1000 items per page, so this is far
- * beyond any role and only stops a looping Marker. */
-#define MAX_PAGES 1000
 
 /* ---- small utilities ------------------------------------------------------- */
 
@@ -158,53 +156,32 @@ out:
     return rc;
 }
 
+typedef struct iam_list_into {
+    const char *f1, *f2;
+    strv *a, *b;
+} iam_list_into;
+
+static int iam_list_item(void *arg, const xml_node *m, err *e)
+{
+    iam_list_into *in = arg;
+    const char *v1 = in->f1 ? xml_path_text(m, in->f1) : m->text;
+    if (strv_push(in->a, v1) != 0 || (in->f2 && strv_push(in->b, xml_path_text(m, in->f2)) != 0))
+        return oom(e);
+    return 0;
+}
+
 /* Every page of a role's list call: <Action>Result/<list>/member items; f1
  * (and f2) name the item's fields, f1 NULL takes the member's own text. */
 static int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list,
                     const char *f1, const char *f2, strv *a, strv *b, err *e)
 {
-    char *marker = NULL;
-    char path[128];
-    int rc = -1;
-    for (int page = 0; page < MAX_PAGES; page++) {
-        xml_node *root = NULL;
-        if (iam_call(ctx, action, true, &root, e, "RoleName", role, "Marker", marker, NULL) != 0)
-            goto out;
-        snprintf(path, sizeof(path), "%sResult/%s", action, list);
-        const xml_node *ln = xml_path(root, path);
-        for (size_t i = 0; ln && i < ln->n_children; i++) {
-            const xml_node *m = ln->children[i];
-            if (strcmp(m->name, "member") != 0)
-                continue;
-            const char *v1 = f1 ? xml_path_text(m, f1) : m->text;
-            if (strv_push(a, v1) != 0 || (f2 && strv_push(b, xml_path_text(m, f2)) != 0)) {
-                xml_free(root);
-                oom(e);
-                goto out;
-            }
-        }
-        snprintf(path, sizeof(path), "%sResult/IsTruncated", action);
-        const char *trunc = xml_path_text(root, path);
-        snprintf(path, sizeof(path), "%sResult/Marker", action);
-        const char *next = xml_path_text(root, path);
-        free(marker);
-        marker = NULL;
-        if (!trunc || strcmp(trunc, "true") != 0 || !next || !*next) {
-            xml_free(root);
-            rc = 0;
-            goto out;
-        }
-        marker = str_dup(next);
-        xml_free(root);
-        if (!marker) {
-            oom(e);
-            goto out;
-        }
-    }
-    err_set(e, ERR_INTERNAL, "iam %s for role %s: more than %d pages", action, role, MAX_PAGES);
-out:
-    free(marker);
-    return rc;
+    aws_client *c = res_client(e);
+    const char *const params[] = {"RoleName", role, NULL};
+    iam_list_into in = {f1, f2, a, b};
+    if (!c)
+        return -1;
+    return pages_query(c, ENDPOINTS_IAM, action, IAM_VERSION, params, list, res_aws_cancel(ctx),
+                       iam_list_item, &in, e);
 }
 
 /* ---- the table ----------------------------------------------------------------------- */

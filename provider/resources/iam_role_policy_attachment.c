@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "provider.h"
+#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
@@ -29,7 +30,6 @@
 #define RPA_ARN_MAX 2048
 /* Waits for IAM's ConcurrentModification to clear (each attempt backs off). */
 #define RPA_RETRY_TOTAL_MS (120 * 1000L)
-#define RPA_MAX_PAGES 1000
 
 static const eng_prop rpa_props_table[] = {
     {.name = "role",
@@ -91,52 +91,39 @@ static int rpa_parse_id(const char *id, const pv *props, char *role, size_t role
                    id ? id : "");
 }
 
-/* Whether arn is attached to role (ListAttachedRolePolicies, all pages).
+typedef struct rpa_search {
+    const char *arn;
+    bool found;
+} rpa_search;
+
+/* Stops the listing at the member whose PolicyArn is the one looked for. */
+static int rpa_match(void *arg, const xml_node *member, err *e)
+{
+    rpa_search *s = arg;
+    const char *pa = xml_path_text(member, "PolicyArn");
+    s->found = pa && strcmp(pa, s->arn) == 0;
+    return s->found ? 1 : 0;
+}
+
+/* Whether arn is attached to role (ListAttachedRolePolicies, every page).
  * A missing role is "not attached" (*role_missing set). */
 static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const char *arn,
                            bool *attached, bool *role_missing, err *e)
 {
+    const char *const params[] = {"RoleName", role, NULL};
+    rpa_search s = {arn, false};
     *attached = false;
     *role_missing = false;
-    char marker[1024] = "";
-    for (int page = 0; page < RPA_MAX_PAGES; page++) {
-        query q;
-        xml_node *doc = NULL;
-        if (query_init(&q, "ListAttachedRolePolicies", RPA_IAM_VERSION) != 0 ||
-            query_add(&q, "RoleName", role) != 0 ||
-            (marker[0] && query_add(&q, "Marker", marker) != 0)) {
-            query_free(&q);
-            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
-        }
-        int rc = aws_query(c, ENDPOINTS_IAM, "ListAttachedRolePolicies", &q, true,
-                           res_aws_cancel(ctx), &doc, e);
-        query_free(&q);
-        if (rc != 0) {
-            if (e->code == ERR_NOT_FOUND) {
-                *role_missing = true;
-                err_clear(e);
-                return 0;
-            }
+    if (pages_query(c, ENDPOINTS_IAM, "ListAttachedRolePolicies", RPA_IAM_VERSION, params,
+                    "AttachedPolicies", res_aws_cancel(ctx), rpa_match, &s, e) != 0) {
+        if (e->code != ERR_NOT_FOUND)
             return -1;
-        }
-        const xml_node *list = xml_path(doc, "ListAttachedRolePoliciesResult/AttachedPolicies");
-        for (size_t i = 0; list && i < list->n_children && !*attached; i++) {
-            const char *pa = xml_path_text(list->children[i], "PolicyArn");
-            if (pa && strcmp(pa, arn) == 0)
-                *attached = true;
-        }
-        const char *trunc = xml_path_text(doc, "ListAttachedRolePoliciesResult/IsTruncated");
-        const char *next = xml_path_text(doc, "ListAttachedRolePoliciesResult/Marker");
-        bool more = !*attached && trunc && strcmp(trunc, "true") == 0 && next && *next;
-        if (more && str_copy(marker, sizeof(marker), next) >= sizeof(marker)) {
-            xml_free(doc);
-            return err_set(e, ERR_INTERNAL, "IAM returned an over-long pagination marker");
-        }
-        xml_free(doc);
-        if (!more)
-            return 0;
+        *role_missing = true;
+        err_clear(e);
+        return 0;
     }
-    return err_set(e, ERR_INTERNAL, "ListAttachedRolePolicies for role '%s' did not end", role);
+    *attached = s.found;
+    return 0;
 }
 
 static bool rpa_concurrent(const err *e)

@@ -25,6 +25,7 @@
 
 #include "aws/sha.h"
 #include "provider.h"
+#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
@@ -37,7 +38,6 @@
 #define PL_DESC_MAX 3072
 #define PL_DEF_MAX ((size_t)1024 * 1024)
 #define PL_ROLE_WAIT_MS (120 * 1000L)
-#define PL_MAX_TAG_PAGES 100
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -684,48 +684,33 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
 /* ---- Read ------------------------------------------------------------------ */
 
 /* The pipeline's tags (ListTags, all pages) as an object of strings. */
+static int pl_tag_item(void *arg, const cJSON *t, err *e)
+{
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+    if (cJSON_IsString(k) &&
+        prop_set_str(arg, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    return 0;
+}
+
 static int pl_list_tags(res_ctx *ctx, aws_client *c, const char *arn, pv **out, err *e)
 {
     pv *tags = pv_object();
-    char next[2048] = "";
+    cJSON *req = cJSON_CreateObject();
     int rc = -1;
-    if (!tags)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    for (int page = 0; page < PL_MAX_TAG_PAGES; page++) {
-        cJSON *req = cJSON_CreateObject(), *resp = NULL;
-        if (!req || !cJSON_AddStringToObject(req, "ResourceArn", arn) ||
-            (next[0] && !cJSON_AddStringToObject(req, "NextToken", next))) {
-            cJSON_Delete(req);
-            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-            goto out;
-        }
-        int crc = pl_call(ctx, c, "ListTags", req, true, &resp, e);
-        cJSON_Delete(req);
-        if (crc != 0)
-            goto out;
-        const cJSON *list = cJSON_GetObjectItemCaseSensitive(resp, "Tags"), *t;
-        cJSON_ArrayForEach(t, list)
-        {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-            if (cJSON_IsString(k) &&
-                prop_set_str(tags, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0) {
-                cJSON_Delete(resp);
-                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-                goto out;
-            }
-        }
-        const cJSON *nt = cJSON_GetObjectItemCaseSensitive(resp, "NextToken");
-        bool more = cJSON_IsString(nt) && nt->valuestring[0] &&
-                    str_copy(next, sizeof(next), nt->valuestring) < sizeof(next);
-        cJSON_Delete(resp);
-        if (!more) {
-            *out = tags;
-            return 0;
-        }
+    if (!tags || !req || !cJSON_AddStringToObject(req, "ResourceArn", arn)) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
     }
-    err_set(e, ERR_INTERNAL, "ListTags of %s did not end", arn);
+    if (pages_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.ListTags", req, "Tags", res_aws_cancel(ctx),
+                   pl_tag_item, tags, e) != 0)
+        goto out;
+    *out = tags;
+    tags = NULL;
+    rc = 0;
 out:
+    cJSON_Delete(req);
     pv_free(tags);
     return rc;
 }
