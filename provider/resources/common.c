@@ -10,7 +10,6 @@
 #include "aws/credentials.h"
 #include "provider.h"
 #include "resources/pending.h"
-#include "resources/policy.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -56,90 +55,10 @@ int prop_set_unknown(pv *obj, const char *key)
 
 /* ---- validation ------------------------------------------------------------------ */
 
-/* Characters, not bytes: AWS limits count Unicode code points. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 bool charset_iam_name(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            strchr("_+=,.@-", c) != NULL;
-}
-
-bool val_string(check_failures *f, const pv *obj, const char *key, bool required, size_t minlen,
-                size_t maxlen, bool (*charset)(int c), const char *rule)
-{
-    const pv *v = pv_object_get(obj, key);
-    if (!v || v->kind == PV_NULL) {
-        if (required)
-            check_failure_add(f, key, "'%s' is required", key);
-        return !required;
-    }
-    if (pv_contains_unknown(v))
-        return true;
-    if (v->kind != PV_STRING) {
-        check_failure_add(f, key, "'%s' must be a string", key);
-        return false;
-    }
-    size_t n = utf8_chars(v->u.str.s);
-    if (n < minlen || n > maxlen) {
-        if (minlen == maxlen)
-            check_failure_add(f, key, "'%s' must be %zu characters long (it has %zu)", key, minlen,
-                              n);
-        else
-            check_failure_add(f, key, "'%s' must be %zu to %zu characters long (it has %zu)", key,
-                              minlen, maxlen, n);
-        return false;
-    }
-    for (const char *p = v->u.str.s; charset && *p; p++) {
-        if (!charset((unsigned char)*p)) {
-            check_failure_add(f, key, "'%s' may only contain %s; '%c' is not allowed", key, rule,
-                              *p);
-            return false;
-        }
-    }
-    return true;
-}
-
-bool val_int_range(check_failures *f, const pv *obj, const char *key, long lo, long hi)
-{
-    const pv *v = pv_object_get(obj, key);
-    if (!v || v->kind == PV_NULL || pv_contains_unknown(v))
-        return true;
-    if (v->kind != PV_NUMBER || v->u.n != (double)(long)v->u.n || v->u.n < (double)lo ||
-        v->u.n > (double)hi) {
-        check_failure_add(f, key, "'%s' must be a whole number from %ld to %ld", key, lo, hi);
-        return false;
-    }
-    return true;
-}
-
-bool val_json_policy(check_failures *f, const pv *obj, const char *key, bool required)
-{
-    const pv *v = pv_object_get(obj, key);
-    char why[160];
-    if (!v || v->kind == PV_NULL) {
-        if (required)
-            check_failure_add(f, key, "'%s' is required", key);
-        return !required;
-    }
-    if (pv_contains_unknown(v))
-        return true;
-    if (v->kind != PV_STRING) {
-        check_failure_add(f, key, "'%s' must be a JSON policy document (a string)", key);
-        return false;
-    }
-    if (policy_check(v->u.str.s, why, sizeof(why)) != 0) {
-        check_failure_add(f, key, "'%s' %s", key, why);
-        return false;
-    }
-    return true;
 }
 
 /* ---- autonaming ----------------------------------------------------------------------- */

@@ -25,14 +25,7 @@ int prop_set_num(pv *obj, const char *key, double n);
 int prop_set_bool(pv *obj, const char *key, bool b);
 int prop_set_unknown(pv *obj, const char *key);
 
-/* ---- validation: each adds a CheckFailure naming the property and rule ---- */
-/* A string of minlen..maxlen bytes whose characters all satisfy charset (NULL = any);
- * rule describes the charset for the message (e.g. "letters, digits and +=,.@_-").
- * Unknown values pass (preview). Returns false when a failure was added. */
-bool val_string(check_failures *f, const pv *obj, const char *key, bool required, size_t minlen,
-                size_t maxlen, bool (*charset)(int c), const char *rule);
-bool val_int_range(check_failures *f, const pv *obj, const char *key, long lo, long hi);
-bool val_json_policy(check_failures *f, const pv *obj, const char *key, bool required);
+/* ---- validation (the rules themselves are the engine's: resources/engine.h) ---- */
 /* IAM name characters: letters, digits and _+=,.@- */
 bool charset_iam_name(int c);
 

@@ -81,35 +81,6 @@ static void test_check_and_decode(void **state)
     free(d);
 }
 
-static void test_validators_name_the_property(void **state)
-{
-    (void)state;
-    pv *o = pv_object();
-    pv_object_set(o, "name", pv_string("bad name!"));
-    pv_object_set(o, "long", pv_string("abcdef"));
-    pv_object_set(o, "later", pv_unknown(PV_UNK_ANY));
-    pv_object_set(o, "n", pv_number(99));
-    pv_object_set(o, "policy", pv_string("{oops"));
-    check_failures f = {0};
-    assert_false(
-        val_string(&f, o, "name", true, 1, 64, charset_iam_name, "letters, digits and _+=,.@-"));
-    assert_false(val_string(&f, o, "long", false, 1, 3, NULL, NULL));
-    assert_true(val_string(&f, o, "later", true, 1, 3, NULL, NULL)); /* unknown passes */
-    assert_false(val_string(&f, o, "missing", true, 1, 3, NULL, NULL));
-    assert_true(val_string(&f, o, "optional", false, 1, 3, NULL, NULL));
-    assert_false(val_int_range(&f, o, "n", 3600, 43200));
-    assert_false(val_json_policy(&f, o, "policy", true));
-    assert_int_equal(f.len, 5);
-    assert_string_equal(f.props[0], "name");
-    assert_non_null(strstr(f.reasons[0], "' ' is not allowed"));
-    assert_non_null(strstr(f.reasons[1], "1 to 3 characters"));
-    assert_string_equal(f.props[2], "missing");
-    assert_non_null(strstr(f.reasons[3], "3600 to 43200"));
-    assert_non_null(strstr(f.reasons[4], "valid JSON"));
-    check_failures_free(&f);
-    pv_free(o);
-}
-
 static void test_autoname(void **state)
 {
     (void)state;
@@ -200,13 +171,9 @@ static void test_tags_without_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_equivalent_forms),
-        cmocka_unit_test(test_real_differences),
-        cmocka_unit_test(test_check_and_decode),
-        cmocka_unit_test(test_validators_name_the_property),
-        cmocka_unit_test(test_autoname),
-        cmocka_unit_test(test_autonaming_modes),
-        cmocka_unit_test(test_tags_without_config),
+        cmocka_unit_test(test_equivalent_forms), cmocka_unit_test(test_real_differences),
+        cmocka_unit_test(test_check_and_decode), cmocka_unit_test(test_autoname),
+        cmocka_unit_test(test_autonaming_modes), cmocka_unit_test(test_tags_without_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
