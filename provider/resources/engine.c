@@ -642,21 +642,44 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
 
 /* ---- Read ------------------------------------------------------------------- */
 
+/* One row of engine_read_inputs. */
+static int eng_read_row(const eng_prop *p, bool import, const pv *outputs, pv *in)
+{
+    const pv *actual = pv_object_get(outputs, p->name), *had = pv_object_get(in, p->name);
+    if (eng_nullish(actual)) {
+        /* Gone from AWS: drift, unless AWS just omits an empty value, or the
+         * row is not AWS's to report (namePrefix, forceDetachPolicies). */
+        const pv *h = had ? pv_plain(had) : NULL;
+        bool empty = h && h->kind == PV_STRING && h->u.str.len == 0;
+        if (had && p->aws && !empty && !(p->flags & EP_UNMANAGED_ABSENT))
+            return pv_object_remove(in, p->name);
+        return 0;
+    }
+    if (!import && !had && (p->flags & EP_UNMANAGED_ABSENT))
+        return 0; /* not managed: stays so */
+    if (had && !pv_contains_unknown(had) && eng_same(p->diff, pv_plain(actual), pv_plain(had)))
+        return 0; /* the user's text and order where AWS's means the same */
+    pv *cp = pv_copy(actual);
+    return cp ? pv_object_set(in, p->name, cp) : -1;
+}
+
 pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inputs)
 {
-    pv *in = pv_object();
+    bool import = !old_inputs || old_inputs->kind != PV_OBJECT || old_inputs->u.obj.len == 0;
+    pv *in = import ? pv_object() : pv_copy(old_inputs);
     for (size_t i = 0; in && i < t->n; i++) {
         const eng_prop *p = &t->props[i];
-        if (p->flags & (EP_OUTPUT | EP_TAGS_ALL))
-            continue;
-        const pv *v = pv_object_get(outputs, p->name);
-        const pv *old = old_inputs ? pv_object_get(old_inputs, p->name) : NULL;
-        if (eng_nullish(v))
-            continue;
-        if (old && !eng_nullish(old) && !pv_contains_unknown(old) &&
-            eng_same(p->diff, pv_plain(v), pv_plain(old)))
-            v = old; /* the user's text and order where AWS's means the same */
-        if (pv_object_set(in, p->name, pv_copy(v)) != 0) {
+        int rc = 0;
+        if (p->flags & EP_OUTPUT) {
+            /* outputs are not inputs; tagsAll is, once Check has made it */
+            if (!(p->flags & EP_TAGS_ALL) || import)
+                rc = pv_object_get(in, p->name) ? pv_object_remove(in, p->name) : 0;
+            else
+                rc = eng_read_row(p, import, outputs, in);
+        } else {
+            rc = eng_read_row(p, import, outputs, in);
+        }
+        if (rc != 0) {
             pv_free(in);
             return NULL;
         }

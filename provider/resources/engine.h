@@ -134,9 +134,14 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
                 const pv *news, const pv *old_inputs, char *const *ignore, size_t nignore,
                 diff_result *out, err *e);
 
-/* The inputs that describe outputs (import, refresh): every input row of the
- * table present in outputs, where old inputs that mean the same (policy and
- * JSON rows, sets) keep their text and order. NULL on allocation failure. */
+/* The inputs that describe outputs (import, refresh): the old inputs (none
+ * on import) with every input row set to what AWS reports, except where the
+ * old value means the same (policy and JSON rows, sets keep the user's text
+ * and order). A row AWS no longer reports is removed when it is AWS's (.aws
+ * set) and was not "" (AWS omits empty values). A not-managed row
+ * (EP_UNMANAGED_ABSENT) the user did not give stays absent; tagsAll is kept
+ * current but not made on import (Check makes it). Outputs are dropped.
+ * NULL on allocation failure. */
 pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inputs);
 
 /* arn:<partition>:<service>:<region>:<account>:<resource>, at most 2048

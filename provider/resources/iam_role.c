@@ -657,31 +657,6 @@ out:
 /* The inputs a program would have given for what Read found: on import all
  * of them; on refresh the ones the program manages (those in old), so drift
  * shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
-static pv *read_inputs(const pv *outputs, const pv *old)
-{
-    static const char *const keys[] = {"name",
-                                       "assumeRolePolicy",
-                                       "path",
-                                       "description",
-                                       "maxSessionDuration",
-                                       "permissionsBoundary",
-                                       "tags",
-                                       "inlinePolicies",
-                                       "managedPolicyArns",
-                                       "forceDetachPolicies"};
-    pv *in = old ? pv_copy(old) : pv_object();
-    for (size_t i = 0; in && i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const pv *v = pv_object_get(outputs, keys[i]);
-        if (old && !pv_object_get(old, keys[i]))
-            continue;
-        if (v && pv_object_set(in, keys[i], pv_copy(v)) != 0) {
-            pv_free(in);
-            return NULL;
-        }
-    }
-    return in;
-}
-
 static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
                      pv **outputs, pv **new_inputs, err *e)
 {
@@ -700,7 +675,7 @@ static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *in
         }
         return -1;
     }
-    *new_inputs = read_inputs(*outputs, import ? NULL : (!is_empty_obj(inputs) ? inputs : props));
+    *new_inputs = engine_read_inputs(&role_table, *outputs, import ? NULL : ref);
     *new_id = str_dup(id);
     if (!*new_inputs || !*new_id) {
         pv_free(*outputs);

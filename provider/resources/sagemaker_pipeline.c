@@ -716,20 +716,6 @@ out:
 }
 
 /* The properties Read reports and that refresh carries into the inputs. */
-static const char *const pl_managed[] = {
-    "pipelineName",
-    "pipelineDisplayName",
-    "pipelineDescription",
-    "roleArn",
-    "parallelismConfiguration",
-    "pipelineDefinition",
-    "pipelineDefinitionS3Location",
-    "tags",
-    "tagsAll",
-    "region",
-    NULL,
-};
-
 static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
 {
     static const char *const strs[][2] = {
@@ -781,35 +767,6 @@ static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv
 
 /* Refreshed inputs: the old ones with every managed property set to what
  * AWS reports, so drift shows in the next diff. */
-static pv *pl_inputs_from(const pv *inputs, const pv *out)
-{
-    bool import = !inputs || inputs->u.obj.len == 0;
-    pv *in = import ? pv_object() : pv_copy(inputs);
-    for (size_t i = 0; in && pl_managed[i]; i++) {
-        const char *k = pl_managed[i];
-        if (strcmp(k, "tagsAll") == 0 && import)
-            continue; /* Check recomputes it from tags */
-        const pv *actual = pv_object_get(out, k);
-        const pv *had = pv_object_get(in, k);
-        if (!actual) {
-            /* SageMaker omits an empty description: "" is not drift */
-            const char *s = prop_str(in, k);
-            if (had && !(s && *s == '\0') && pv_object_remove(in, k) != 0)
-                goto fail;
-            continue;
-        }
-        if (had && pv_equal(pv_plain(had), actual))
-            continue;
-        pv *cp = pv_copy(actual);
-        if (!cp || pv_object_set(in, k, cp) != 0)
-            goto fail;
-    }
-    return in;
-fail:
-    pv_free(in);
-    return NULL;
-}
-
 static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
                    pv **outputs, pv **new_inputs, err *e)
 {
@@ -853,7 +810,7 @@ static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inpu
             goto out;
         }
     }
-    *new_inputs = pl_inputs_from(inputs, out);
+    *new_inputs = engine_read_inputs(&pl_table, out, inputs);
     *new_id = str_dup(id);
     if (!*new_inputs || !*new_id) {
         pv_free(*new_inputs);
