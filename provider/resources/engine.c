@@ -670,15 +670,12 @@ pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inpu
     for (size_t i = 0; in && i < t->n; i++) {
         const eng_prop *p = &t->props[i];
         int rc = 0;
-        if (p->flags & EP_OUTPUT) {
-            /* outputs are not inputs; tagsAll is, once Check has made it */
-            if (!(p->flags & EP_TAGS_ALL) || import)
-                rc = pv_object_get(in, p->name) ? pv_object_remove(in, p->name) : 0;
-            else
-                rc = eng_read_row(p, import, outputs, in);
-        } else {
+        if (p->flags & EP_TAGS_ALL)
+            continue; /* Check's to make from tags (which carry any drift) */
+        if (p->flags & EP_OUTPUT)
+            rc = pv_object_get(in, p->name) ? pv_object_remove(in, p->name) : 0;
+        else
             rc = eng_read_row(p, import, outputs, in);
-        }
         if (rc != 0) {
             pv_free(in);
             return NULL;

@@ -139,8 +139,8 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
  * old value means the same (policy and JSON rows, sets keep the user's text
  * and order). A row AWS no longer reports is removed when it is AWS's (.aws
  * set) and was not "" (AWS omits empty values). A not-managed row
- * (EP_UNMANAGED_ABSENT) the user did not give stays absent; tagsAll is kept
- * current but not made on import (Check makes it). Outputs are dropped.
+ * (EP_UNMANAGED_ABSENT) the user did not give stays absent; tagsAll stays as
+ * Check made it (tags carry any drift). Other outputs are dropped.
  * NULL on allocation failure. */
 pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inputs);
 
