@@ -57,6 +57,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
+#include "util/str.h"
 
 void test_resources_register(void);
 
@@ -1215,6 +1216,7 @@ static rpc_script *new_script(void)
     return sc;
 }
 
+#define REGISTRY_TORTURE_MAX 64
 #define ROLE_T "aws:iam/role:Role"
 #define RPA_T "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
@@ -1282,16 +1284,42 @@ static void set_config_json(int port, const char *extra)
 static void add_built_rpc(int port)
 {
     rpc_script *sc;
-    /* Check and Diff of every real resource, unconfigured (advisor warns). */
-    struct {
+    /* Check and Diff of every registered resource type, unconfigured (advisor
+     * warns): each needs two sets of inputs here, so a new type cannot be
+     * left out of the torture run. */
+    static const struct {
         const char *type, *name, *in, *in2;
-    } res[] = {
+    } samples[] = {
         {ROLE_T, "r1", ROLE_IN, ROLE_IN2},
         {RPA_T, "a1", RPA_IN,
          "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
     };
-    for (size_t i = 0; i < 3; i++) {
+    struct {
+        const char *type, *name, *in, *in2;
+    } res[REGISTRY_TORTURE_MAX];
+    size_t nres = 0;
+    for (size_t t = 0; registry_at(t); t++) {
+        const char *token = registry_at(t)->token;
+        if (str_has_prefix(token, "test/"))
+            continue; /* tests/support's own types */
+        size_t k = 0;
+        while (k < sizeof(samples) / sizeof(samples[0]) && strcmp(samples[k].type + 4, token) != 0)
+            k++;
+        if (k == sizeof(samples) / sizeof(samples[0]) || nres == REGISTRY_TORTURE_MAX) {
+            fprintf(stderr,
+                    "torture: no sample inputs for resource type %s: add it to samples[] "
+                    "in add_built_rpc\n",
+                    token);
+            exit(2);
+        }
+        res[nres].type = samples[k].type;
+        res[nres].name = samples[k].name;
+        res[nres].in = samples[k].in;
+        res[nres].in2 = samples[k].in2;
+        nres++;
+    }
+    for (size_t i = 0; i < nres; i++) {
         char name[160];
         sc = new_script();
         step_check(&sc->steps[sc->n++], res[i].type, res[i].name, NULL, res[i].in);
