@@ -15,6 +15,18 @@
 
 /* ---- property access --------------------------------------------------------- */
 
+int res_oom(err *e)
+{
+    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+const pv *prop_get(const pv *obj, const char *key)
+{
+    const pv *v = obj ? pv_object_get(obj, key) : NULL;
+    v = v ? pv_plain(v) : NULL;
+    return (v && v->kind != PV_NULL) ? v : NULL;
+}
+
 const char *prop_str(const pv *obj, const char *key)
 {
     const pv *v = obj ? pv_object_get(obj, key) : NULL;

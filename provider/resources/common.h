@@ -14,7 +14,12 @@
 #include "resource.h"
 #include "util/err.h"
 
+/* ERR_RESOURCE_EXHAUSTED "out of memory"; returns -1. */
+int res_oom(err *e);
+
 /* ---- property access (plain values: secrets were removed by rpc.c) ---- */
+/* The value at key without secret wrappers, or NULL when absent or null. */
+const pv *prop_get(const pv *obj, const char *key);
 /* The string at key, or NULL when absent, null, unknown or not a string. */
 const char *prop_str(const pv *obj, const char *key);
 bool prop_is_unknown(const pv *obj, const char *key); /* present and unknown */

@@ -39,6 +39,7 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/str.h"
+#include "util/strv.h"
 
 #define IAM_VERSION "2010-05-08"
 /* Waits for IAM's eventual consistency: a principal created seconds ago, a
@@ -48,54 +49,9 @@
 
 /* ---- small utilities ------------------------------------------------------- */
 
-typedef struct strv {
-    char **v;
-    size_t n, cap;
-} strv;
-
-static int strv_push(strv *s, const char *str)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        char **p = realloc(s->v, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        s->v = p;
-        s->cap = cap;
-    }
-    if (!(s->v[s->n] = str_dup(str ? str : "")))
-        return -1;
-    s->n++;
-    return 0;
-}
-
-static bool strv_has(const strv *s, const char *str)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->v[i], str) == 0)
-            return true;
-    return false;
-}
-
-static void strv_free(strv *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof(*s));
-}
-
 static int oom(err *e)
 {
-    return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* The value at key without secret wrappers, or NULL when absent or null. */
-static const pv *prop_get(const pv *obj, const char *key)
-{
-    const pv *v = obj ? pv_object_get(obj, key) : NULL;
-    v = v ? pv_plain(v) : NULL;
-    return (v && v->kind != PV_NULL) ? v : NULL;
+    return res_oom(e);
 }
 
 static bool is_empty_obj(const pv *v)
