@@ -187,8 +187,10 @@ void awserr_from_xml(aws_error *e, const char *service, const char *operation, l
         fill_from_error_doc(e, root) != 0) {
         /* The record then quotes the body instead of naming the error: tell
          * callers who care (util/mem.h) that memory, not the body, was why. */
-        if (perr.code == ERR_RESOURCE_EXHAUSTED)
+        if (perr.code == ERR_RESOURCE_EXHAUSTED) {
             mem_note_failure();
+            e->out_of_memory = true;
+        }
         e->code[0] = '\0';
         e->message[0] = '\0';
         set_from_raw_body(e, body, len);
@@ -215,8 +217,10 @@ void awserr_from_json(aws_error *e, const char *service, const char *operation, 
     static const char *const msg_names[] = {"message", "Message", "errorMessage", NULL};
     cJSON *doc = NULL;
     record_init(e, service, operation, status, request_id);
+    unsigned long mark = mem_failures();
     if (body && len)
         doc = cJSON_ParseWithLength(body, len);
+    e->out_of_memory = !doc && mem_failures() != mark;
     if (!cJSON_IsObject(doc)) {
         cJSON_Delete(doc);
         doc = NULL;
@@ -321,6 +325,8 @@ static const char *const invalid_codes[] = {"ValidationError",
 int awserr_grpc_code(const aws_error *e)
 {
     const char *c = e->code;
+    if (e->out_of_memory)
+        return ERR_RESOURCE_EXHAUSTED;
     if (code_in(c, unauthenticated_codes))
         return ERR_UNAUTHENTICATED;
     if (code_in(c, permission_codes))
@@ -398,7 +404,8 @@ void awserr_to_err(const aws_error *ae, err *out)
         snprintf(tail, sizeof(tail), "(HTTP %ld, request id %s)", ae->http_status, ae->request_id);
     else
         snprintf(tail, sizeof(tail), "(HTTP %ld)", ae->http_status);
-    err_set(out, awserr_grpc_code(ae), "%s %s failed: %s%s%s %s%s%s", ae->service, ae->operation,
+    err_set(out, awserr_grpc_code(ae), "%s %s failed: %s%s%s%s %s%s%s", ae->service, ae->operation,
+            ae->out_of_memory ? "out of memory reading the error response; " : "",
             ae->code[0] ? ae->code : "unknown error", ae->message[0] ? ": " : "", ae->message, tail,
             hint[0] ? "; " : "", hint);
     str_copy(out->aws_code, sizeof(out->aws_code), ae->code);

@@ -18,6 +18,9 @@ typedef struct aws_error {
     char code[128]; /* e.g. NoSuchEntity, ValidationException (no "prefix#") */
     char message[1024];
     char request_id[128];
+    /* The error document could not be read because memory ran out: code and
+     * message quote the body, and the record stands for an out-of-memory. */
+    bool out_of_memory;
 } aws_error;
 
 /* Fill e from a query-protocol error body; a body that is not an AWS error
