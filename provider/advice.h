@@ -9,6 +9,7 @@
 #ifndef AWSML_ADVICE_H
 #define AWSML_ADVICE_H
 
+#include "config.h"
 #include "props.h"
 #include "resource.h"
 #include "util/err.h"
@@ -18,10 +19,10 @@
 /* token_rest: "<module>/<name>:<Name>". */
 int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
                  err *e);
-/* Validates securityAdvisor and securityAdvisorSuppress in a configuration
- * (with list values already decoded): each broken rule is added to f against
- * its key (at most one per key). -1 only when memory runs out (e says so). */
-int advice_check_config(const pv *config, check_failures *f, err *e);
+/* The rule IDs of a configuration's securityAdvisorSuppress (config.c checks
+ * the rest): the first one that is no rule is a problem of that key. -1 only
+ * when memory runs out (e says so). */
+int advice_check_config(const config_advisor *a, config_problems *p, err *e);
 void advice_reset(void); /* forgets what was reported; for tests */
 
 #endif
