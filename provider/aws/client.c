@@ -428,14 +428,54 @@ static int add_policy_arns(query *q, const char *const *arns, size_t n)
     return 0;
 }
 
+/* One STS call of the credential chain: posts q, signed with base (NULL:
+ * unsigned, as AssumeRoleWithWebIdentity is: its token is the proof), and
+ * reads the credentials out of <action>Result; what names the role in errors.
+ * The chain hands no cancellation down, so none is watched here. */
+static int sts_credentials(aws_client *c, query *q, const char *action, const aws_credentials *base,
+                           const char *what, aws_credentials *out, err *e)
+{
+    http_response resp = {0};
+    xml_node *root = NULL;
+    char result[64];
+    size_t len = 0;
+    int rc = -1;
+    char *body = query_finish(q, &len, e);
+    if (!body)
+        return -1;
+    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    call k = {.svc = ENDPOINTS_STS,
+              .operation = action,
+              .method = "POST",
+              .headers = h,
+              .n_headers = 1,
+              .body = body,
+              .body_len = len,
+              .idempotent = true,
+              .kind = BODY_XML,
+              .creds = base,
+              .unsigned_ = base == NULL};
+    aws_cancel none = {0};
+    if (do_call(c, &k, none, &resp, e) != 0 ||
+        xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
+        goto out;
+    snprintf(result, sizeof(result), "%sResult", action);
+    rc = creds_from_sts_xml(root, result, what, out, e);
+out:
+    OPENSSL_cleanse(body, len);
+    free(body);
+    if (resp.body)
+        OPENSSL_cleanse(resp.body, resp.body_len);
+    http_response_free(&resp);
+    xml_free(root);
+    return rc;
+}
+
 static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_assume_role *ar,
                            aws_credentials *out, err *e)
 {
-    aws_client *c = ctx;
     query q;
-    xml_node *root = NULL;
     char sn[128], num[32];
-    int rc = -1;
     session_name(ar->session_name, sn, sizeof(sn));
     if (query_init(&q, "AssumeRole", STS_VERSION) != 0)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
@@ -456,33 +496,7 @@ static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_a
         query_add_tag(&q, "Tags", i + 1, ar->tag_keys[i], ar->tag_values[i]);
     for (size_t i = 0; i < ar->n_transitive; i++)
         query_add_member(&q, "TransitiveTagKeys", i + 1, ar->transitive_tag_keys[i]);
-    http_response resp = {0};
-    size_t len = 0;
-    char *body = query_finish(&q, &len, e);
-    if (!body)
-        goto out;
-    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS,
-              .operation = "AssumeRole",
-              .method = "POST",
-              .headers = h,
-              .n_headers = 1,
-              .body = body,
-              .body_len = len,
-              .idempotent = true,
-              .kind = BODY_XML,
-              .creds = base};
-    aws_cancel none = {0};
-    int r = do_call(c, &k, none, &resp, e);
-    free(body);
-    if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
-        goto out;
-    rc = creds_from_sts_xml(root, "AssumeRoleResult", ar->role_arn, out, e);
-out:
-    if (resp.body)
-        OPENSSL_cleanse(resp.body, resp.body_len);
-    http_response_free(&resp);
-    xml_free(root);
+    int rc = sts_credentials(ctx, &q, "AssumeRole", base, ar->role_arn, out, e);
     query_free(&q);
     return rc;
 }
@@ -490,11 +504,8 @@ out:
 static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char *token,
                             aws_credentials *out, err *e)
 {
-    aws_client *c = ctx;
     query q;
-    xml_node *root = NULL;
     char sn[128], num[32];
-    int rc = -1;
     session_name(wi->session_name, sn, sizeof(sn));
     if (query_init(&q, "AssumeRoleWithWebIdentity", STS_VERSION) != 0)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
@@ -508,34 +519,7 @@ static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char 
         query_add(&q, "DurationSeconds", num);
     }
     add_policy_arns(&q, wi->policy_arns, wi->n_policy_arns);
-    http_response resp = {0};
-    size_t len = 0;
-    char *body = query_finish(&q, &len, e);
-    if (!body)
-        goto out;
-    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS,
-              .operation = "AssumeRoleWithWebIdentity",
-              .method = "POST",
-              .headers = h,
-              .n_headers = 1,
-              .body = body,
-              .body_len = len,
-              .idempotent = true,
-              .kind = BODY_XML,
-              .unsigned_ = true};
-    aws_cancel none = {0};
-    int r = do_call(c, &k, none, &resp, e);
-    OPENSSL_cleanse(body, len);
-    free(body);
-    if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
-        goto out;
-    rc = creds_from_sts_xml(root, "AssumeRoleWithWebIdentityResult", wi->role_arn, out, e);
-out:
-    if (resp.body)
-        OPENSSL_cleanse(resp.body, resp.body_len);
-    http_response_free(&resp);
-    xml_free(root);
+    int rc = sts_credentials(ctx, &q, "AssumeRoleWithWebIdentity", NULL, wi->role_arn, out, e);
     query_free(&q);
     return rc;
 }
