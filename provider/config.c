@@ -14,6 +14,52 @@
 
 #define CONFIG_MAX_LIST 64     /* entries of a list config key we keep */
 #define CONFIG_MAX_REASON 1024 /* a problem's reason, as a CheckFailure carries it */
+#define CONFIG_MAX_KEY 64      /* longest key compared for a did-you-mean */
+
+/* schema/schema.json's config variables (tests/unit/test_config.c holds the
+ * two to each other). */
+const char *const config_keys[] = {
+    "accessKey",
+    "allowedAccountIds",
+    "assumeRoleWithWebIdentity",
+    "assumeRoles",
+    "customCaBundle",
+    "defaultTags",
+    "endpoints",
+    "forbiddenAccountIds",
+    "httpProxy",
+    "httpsProxy",
+    "ignoreTags",
+    "insecure",
+    "maxRetries",
+    "noProxy",
+    "profile",
+    "region",
+    "retryMode",
+    "secretKey",
+    "securityAdvisor",
+    "securityAdvisorSuppress",
+    "sharedConfigFiles",
+    "sharedCredentialsFiles",
+    "skipCredentialsValidation",
+    "skipMetadataApiCheck",
+    "skipRegionValidation",
+    "skipRequestingAccountId",
+    "stsRegion",
+    "token",
+    "useFipsEndpoint",
+    NULL,
+};
+
+/* Keys that are not the provider's but still belong: `assumeRole`, which
+ * pulumi-aws users carry over and which gets its own failure pointing to
+ * assumeRoles, and what the engine adds to a provider's inputs (`version`
+ * always; older engines put the plugin's download URL and checksums at the
+ * top level too; newer ones nest them under `__internal`, which the engine
+ * removes). */
+static const char *const other_keys[] = {
+    "assumeRole", "version", "pluginDownloadURL", "pluginChecksums", NULL,
+};
 
 /* The options a config key sets, to name the key of a problem the AWS client
  * reports and to mark values not known yet. */
@@ -121,6 +167,84 @@ void config_problems_to_err(const config_problems *p, err *e)
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory listing %zu configuration problems",
                 p->len);
     buf_free(&b);
+}
+
+/* ---- keys ---------------------------------------------------------------------------- */
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+bool config_key_known(const char *key)
+{
+    return in_list(config_keys, key) || in_list(other_keys, key) || str_has_prefix(key, "__") ||
+           str_has_prefix(key, "pulumi:");
+}
+
+/* key folded for comparing: lower case, without '_' and '-'. Its length, or
+ * outlen when it does not fit. */
+static size_t fold_key(const char *key, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (; *key; key++) {
+        if (*key == '_' || *key == '-')
+            continue;
+        if (n + 1 >= outlen)
+            return outlen;
+        out[n++] = (char)tolower((unsigned char)*key);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Edits (insert, delete, replace, swap two neighbours) from a to b. */
+static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+    size_t rows[3][CONFIG_MAX_KEY + 1];
+    size_t *before = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < d)
+                d = prev[j] + 1;
+            if (cur[j - 1] + 1 < d)
+                d = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                before[j - 2] + 1 < d)
+                d = before[j - 2] + 1;
+            cur[j] = d;
+        }
+        size_t *t = before;
+        before = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[m];
+}
+
+const char *config_key_suggest(const char *key)
+{
+    char a[CONFIG_MAX_KEY + 1], b[CONFIG_MAX_KEY + 1];
+    size_t n = fold_key(key, a, sizeof(a)), best_d = 3;
+    const char *best = NULL;
+    if (n >= sizeof(a))
+        return NULL;
+    for (size_t i = 0; config_keys[i]; i++) {
+        size_t m = fold_key(config_keys[i], b, sizeof(b));
+        size_t d = edit_distance(a, n, b, m);
+        if (d < best_d) {
+            best_d = d;
+            best = config_keys[i];
+        }
+    }
+    return best;
 }
 
 /* ---- reading values ------------------------------------------------------------------ */
@@ -467,6 +591,36 @@ static int parse_endpoints(load *l, err *e)
     return 0;
 }
 
+/* Keys that are neither the provider's nor the engine's: a problem of the key
+ * for CheckConfig (with the key it most likely meant), a warning at Configure. */
+static int check_keys(load *l, err *e)
+{
+    const pv *g = l->given;
+    for (size_t i = 0; g && g->kind == PV_OBJECT && i < g->u.obj.len; i++) {
+        const char *key = g->u.obj.keys[i];
+        if (config_key_known(key) || g->u.obj.vals[i]->kind == PV_NULL)
+            continue;
+        const char *hint = config_key_suggest(key);
+        if (l->mode == CONFIG_CONFIGURE) {
+            log_user(LOG_WARNING, NULL, false,
+                     "unknown provider config key '%.200s' is ignored%s%s%s", key,
+                     hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+            continue;
+        }
+        if (hint)
+            err_set(e, ERR_INVALID_ARGUMENT,
+                    "unknown provider config key '%.200s': did you mean %s?", key, hint);
+        else
+            err_set(e, ERR_INVALID_ARGUMENT,
+                    "unknown provider config key '%.200s' (the README's Configuration lists the "
+                    "keys)",
+                    key);
+        if (note(l, key, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Region, profile and the shared files. */
 static int load_files(load *l, err *e)
 {
@@ -646,6 +800,8 @@ static int load_all(load *l, err *e)
         err_set(e, ERR_INVALID_ARGUMENT, "provider config must be an object");
         return note(l, "", e);
     }
+    if (check_keys(l, e) != 0)
+        return -1;
     /* Values not known yet are judged when they are (at Configure). */
     for (size_t i = st->tree->u.obj.len; l->mode == CONFIG_CHECK && i-- > 0;)
         if (pv_contains_unknown(st->tree->u.obj.vals[i]))

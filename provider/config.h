@@ -78,9 +78,11 @@ typedef struct config_settings {
 } config_settings;
 
 enum config_mode {
-    /* Configure: every value is judged; ignored endpoints are warnings. */
+    /* Configure: every value is judged; unknown keys and ignored endpoints
+     * are warnings (the engine checked the keys with CheckConfig first). */
     CONFIG_CONFIGURE,
-    /* CheckConfig: values not known yet are not judged; no warnings. */
+    /* CheckConfig: values not known yet are not judged; unknown keys are
+     * problems; no warnings. */
     CONFIG_CHECK,
 };
 
@@ -100,5 +102,16 @@ const pv *config_tree(const config_settings *c);
  * (config_problems_to_err); else aws_client_new on c's options. c must
  * outlive the client. */
 int config_client_new(const config_settings *c, const config_problems *p, aws_client **out, err *e);
+
+/* The provider's config keys (schema/schema.json's config variables),
+ * NULL-terminated. */
+extern const char *const config_keys[];
+/* Whether key belongs: a provider config key, `assumeRole` (refused with a
+ * hint of its own), the engine's `version`, `pluginDownloadURL` and
+ * `pluginChecksums`, and anything starting with "__" or "pulumi:". */
+bool config_key_known(const char *key);
+/* The provider config key a misspelt key most likely meant (the same ignoring
+ * case, '_' and '-', or at most 2 edits away), NULL when none is close. */
+const char *config_key_suggest(const char *key);
 
 #endif

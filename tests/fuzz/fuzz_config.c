@@ -6,7 +6,7 @@
  * sees exactly what Configure would decode, then through Configure's steps:
  * config_load (every key: region, profile and shared files, endpoints, FIPS,
  * retries, proxies, CA bundle, assumeRoles, assumeRoleWithWebIdentity, the
- * advisor's and the tag keys), advice_check_config and
+ * advisor's and the tag keys, unknown keys), advice_check_config and
  * config_client_new.
  *
  * No network: config_client_new makes no call (credentials are resolved lazily), and
