@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
 #include "resources/advisor.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -43,13 +42,6 @@ static bool first_report(const char *urn, const advisor_finding *fd)
     }
     pthread_mutex_unlock(&reported_lock);
     return first;
-}
-
-/* The advisor's settings of the provider's configuration; NULL before Configure. */
-static const config_advisor *settings(void)
-{
-    const config_settings *c = provider_config();
-    return c ? &c->advisor : NULL;
 }
 
 int advice_check_config(const config_advisor *a, config_problems *p, err *e)
@@ -93,10 +85,9 @@ static bool suppressed(const config_advisor *a, const char *id, const pv *inputs
     return false;
 }
 
-int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
-                 err *e)
+int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
+                 check_failures *f, err *e)
 {
-    const config_advisor *a = settings();
     enum config_advisor_mode mode = a ? a->mode : CONFIG_ADVISOR_WARN;
     if (mode == CONFIG_ADVISOR_OFF)
         return 0;

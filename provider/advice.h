@@ -16,9 +16,10 @@
 
 #define ADVICE_SUPPRESS_TAG "awsml:advisor-suppress"
 
-/* token_rest: "<module>/<name>:<Name>". */
-int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
-                 err *e);
+/* a: the configuration's advisor settings (NULL: the defaults, before
+ * Configure); token_rest: "<module>/<name>:<Name>". */
+int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
+                 check_failures *f, err *e);
 /* The rule IDs of a configuration's securityAdvisorSuppress (config.c checks
  * the rest): the first one that is no rule is a problem of that key. -1 only
  * when memory runs out (e says so). */

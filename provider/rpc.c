@@ -490,7 +490,9 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
      * inputs that already fail). */
     if (!config && fails.len == 0) {
         pv *plain = pv_strip_secrets(inputs);
-        int ar = plain ? advice_apply(strchr(rc.type, ':') + 1, rc.ctx.urn, plain, &fails, &e)
+        const config_settings *conf = provider_config();
+        int ar = plain ? advice_apply(conf ? &conf->advisor : NULL, strchr(rc.type, ':') + 1,
+                                      rc.ctx.urn, plain, &fails, &e)
                        : err_set(&e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         pv_free(plain);
         if (ar != 0) {
