@@ -140,6 +140,7 @@ test-sanitize:
 
 check-src:
 	@CLANG_FORMAT=$(CLANG_FORMAT) bash scripts/check-src.sh $(C_FILES)
+	@bash scripts/check-layers.sh
 
 test: deps
 	$(MAKE) all
