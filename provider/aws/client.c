@@ -541,13 +541,14 @@ typedef struct build {
 } build;
 
 /* Reports e, a broken rule, against opt. -1 when e is no broken rule (out of
- * memory, an internal error) or the report refuses it; e says why. */
+ * memory, an internal error), when there is no report to go on with (the
+ * rule is then the error) or the report refuses it; e says why. */
 static int note(build *b, enum aws_opt opt, err *e)
 {
     if (e->code == ERR_RESOURCE_EXHAUSTED || e->code == ERR_INTERNAL || e->code == ERR_OK)
         return -1;
     b->problems++;
-    return b->report.fn(b->report.ctx, opt, e);
+    return b->report.fn ? b->report.fn(b->report.ctx, opt, e) : -1;
 }
 
 /* A rule that depends on an unsettled option is not judged. */
@@ -740,12 +741,6 @@ static int build_client(build *b, err *e)
     return creds_provider_new(&cc, &c->creds, e);
 }
 
-/* aws_client_new's report: the first broken rule ends the build as its error. */
-static int first_problem(void *ctx, enum aws_opt opt, err *e)
-{
-    return -1;
-}
-
 int aws_options_check(const aws_options *o, aws_report report, err *e)
 {
     build b = {.o = o, .report = report, .checking = true};
@@ -759,7 +754,7 @@ int aws_options_check(const aws_options *o, aws_report report, err *e)
 
 int aws_client_new(const aws_options *o, aws_client **out, err *e)
 {
-    build b = {.o = o, .report = {first_problem, NULL}};
+    build b = {.o = o}; /* no report: the first broken rule is the error */
     *out = NULL;
     b.c = calloc(1, sizeof(*b.c));
     if (!b.c)

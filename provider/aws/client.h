@@ -52,9 +52,10 @@ enum aws_opt {
 #define AWS_OPT_BIT(o) (1u << (o))
 
 /* Everything the client is built from. Zeroed = every default (the
- * environment, the default files and the SDKs' defaults decide). Strings
- * (NULL or "" = not set) and arrays are borrowed: they must outlive the
- * client. */
+ * environment, the default files and the SDKs' defaults decide); a string
+ * NULL or "" is not set. What the credential chain and the account guards
+ * read later (keys, web identity, assumed roles, account ids) is borrowed and
+ * must outlive the client; the rest is copied while it is built. */
 typedef struct aws_options {
     const profile_env *env; /* NULL: the process environment */
     const char *region;     /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's */
@@ -97,7 +98,8 @@ typedef struct aws_options {
 
 /* Where aws_options_check reports each broken rule: opt is the option at
  * fault, e the reason (and its code). 0, or -1 when it cannot be recorded
- * (e then says why: out of memory). */
+ * (e then says why: out of memory). fn NULL: the first broken rule is the
+ * error. */
 typedef struct aws_report {
     int (*fn)(void *ctx, enum aws_opt opt, err *e);
     void *ctx;
