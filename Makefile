@@ -168,6 +168,7 @@ test-sanitize:
 
 check-src:
 	@CLANG_FORMAT=$(CLANG_FORMAT) bash scripts/check-src.sh $(C_FILES)
+	@bash scripts/check-layers.sh
 
 # make check installs nothing. AWSML_NO_INSTALL=1, exported to every sub-make and script,
 # turns each step that would install or download (deps.sh's apt-get, tools.sh's pip and Go

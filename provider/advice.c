@@ -5,15 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/client.h"
-#include "provider.h"
 #include "resources/advisor.h"
 #include "util/log.h"
 #include "util/str.h"
 
 #define ADVICE_MAX_REPORTED 4096
-
-enum advice_mode { ADVICE_OFF, ADVICE_WARN, ADVICE_ENFORCE };
 
 static pthread_mutex_t reported_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *reported[ADVICE_MAX_REPORTED];
@@ -48,55 +44,28 @@ static bool first_report(const char *urn, const advisor_finding *fd)
     return first;
 }
 
-static const pv *config_get(const char *key)
+int advice_check_config(const config_advisor *a, config_problems *p, err *e)
 {
-    aws_client *c = provider_client();
-    return c ? pv_object_get(aws_client_config(c), key) : NULL;
-}
-
-static enum advice_mode mode_of(const pv *v)
-{
-    if (!v || v->kind != PV_STRING || strcmp(v->u.str.s, "warn") == 0)
-        return ADVICE_WARN;
-    return strcmp(v->u.str.s, "enforce") == 0 ? ADVICE_ENFORCE
-           : strcmp(v->u.str.s, "off") == 0   ? ADVICE_OFF
-                                              : ADVICE_WARN;
-}
-
-int advice_check_config(const pv *config, check_failures *f, err *e)
-{
-    const pv *m = pv_object_get(config, "securityAdvisor");
-    int rc = 0;
-    if (m && m->kind != PV_NULL &&
-        (m->kind != PV_STRING || (strcmp(m->u.str.s, "off") && strcmp(m->u.str.s, "warn") &&
-                                  strcmp(m->u.str.s, "enforce"))))
-        rc = check_failure_add(f, "securityAdvisor",
-                               "provider config 'securityAdvisor' must be off, warn or enforce");
-    const pv *s = pv_object_get(config, "securityAdvisorSuppress");
-    if (rc == 0 && s && s->kind != PV_NULL && s->kind != PV_ARRAY)
-        rc = check_failure_add(f, "securityAdvisorSuppress",
-                               "provider config 'securityAdvisorSuppress' must be a list of rule "
-                               "IDs");
-    for (size_t i = 0; rc == 0 && s && s->kind == PV_ARRAY && i < s->u.arr.len; i++) {
-        const pv *id = s->u.arr.items[i];
-        if (id->kind != PV_STRING || !advisor_rule_find(id->u.str.s)) {
-            rc = check_failure_add(f, "securityAdvisorSuppress",
-                                   "provider config securityAdvisorSuppress[%zu]: '%s' is not a "
-                                   "rule ID (see the README's advisor rules)",
-                                   i, id->kind == PV_STRING ? id->u.str.s : "?");
-            break; /* one failure per key */
-        }
+    for (size_t i = 0; i < a->n_suppress; i++) {
+        const char *id = a->suppress[i];
+        if (id && advisor_rule_find(id))
+            continue;
+        if (config_problem_add(p, "securityAdvisorSuppress", ERR_INVALID_ARGUMENT,
+                               "provider config securityAdvisorSuppress[%zu]: '%s' is not a "
+                               "rule ID (see the README's advisor rules)",
+                               i, id ? id : "?") != 0)
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        break; /* one failure per key */
     }
-    return rc == 0 ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    return 0;
 }
 
 /* Suppressed by the provider config, or by the resource's tag
  * "awsml:advisor-suppress" = "ID[,ID...][: reason]". */
-static bool suppressed(const char *id, const pv *inputs)
+static bool suppressed(const config_advisor *a, const char *id, const pv *inputs)
 {
-    const pv *s = config_get("securityAdvisorSuppress");
-    for (size_t i = 0; s && s->kind == PV_ARRAY && i < s->u.arr.len; i++)
-        if (s->u.arr.items[i]->kind == PV_STRING && strcmp(s->u.arr.items[i]->u.str.s, id) == 0)
+    for (size_t i = 0; a && i < a->n_suppress; i++)
+        if (a->suppress[i] && strcmp(a->suppress[i], id) == 0)
             return true;
     const pv *tags = pv_object_get(inputs, "tags");
     const pv *tag =
@@ -116,11 +85,11 @@ static bool suppressed(const char *id, const pv *inputs)
     return false;
 }
 
-int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
-                 err *e)
+int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
+                 check_failures *f, err *e)
 {
-    enum advice_mode mode = mode_of(config_get("securityAdvisor"));
-    if (mode == ADVICE_OFF)
+    enum config_advisor_mode mode = a ? a->mode : CONFIG_ADVISOR_WARN;
+    if (mode == CONFIG_ADVISOR_OFF)
         return 0;
     advisor_findings found = {0};
     if (advisor_run(token_rest, inputs, &found) != 0) {
@@ -132,9 +101,9 @@ int advice_apply(const char *token_rest, const char *urn, const pv *inputs, chec
     int rc = 0;
     for (size_t i = 0; i < found.len && rc == 0; i++) {
         const advisor_finding *fd = &found.items[i];
-        if (suppressed(fd->id, inputs))
+        if (suppressed(a, fd->id, inputs))
             continue;
-        if (mode == ADVICE_ENFORCE) {
+        if (mode == CONFIG_ADVISOR_ENFORCE) {
             if (check_failure_add(f, fd->property, "[%s] %s Fix: %s", fd->id, fd->message,
                                   fd->fix) != 0)
                 rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");

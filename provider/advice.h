@@ -9,19 +9,21 @@
 #ifndef AWSML_ADVICE_H
 #define AWSML_ADVICE_H
 
+#include "config.h"
 #include "props.h"
 #include "resource.h"
 #include "util/err.h"
 
 #define ADVICE_SUPPRESS_TAG "awsml:advisor-suppress"
 
-/* token_rest: "<module>/<name>:<Name>". */
-int advice_apply(const char *token_rest, const char *urn, const pv *inputs, check_failures *f,
-                 err *e);
-/* Validates securityAdvisor and securityAdvisorSuppress in a configuration
- * (with list values already decoded): each broken rule is added to f against
- * its key (at most one per key). -1 only when memory runs out (e says so). */
-int advice_check_config(const pv *config, check_failures *f, err *e);
+/* a: the configuration's advisor settings (NULL: the defaults, before
+ * Configure); token_rest: "<module>/<name>:<Name>". */
+int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
+                 check_failures *f, err *e);
+/* The rule IDs of a configuration's securityAdvisorSuppress (config.c checks
+ * the rest): the first one that is no rule is a problem of that key. -1 only
+ * when memory runs out (e says so). */
+int advice_check_config(const config_advisor *a, config_problems *p, err *e);
 void advice_reset(void); /* forgets what was reported; for tests */
 
 #endif

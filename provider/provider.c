@@ -9,11 +9,14 @@
 static atomic_bool cancelled;
 static atomic_bool engine_gone;
 static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
-static pv *config;
+static config_settings *conf;
 static aws_client *client;
-/* Clients replaced by a later Configure, freed at reset (a call may still use one). */
+/* Clients and configurations replaced by a later Configure, freed at reset (a
+ * call may still use one). */
 static aws_client **retired;
 static size_t n_retired;
+static config_settings **retired_configs;
+static size_t n_retired_configs;
 
 void provider_cancel(void)
 {
@@ -35,29 +38,31 @@ bool provider_engine_gone(void)
     return atomic_load(&engine_gone);
 }
 
-void provider_set_config(pv *cfg)
+void provider_set_config(config_settings *c)
 {
     pthread_mutex_lock(&cfg_lock);
-    pv *old = config;
-    config = cfg;
+    if (conf) {
+        config_settings **r = realloc(retired_configs, (n_retired_configs + 1) * sizeof(*r));
+        if (r) {
+            retired_configs = r;
+            retired_configs[n_retired_configs++] = conf;
+        } /* else: keep it alive rather than free it under a running call */
+    }
+    conf = c;
     pthread_mutex_unlock(&cfg_lock);
-    pv_free(old);
 }
 
-pv *provider_config_copy(void)
+const config_settings *provider_config(void)
 {
     pthread_mutex_lock(&cfg_lock);
-    pv *c = config ? pv_copy(config) : NULL;
+    const config_settings *c = conf;
     pthread_mutex_unlock(&cfg_lock);
     return c;
 }
 
 bool provider_configured(void)
 {
-    pthread_mutex_lock(&cfg_lock);
-    bool r = config != NULL;
-    pthread_mutex_unlock(&cfg_lock);
-    return r;
+    return provider_config() != NULL;
 }
 
 void provider_set_client(aws_client *c)
@@ -84,8 +89,8 @@ aws_client *provider_client(void)
 
 void provider_reset(void)
 {
-    provider_set_config(NULL);
     pthread_mutex_lock(&cfg_lock);
+    /* Clients first: they borrow from their configurations. */
     aws_client_free(client);
     client = NULL;
     for (size_t i = 0; i < n_retired; i++)
@@ -93,5 +98,12 @@ void provider_reset(void)
     free(retired);
     retired = NULL;
     n_retired = 0;
+    config_free(conf);
+    conf = NULL;
+    for (size_t i = 0; i < n_retired_configs; i++)
+        config_free(retired_configs[i]);
+    free(retired_configs);
+    retired_configs = NULL;
+    n_retired_configs = 0;
     pthread_mutex_unlock(&cfg_lock);
 }

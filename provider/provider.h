@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "props.h"
+#include "config.h"
 
 /* Set by Cancel, SIGINT and SIGTERM; never cleared. */
 void provider_cancel(void);
@@ -16,14 +16,17 @@ bool provider_cancelled(void);
 void provider_set_engine_gone(void);
 bool provider_engine_gone(void);
 
-/* Replaces the configuration (takes cfg); Configure calls it once. */
-void provider_set_config(pv *cfg);
-/* A copy of the configuration (caller frees); NULL before Configure. */
-pv *provider_config_copy(void);
+/* The configuration Configure loaded (takes c). One that a later Configure
+ * replaces stays alive until provider_reset(): calls may still hold it, and
+ * the client built from it borrows its strings. */
+void provider_set_config(config_settings *c);
+/* The configuration (tag and advisor settings), or NULL before Configure. */
+const config_settings *provider_config(void);
 bool provider_configured(void);
 
-/* The AWS client built at Configure (takes c). A client that Configure
- * replaces stays alive until provider_reset(): calls may still hold it. */
+/* The AWS client built at Configure (takes c), after its configuration. A
+ * client that Configure replaces stays alive until provider_reset(): calls
+ * may still hold it. */
 struct aws_client;
 void provider_set_client(struct aws_client *c);
 /* The client, or NULL before Configure. */

@@ -7,6 +7,7 @@
 
 #include "advice.h"
 #include "aws/client.h"
+#include "config.h"
 #include "google/protobuf/empty.pb-c.h"
 #include "provider.h"
 #include "props.h"
@@ -359,18 +360,27 @@ static void rpc_configure(const rpc_call *call, rpc_reply *out)
             goto out;
         }
     }
+    config_settings *conf = NULL;
+    config_problems problems = {0};
     aws_client *client = NULL;
     err e = {0};
     aws_cancel cancel = {call_is_cancelled, (void *)call};
-    if (aws_client_new(cfg, NULL, &client, &e) != 0 ||
-        aws_client_validate(client, cancel, &e) != 0) {
+    int rc = config_load(cfg, NULL, CONFIG_CONFIGURE, &conf, &problems, &e);
+    if (rc == 0)
+        rc = advice_check_config(&conf->advisor, &problems, &e);
+    if (rc == 0)
+        rc = config_client_new(conf, &problems, &client, &e);
+    if (rc == 0)
+        rc = aws_client_validate(client, cancel, &e);
+    config_problems_free(&problems);
+    if (rc != 0) {
         aws_client_free(client);
+        config_free(conf);
         reply_err(out, &e);
         goto out;
     }
-    provider_set_config(cfg);
+    provider_set_config(conf); /* first: the client borrows from it */
     provider_set_client(client);
-    cfg = NULL;
     Pulumirpc__ConfigureResponse resp = PULUMIRPC__CONFIGURE_RESPONSE__INIT;
     resp.acceptsecrets = 1;
     resp.supportspreview = 1;
@@ -416,6 +426,22 @@ out:
     free(fptrs);
 }
 
+/* CheckConfig's failures: the configuration's problems, one per key. */
+static int config_failures(const pv *news, check_failures *f, err *e)
+{
+    config_settings *conf = NULL;
+    config_problems p = {0};
+    int rc = config_load(news, NULL, CONFIG_CHECK, &conf, &p, e);
+    if (rc == 0)
+        rc = advice_check_config(&conf->advisor, &p, e);
+    for (size_t i = 0; rc == 0 && i < p.len; i++)
+        if (check_failure_add(f, p.items[i].key, "%s", p.items[i].reason) != 0)
+            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    config_free(conf);
+    config_problems_free(&p);
+    return rc;
+}
+
 /* Check and CheckConfig share the request type; config has no resource type. */
 static void do_check(const rpc_call *call, rpc_reply *out, bool config)
 {
@@ -438,7 +464,7 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
         /* Every rule Configure applies that needs no network and no credentials,
          * one failure per key (the engine then never calls Configure). */
         inputs = pv_copy(plain_news);
-        if (aws_config_check(plain_news, NULL, &fails, &e) != 0) {
+        if (config_failures(plain_news, &fails, &e) != 0) {
             reply_err(out, &e);
             goto out;
         }
@@ -463,7 +489,9 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
      * inputs that already fail). */
     if (!config && fails.len == 0) {
         pv *plain = pv_strip_secrets(inputs);
-        int ar = plain ? advice_apply(strchr(rc.type, ':') + 1, rc.ctx.urn, plain, &fails, &e)
+        const config_settings *conf = provider_config();
+        int ar = plain ? advice_apply(conf ? &conf->advisor : NULL, strchr(rc.type, ':') + 1,
+                                      rc.ctx.urn, plain, &fails, &e)
                        : err_set(&e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         pv_free(plain);
         if (ar != 0) {

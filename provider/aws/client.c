@@ -1,7 +1,5 @@
 #include "aws/client.h"
 
-#include <cJSON.h>
-#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -9,22 +7,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "advice.h"
 #include "aws/awserr.h"
-#include "aws/credentials.h"
 #include "aws/credentials_parse.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "util/buf.h"
 #include "util/log.h"
-#include "util/mem.h"
 #include "util/str.h"
 
 #define STS_VERSION "2011-06-15"
-#define CLIENT_MAX_LIST 64 /* entries of a list config key we keep */
 
 struct aws_client {
-    pv *cfg; /* normalised copy of the configuration; every borrowed string points into it */
     profile_env env;
     profile_set profiles;
     bool have_profiles;
@@ -33,336 +26,44 @@ struct aws_client {
     retry_policy retry;
     http_client *http;
     creds_provider *creds;
-    creds_assume_role assume_roles[CLIENT_MAX_LIST];
-    size_t n_assume_roles;
-    creds_web_identity web_identity;
-    bool have_web_identity;
-    /* The string arrays behind assume_roles / web_identity, freed with the client. */
-    const char **arrays[CLIENT_MAX_LIST * 4 + 8];
-    size_t n_arrays;
     bool skip_credentials_validation, skip_requesting_account_id;
+    /* Borrowed from the options, like every string the credential chain reads. */
+    const char *const *allowed_account_ids;
+    size_t n_allowed_account_ids;
+    const char *const *forbidden_account_ids;
+    size_t n_forbidden_account_ids;
     char account_id[32];
 };
 
-/* ---- configuration ------------------------------------------------------------ */
-
-static const pv *cfg_get(const aws_client *c, const char *key)
+/* NULL for an option that is not set ("" counts as not set). */
+static const char *opt_str(const char *s)
 {
-    const pv *v = pv_object_get(c->cfg, key);
-    return v && v->kind != PV_NULL ? v : NULL;
+    return s && *s ? s : NULL;
 }
 
-static const char *cfg_str(const aws_client *c, const char *key)
+/* A whole number from an environment variable, lo..hi; unset or "" leaves *out. */
+static int env_num(const aws_client *c, const char *name, long lo, long hi, long *out, err *e)
 {
-    const pv *v = cfg_get(c, key);
-    return v && v->kind == PV_STRING && v->u.str.len ? v->u.str.s : NULL;
-}
-
-/* Booleans arrive as bools, or as "true"/"false" strings from provider resources. */
-static int cfg_bool(const aws_client *c, const char *key, bool *out, err *e)
-{
-    const pv *v = cfg_get(c, key);
-    *out = false;
-    if (!v)
-        return 0;
-    if (v->kind == PV_BOOL) {
-        *out = v->u.b;
-        return 0;
-    }
-    if (v->kind == PV_STRING && (!strcmp(v->u.str.s, "true") || !strcmp(v->u.str.s, "false"))) {
-        *out = v->u.str.s[0] == 't';
-        return 0;
-    }
-    return err_set(e, ERR_INVALID_ARGUMENT, "provider config '%s' must be true or false", key);
-}
-
-static int num_of(const pv *v, const char *what, long lo, long hi, long *out, err *e)
-{
-    double d;
+    const char *s = profile_env_get(&c->env, name);
     char *end = NULL;
-    if (v->kind == PV_NUMBER)
-        d = v->u.n;
-    else if (v->kind == PV_STRING && v->u.str.len && (d = strtod(v->u.str.s, &end), *end == '\0'))
-        ;
-    else
-        return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number", what);
+    if (!s || !*s)
+        return 0;
+    double d = strtod(s, &end);
+    if (*end != '\0')
+        return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number", name);
     /* The range first: converting a double outside long's range is undefined. */
     if (!(d >= (double)lo && d <= (double)hi) || d != (double)(long)d)
-        return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number from %ld to %ld", what,
+        return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a whole number from %ld to %ld", name,
                        lo, hi);
     *out = (long)d;
     return 0;
 }
 
-/* The keys whose values are lists or objects: provider resources send them
- * JSON-encoded in strings. */
-static const char *const config_structured[] = {"endpoints",
-                                                "assumeRoles",
-                                                "assumeRoleWithWebIdentity",
-                                                "allowedAccountIds",
-                                                "forbiddenAccountIds",
-                                                "sharedCredentialsFiles",
-                                                "sharedConfigFiles",
-                                                "defaultTags",
-                                                "ignoreTags",
-                                                "assumeRole",
-                                                "securityAdvisorSuppress",
-                                                NULL};
-
-/* Decodes key's value when it is JSON in a string, so the rest of the code sees
- * one shape. */
-static int decode_json_value(aws_client *c, const char *key, err *e)
+static bool list_has(const char *const *list, size_t n, const char *s)
 {
-    const pv *v = pv_object_get(c->cfg, key);
-    if (!v || v->kind != PV_STRING)
-        return 0;
-    const char *s = v->u.str.s;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s != '[' && *s != '{')
-        return 0;
-    unsigned long mark = mem_failures();
-    cJSON *j = cJSON_Parse(v->u.str.s);
-    if (!j && mem_failures() != mark)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    if (!j)
-        return err_set(e, ERR_INVALID_ARGUMENT, "provider config '%s' is not valid JSON", key);
-    pv *n = pv_from_cjson(j);
-    cJSON_Delete(j);
-    if (!n || pv_object_set(c->cfg, key, n) != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    return 0;
-}
-
-/* A list of strings from an array (or one string): borrowed pointers into cfg. */
-static int str_list(aws_client *c, const pv *v, const char *what, const char ***out, size_t *n,
-                    err *e)
-{
-    *out = NULL;
-    *n = 0;
-    if (!v || v->kind == PV_NULL)
-        return 0;
-    if (v->kind != PV_ARRAY)
-        return err_set(e, ERR_INVALID_ARGUMENT, "%s must be a list of strings", what);
-    if (v->u.arr.len > CLIENT_MAX_LIST || c->n_arrays >= sizeof(c->arrays) / sizeof(c->arrays[0]))
-        return err_set(e, ERR_INVALID_ARGUMENT, "%s has more than %d entries", what,
-                       CLIENT_MAX_LIST);
-    const char **a = calloc(v->u.arr.len + 1, sizeof(*a));
-    if (!a)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    c->arrays[c->n_arrays++] = a;
-    for (size_t i = 0; i < v->u.arr.len; i++) {
-        const pv *it = v->u.arr.items[i];
-        if (it->kind != PV_STRING)
-            return err_set(e, ERR_INVALID_ARGUMENT, "%s[%zu] must be a string", what, i);
-        a[i] = it->u.str.s;
-    }
-    *out = a;
-    *n = v->u.arr.len;
-    return 0;
-}
-
-static const char *obj_str(const pv *o, const char *key)
-{
-    const pv *v = pv_object_get(o, key);
-    return v && v->kind == PV_STRING && v->u.str.len ? v->u.str.s : NULL;
-}
-
-/* "1h", "15m", "900s", "1h30m" (Go durations, as pulumi-aws takes them) -> seconds. */
-static int parse_duration(const char *s, const char *what, int *out, err *e)
-{
-    long total = 0;
-    const char *p = s;
-    if (!*p)
-        goto bad;
-    while (*p) {
-        char *end;
-        long n = strtol(p, &end, 10);
-        if (end == p || n < 0)
-            goto bad;
-        long mul = *end == 'h' ? 3600 : *end == 'm' ? 60 : *end == 's' ? 1 : 0;
-        if (!mul || n > 43200 / mul) /* checked before multiplying: no overflow */
-            goto bad;
-        total += n * mul;
-        if (total > 43200)
-            goto bad;
-        p = end + 1;
-    }
-    *out = (int)total;
-    return 0;
-bad:
-    return err_set(e, ERR_INVALID_ARGUMENT,
-                   "%s must be a duration like \"1h\" or \"15m\" of at most 12h", what);
-}
-
-static int role_duration(const pv *o, const char *what, int *out, err *e)
-{
-    char w[160];
-    const pv *ds = pv_object_get(o, "durationSeconds");
-    const char *d = obj_str(o, "duration");
-    *out = 0;
-    if (d) {
-        snprintf(w, sizeof(w), "%s.duration", what);
-        return parse_duration(d, w, out, e);
-    }
-    if (ds && ds->kind != PV_NULL) {
-        long n;
-        snprintf(w, sizeof(w), "%s.durationSeconds", what);
-        if (num_of(ds, w, 900, 43200, &n, e) != 0)
-            return -1;
-        *out = (int)n;
-    }
-    return 0;
-}
-
-static int parse_assume_roles(aws_client *c, err *e)
-{
-    const pv *v = cfg_get(c, "assumeRoles");
-    if (!v)
-        return 0;
-    if (v->kind != PV_ARRAY)
-        return err_set(e, ERR_INVALID_ARGUMENT, "provider config 'assumeRoles' must be a list");
-    if (v->u.arr.len > CLIENT_MAX_LIST)
-        return err_set(e, ERR_INVALID_ARGUMENT, "assumeRoles has more than %d entries",
-                       CLIENT_MAX_LIST);
-    for (size_t i = 0; i < v->u.arr.len; i++) {
-        const pv *o = v->u.arr.items[i];
-        char what[64];
-        snprintf(what, sizeof(what), "assumeRoles[%zu]", i);
-        if (o->kind != PV_OBJECT)
-            return err_set(e, ERR_INVALID_ARGUMENT, "%s must be an object", what);
-        creds_assume_role *ar = &c->assume_roles[c->n_assume_roles];
-        memset(ar, 0, sizeof(*ar));
-        ar->role_arn = obj_str(o, "roleArn");
-        if (!ar->role_arn)
-            return err_set(e, ERR_INVALID_ARGUMENT, "%s.roleArn is required", what);
-        ar->session_name = obj_str(o, "sessionName");
-        ar->external_id = obj_str(o, "externalId");
-        ar->policy = obj_str(o, "policy");
-        ar->source_identity = obj_str(o, "sourceIdentity");
-        char w[96];
-        snprintf(w, sizeof(w), "%s.policyArns", what);
-        if (str_list(c, pv_object_get(o, "policyArns"), w, (const char ***)&ar->policy_arns,
-                     &ar->n_policy_arns, e) != 0)
-            return -1;
-        snprintf(w, sizeof(w), "%s.transitiveTagKeys", what);
-        if (str_list(c, pv_object_get(o, "transitiveTagKeys"), w,
-                     (const char ***)&ar->transitive_tag_keys, &ar->n_transitive, e) != 0)
-            return -1;
-        const pv *tags = pv_object_get(o, "tags");
-        if (tags && tags->kind == PV_OBJECT && tags->u.obj.len) {
-            if (c->n_arrays + 2 > sizeof(c->arrays) / sizeof(c->arrays[0]))
-                return err_set(e, ERR_INVALID_ARGUMENT, "too many assumeRoles tags");
-            const char **k = calloc(tags->u.obj.len, sizeof(*k));
-            const char **vv = calloc(tags->u.obj.len, sizeof(*vv));
-            c->arrays[c->n_arrays++] = k;
-            c->arrays[c->n_arrays++] = vv;
-            if (!k || !vv)
-                return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-            for (size_t t = 0; t < tags->u.obj.len; t++) {
-                if (tags->u.obj.vals[t]->kind != PV_STRING)
-                    return err_set(e, ERR_INVALID_ARGUMENT, "%s.tags values must be strings", what);
-                k[t] = tags->u.obj.keys[t];
-                vv[t] = tags->u.obj.vals[t]->u.str.s;
-            }
-            ar->tag_keys = k;
-            ar->tag_values = vv;
-            ar->n_tags = tags->u.obj.len;
-        }
-        if (role_duration(o, what, &ar->duration_seconds, e) != 0)
-            return -1;
-        c->n_assume_roles++;
-    }
-    return 0;
-}
-
-static int parse_web_identity(aws_client *c, err *e)
-{
-    const pv *o = cfg_get(c, "assumeRoleWithWebIdentity");
-    if (!o)
-        return 0;
-    if (o->kind != PV_OBJECT)
-        return err_set(e, ERR_INVALID_ARGUMENT,
-                       "provider config 'assumeRoleWithWebIdentity' must be an object");
-    creds_web_identity *wi = &c->web_identity;
-    wi->role_arn = obj_str(o, "roleArn");
-    if (!wi->role_arn)
-        return err_set(e, ERR_INVALID_ARGUMENT, "assumeRoleWithWebIdentity.roleArn is required");
-    wi->session_name = obj_str(o, "sessionName");
-    wi->token = obj_str(o, "webIdentityToken");
-    wi->token_file = obj_str(o, "webIdentityTokenFile");
-    wi->policy = obj_str(o, "policy");
-    if (!wi->token && !wi->token_file)
-        return err_set(e, ERR_INVALID_ARGUMENT,
-                       "assumeRoleWithWebIdentity needs webIdentityToken or webIdentityTokenFile");
-    if (str_list(c, pv_object_get(o, "policyArns"), "assumeRoleWithWebIdentity.policyArns",
-                 (const char ***)&wi->policy_arns, &wi->n_policy_arns, e) != 0)
-        return -1;
-    if (role_duration(o, "assumeRoleWithWebIdentity", &wi->duration_seconds, e) != 0)
-        return -1;
-    c->have_web_identity = true;
-    return 0;
-}
-
-/* quiet: no warning for the services awsml ignores (CheckConfig; Configure warns). */
-static int parse_endpoints(aws_client *c, endpoints_opts *eo, bool quiet, err *e)
-{
-    static const char *const names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3"};
-    const pv *v = cfg_get(c, "endpoints");
-    if (!v)
-        return 0;
-    /* pulumi-aws takes a list of objects; an object alone is accepted too. */
-    size_t n = v->kind == PV_ARRAY ? v->u.arr.len : 1;
-    for (size_t i = 0; i < n; i++) {
-        const pv *o = v->kind == PV_ARRAY ? v->u.arr.items[i] : v;
-        if (o->kind != PV_OBJECT)
-            return err_set(e, ERR_INVALID_ARGUMENT,
-                           "provider config 'endpoints' must be a list of objects like "
-                           "{\"iam\": \"https://...\"}");
-        for (size_t k = 0; k < o->u.obj.len; k++) {
-            size_t s = 0;
-            while (s < ENDPOINTS_N_SERVICES && strcmp(names[s], o->u.obj.keys[k]) != 0)
-                s++;
-            if (s == ENDPOINTS_N_SERVICES) {
-                if (!quiet)
-                    log_user(LOG_WARNING, NULL, false,
-                             "provider config endpoints.%s is ignored: awsml calls only iam, sts, "
-                             "sagemaker and s3",
-                             o->u.obj.keys[k]);
-                continue;
-            }
-            const pv *u = o->u.obj.vals[k];
-            if (u->kind != PV_STRING)
-                return err_set(e, ERR_INVALID_ARGUMENT, "endpoints.%s must be a URL string",
-                               names[s]);
-            if (u->u.str.len)
-                eo->overrides[s] = u->u.str.s;
-        }
-    }
-    return 0;
-}
-
-/* A whole number from an environment variable, lo..hi; unset or "" leaves *out. */
-static int env_num(aws_client *c, const char *name, long lo, long hi, long *out, err *e)
-{
-    const char *s = profile_env_get(&c->env, name);
-    if (!s || !*s)
-        return 0;
-    pv *tmp = pv_string(s);
-    if (!tmp)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    int rc = num_of(tmp, name, lo, hi, out, e);
-    pv_free(tmp);
-    return rc;
-}
-
-static bool list_has(const pv *list, const char *s)
-{
-    for (size_t i = 0; list && list->kind == PV_ARRAY && i < list->u.arr.len; i++) {
-        const pv *it = list->u.arr.items[i];
-        if (it->kind == PV_STRING && strcmp(it->u.str.s, s) == 0)
+    for (size_t i = 0; i < n; i++)
+        if (list[i] && strcmp(list[i], s) == 0)
             return true;
-    }
     return false;
 }
 
@@ -727,14 +428,54 @@ static int add_policy_arns(query *q, const char *const *arns, size_t n)
     return 0;
 }
 
+/* One STS call of the credential chain: posts q, signed with base (NULL:
+ * unsigned, as AssumeRoleWithWebIdentity is: its token is the proof), and
+ * reads the credentials out of <action>Result; what names the role in errors.
+ * The chain hands no cancellation down, so none is watched here. */
+static int sts_credentials(aws_client *c, query *q, const char *action, const aws_credentials *base,
+                           const char *what, aws_credentials *out, err *e)
+{
+    http_response resp = {0};
+    xml_node *root = NULL;
+    char result[64];
+    size_t len = 0;
+    int rc = -1;
+    char *body = query_finish(q, &len, e);
+    if (!body)
+        return -1;
+    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    call k = {.svc = ENDPOINTS_STS,
+              .operation = action,
+              .method = "POST",
+              .headers = h,
+              .n_headers = 1,
+              .body = body,
+              .body_len = len,
+              .idempotent = true,
+              .kind = BODY_XML,
+              .creds = base,
+              .unsigned_ = base == NULL};
+    aws_cancel none = {0};
+    if (do_call(c, &k, none, &resp, e) != 0 ||
+        xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
+        goto out;
+    snprintf(result, sizeof(result), "%sResult", action);
+    rc = creds_from_sts_xml(root, result, what, out, e);
+out:
+    OPENSSL_cleanse(body, len);
+    free(body);
+    if (resp.body)
+        OPENSSL_cleanse(resp.body, resp.body_len);
+    http_response_free(&resp);
+    xml_free(root);
+    return rc;
+}
+
 static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_assume_role *ar,
                            aws_credentials *out, err *e)
 {
-    aws_client *c = ctx;
     query q;
-    xml_node *root = NULL;
     char sn[128], num[32];
-    int rc = -1;
     session_name(ar->session_name, sn, sizeof(sn));
     if (query_init(&q, "AssumeRole", STS_VERSION) != 0)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
@@ -755,33 +496,7 @@ static int sts_assume_role(void *ctx, const aws_credentials *base, const creds_a
         query_add_tag(&q, "Tags", i + 1, ar->tag_keys[i], ar->tag_values[i]);
     for (size_t i = 0; i < ar->n_transitive; i++)
         query_add_member(&q, "TransitiveTagKeys", i + 1, ar->transitive_tag_keys[i]);
-    http_response resp = {0};
-    size_t len = 0;
-    char *body = query_finish(&q, &len, e);
-    if (!body)
-        goto out;
-    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS,
-              .operation = "AssumeRole",
-              .method = "POST",
-              .headers = h,
-              .n_headers = 1,
-              .body = body,
-              .body_len = len,
-              .idempotent = true,
-              .kind = BODY_XML,
-              .creds = base};
-    aws_cancel none = {0};
-    int r = do_call(c, &k, none, &resp, e);
-    free(body);
-    if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
-        goto out;
-    rc = creds_from_sts_xml(root, "AssumeRoleResult", ar->role_arn, out, e);
-out:
-    if (resp.body)
-        OPENSSL_cleanse(resp.body, resp.body_len);
-    http_response_free(&resp);
-    xml_free(root);
+    int rc = sts_credentials(ctx, &q, "AssumeRole", base, ar->role_arn, out, e);
     query_free(&q);
     return rc;
 }
@@ -789,11 +504,8 @@ out:
 static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char *token,
                             aws_credentials *out, err *e)
 {
-    aws_client *c = ctx;
     query q;
-    xml_node *root = NULL;
     char sn[128], num[32];
-    int rc = -1;
     session_name(wi->session_name, sn, sizeof(sn));
     if (query_init(&q, "AssumeRoleWithWebIdentity", STS_VERSION) != 0)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
@@ -807,155 +519,113 @@ static int sts_web_identity(void *ctx, const creds_web_identity *wi, const char 
         query_add(&q, "DurationSeconds", num);
     }
     add_policy_arns(&q, wi->policy_arns, wi->n_policy_arns);
-    http_response resp = {0};
-    size_t len = 0;
-    char *body = query_finish(&q, &len, e);
-    if (!body)
-        goto out;
-    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS,
-              .operation = "AssumeRoleWithWebIdentity",
-              .method = "POST",
-              .headers = h,
-              .n_headers = 1,
-              .body = body,
-              .body_len = len,
-              .idempotent = true,
-              .kind = BODY_XML,
-              .unsigned_ = true};
-    aws_cancel none = {0};
-    int r = do_call(c, &k, none, &resp, e);
-    OPENSSL_cleanse(body, len);
-    free(body);
-    if (r != 0 || xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
-        goto out;
-    rc = creds_from_sts_xml(root, "AssumeRoleWithWebIdentityResult", wi->role_arn, out, e);
-out:
-    if (resp.body)
-        OPENSSL_cleanse(resp.body, resp.body_len);
-    http_response_free(&resp);
-    xml_free(root);
+    int rc = sts_credentials(ctx, &q, "AssumeRoleWithWebIdentity", NULL, wi->role_arn, out, e);
     query_free(&q);
     return rc;
 }
 
 /* ---- construction --------------------------------------------------------------- */
 
-/* Building a client is also how a configuration is checked: CheckConfig builds
+/* Building a client is also how options are checked: aws_options_check builds
  * one and throws it away, so every rule lives once, in the steps below. A step
- * that finds a broken rule records it against the config key it is about ("" when
- * an environment variable or a default file is at fault) and the build goes on,
- * so every problem comes out at once. Nothing here uses the network or resolves
- * credentials: files are read, values are checked, and creds_provider_new only
- * records where to look. */
+ * that finds a broken rule reports it against the option it is about and the
+ * build goes on, so every problem comes out at once. Nothing here uses the
+ * network or resolves credentials: files are read, values are checked, and
+ * creds_provider_new only records where to look. */
 typedef struct build {
     aws_client *c;
-    check_failures *f;
-    const pv *given; /* the configuration as received */
-    bool checking;   /* CheckConfig: values not known yet are not judged, no warnings */
-    int first_code;  /* the code of the first failure */
+    const aws_options *o;
+    aws_report report;
+    bool checking;   /* aws_options_check: no credential chain */
+    size_t problems; /* broken rules reported */
 } build;
 
-/* Records e, a broken rule, against key: the first failure of a key is the one
- * that counts (later ones follow from it). -1 when e is no broken rule (out of
- * memory, an internal error) or the failure cannot be recorded; e says why. */
-static int note(build *b, const char *key, err *e)
+/* Reports e, a broken rule, against opt. -1 when e is no broken rule (out of
+ * memory, an internal error), when there is no report to go on with (the
+ * rule is then the error) or the report refuses it; e says why. */
+static int note(build *b, enum aws_opt opt, err *e)
 {
     if (e->code == ERR_RESOURCE_EXHAUSTED || e->code == ERR_INTERNAL || e->code == ERR_OK)
         return -1;
-    for (size_t i = 0; key[0] && i < b->f->len; i++)
-        if (strcmp(b->f->props[i], key) == 0)
-            return 0;
-    if (b->f->len == 0)
-        b->first_code = e->code;
-    if (check_failure_add(b->f, key, "%s", e->msg) != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    return 0;
+    b->problems++;
+    return b->report.fn ? b->report.fn(b->report.ctx, opt, e) : -1;
 }
 
-/* CheckConfig may see values that are not known yet (outputs of other resources). */
-static bool unknown(const build *b, const char *key)
+/* A rule that depends on an unsettled option is not judged. */
+static bool unsettled(const build *b, enum aws_opt opt)
 {
-    const pv *v = b->checking && b->given ? pv_object_get(b->given, key) : NULL;
-    return v && pv_contains_unknown(v);
+    return (b->o->unsettled & AWS_OPT_BIT(opt)) != 0;
 }
 
 /* Which configured list of shared files a profile_load failure comes from: each
- * list is loaded again with an empty file standing for the other kind. "" when
- * neither alone fails (the files came from the environment or the defaults). */
-static const char *profile_files_key(const char **cf, size_t ncf, const char **sf, size_t nsf,
-                                     const profile_env *env)
+ * list is loaded again with an empty file standing for the other kind. NONE
+ * when neither alone fails (the files came from the environment or the defaults). */
+static enum aws_opt profile_files_opt(const aws_options *o, const profile_env *env)
 {
     static const char *const empty[] = {"/dev/null"};
-    profile_opts po = {.credentials_files = cf,
-                       .n_credentials_files = ncf,
+    profile_opts po = {.credentials_files = o->shared_credentials_files,
+                       .n_credentials_files = o->n_shared_credentials_files,
                        .config_files = empty,
                        .n_config_files = 1};
     profile_set ps;
     err e;
-    if (ncf) {
+    if (o->n_shared_credentials_files) {
         if (profile_load(&ps, &po, env, &e) != 0)
-            return "sharedCredentialsFiles";
+            return AWS_OPT_SHARED_CREDENTIALS_FILES;
         profile_set_free(&ps);
     }
     po = (profile_opts){.credentials_files = empty,
                         .n_credentials_files = 1,
-                        .config_files = sf,
-                        .n_config_files = nsf};
-    if (nsf) {
+                        .config_files = o->shared_config_files,
+                        .n_config_files = o->n_shared_config_files};
+    if (o->n_shared_config_files) {
         if (profile_load(&ps, &po, env, &e) != 0)
-            return "sharedConfigFiles";
+            return AWS_OPT_SHARED_CONFIG_FILES;
         profile_set_free(&ps);
     }
-    return "";
+    return AWS_OPT_NONE;
 }
 
 /* The shared files and the profile. */
 static int build_profiles(build *b, err *e)
 {
     aws_client *c = b->c;
-    const char **cf = NULL, **sf = NULL;
-    size_t ncf = 0, nsf = 0;
-    int r1 =
-        str_list(c, cfg_get(c, "sharedCredentialsFiles"), "sharedCredentialsFiles", &cf, &ncf, e);
-    if (r1 != 0 && note(b, "sharedCredentialsFiles", e) != 0)
-        return -1;
-    int r2 = str_list(c, cfg_get(c, "sharedConfigFiles"), "sharedConfigFiles", &sf, &nsf, e);
-    if (r2 != 0 && note(b, "sharedConfigFiles", e) != 0)
-        return -1;
-    if (r1 != 0 || r2 != 0 || unknown(b, "sharedCredentialsFiles") ||
-        unknown(b, "sharedConfigFiles"))
+    const aws_options *o = b->o;
+    if (unsettled(b, AWS_OPT_SHARED_CREDENTIALS_FILES) || unsettled(b, AWS_OPT_SHARED_CONFIG_FILES))
         return 0;
-    profile_opts po = {.credentials_files = cf,
-                       .n_credentials_files = ncf,
-                       .config_files = sf,
-                       .n_config_files = nsf,
-                       .profile = cfg_str(c, "profile")};
+    profile_opts po = {.credentials_files = o->shared_credentials_files,
+                       .n_credentials_files = o->n_shared_credentials_files,
+                       .config_files = o->shared_config_files,
+                       .n_config_files = o->n_shared_config_files,
+                       .profile = opt_str(o->profile)};
     if (profile_load(&c->profiles, &po, &c->env, e) != 0) {
         if (e->code == ERR_RESOURCE_EXHAUSTED)
             return -1;
         err saved = *e;
-        const char *key = profile_files_key(cf, ncf, sf, nsf, &c->env);
+        enum aws_opt opt = profile_files_opt(o, &c->env);
         *e = saved;
-        return note(b, key, e);
+        return note(b, opt, e);
     }
     c->have_profiles = true;
     return 0;
 }
 
 /* The region and every service's endpoint. */
-static int build_endpoints(build *b, bool skip_region, err *e)
+static int build_endpoints(build *b, err *e)
 {
     aws_client *c = b->c;
+    const aws_options *o = b->o;
+    bool skip_region = o->skip_region_validation;
+    const char *region = opt_str(o->region);
     /* Without the profiles (a file failed, already reported) a region from the
      * profile is unknowable: "no region" would be a wrong second failure. */
-    bool judge_region = !unknown(b, "region") && !unknown(b, "profile") &&
-                        !unknown(b, "skipRegionValidation") &&
-                        (c->have_profiles || cfg_str(c, "region"));
+    bool judge_region = !unsettled(b, AWS_OPT_REGION) && !unsettled(b, AWS_OPT_PROFILE) &&
+                        !unsettled(b, AWS_OPT_SKIP_REGION_VALIDATION) &&
+                        (c->have_profiles || region);
     if (!judge_region ||
-        endpoints_region(cfg_str(c, "region"), c->have_profiles ? &c->profiles : NULL, &c->env,
-                         skip_region, c->region, sizeof(c->region), NULL, e) != 0) {
-        if (judge_region && note(b, "region", e) != 0)
+        endpoints_region(region, c->have_profiles ? &c->profiles : NULL, &c->env, skip_region,
+                         c->region, sizeof(c->region), NULL, e) != 0) {
+        if (judge_region && note(b, AWS_OPT_REGION, e) != 0)
             return -1;
         /* Only to check the rest; a client with a failure is never used. */
         str_copy(c->region, sizeof(c->region), "us-east-1");
@@ -964,34 +634,28 @@ static int build_endpoints(build *b, bool skip_region, err *e)
     endpoints_opts eo;
     memset(&eo, 0, sizeof(eo));
     eo.skip_region_validation = skip_region;
-    if (cfg_get(c, "useFipsEndpoint")) {
-        bool f;
-        if (cfg_bool(c, "useFipsEndpoint", &f, e) != 0) {
-            if (note(b, "useFipsEndpoint", e) != 0)
-                return -1;
-        } else {
-            eo.use_fips = f ? ENDPOINTS_ON : ENDPOINTS_OFF;
-        }
-    }
-    if (parse_endpoints(c, &eo, b->checking, e) != 0 && note(b, "endpoints", e) != 0)
-        return -1;
-    const char *sts_region = cfg_str(c, "stsRegion");
+    eo.use_fips = o->use_fips_endpoint;
+    for (int s = 0; s < ENDPOINTS_N_SERVICES; s++)
+        eo.overrides[s] = opt_str(o->endpoints[s]);
+    const char *sts_region = opt_str(o->sts_region);
     if (sts_region && endpoints_validate_region(sts_region, skip_region, e) != 0) {
-        if (note(b, "stsRegion", e) != 0)
+        if (note(b, AWS_OPT_STS_REGION, e) != 0)
             return -1;
         sts_region = NULL;
     }
-    if (unknown(b, "endpoints") || unknown(b, "useFipsEndpoint") || unknown(b, "stsRegion"))
+    if (unsettled(b, AWS_OPT_ENDPOINTS) || unsettled(b, AWS_OPT_USE_FIPS_ENDPOINT) ||
+        unsettled(b, AWS_OPT_STS_REGION))
         return 0;
     for (int s = 0; s < ENDPOINTS_N_SERVICES; s++) {
         const char *r = (s == ENDPOINTS_STS && sts_region) ? sts_region : c->region;
         if (endpoints_resolve((enum endpoints_service)s, r, &eo, &c->env, &c->ep[s], e) == 0)
             continue;
         /* Only an override URL or FIPS without an IAM endpoint can fail here. */
-        const char *key = eo.overrides[s]                                     ? "endpoints"
-                          : s == ENDPOINTS_IAM && eo.use_fips == ENDPOINTS_ON ? "useFipsEndpoint"
-                                                                              : "";
-        if (note(b, key, e) != 0)
+        enum aws_opt opt = eo.overrides[s] ? AWS_OPT_ENDPOINTS
+                           : s == ENDPOINTS_IAM && eo.use_fips == ENDPOINTS_ON
+                               ? AWS_OPT_USE_FIPS_ENDPOINT
+                               : AWS_OPT_NONE;
+        if (note(b, opt, e) != 0)
             return -1;
     }
     return 0;
@@ -1001,209 +665,106 @@ static int build_endpoints(build *b, bool skip_region, err *e)
 static int build_retry(build *b, err *e)
 {
     aws_client *c = b->c;
-    /* maxRetries (config) > AWS_MAX_ATTEMPTS > 3 attempts. */
+    /* max_attempts (config maxRetries + 1) > AWS_MAX_ATTEMPTS > 3 attempts. */
     c->retry.max_attempts = RETRY_DEFAULT_MAX_ATTEMPTS;
-    const pv *mr = cfg_get(c, "maxRetries");
-    const char *ma = profile_env_get(&c->env, "AWS_MAX_ATTEMPTS");
-    long n = RETRY_DEFAULT_MAX_ATTEMPTS;
-    if (mr) {
-        if (num_of(mr, "provider config 'maxRetries'", 0, 100, &n, e) != 0) {
-            if (note(b, "maxRetries", e) != 0)
-                return -1;
-        } else {
-            c->retry.max_attempts = (int)n + 1;
-        }
-    } else if (ma && !unknown(b, "maxRetries")) {
+    if (b->o->max_attempts > 0) {
+        c->retry.max_attempts = b->o->max_attempts;
+    } else if (!unsettled(b, AWS_OPT_MAX_ATTEMPTS)) {
+        long n = RETRY_DEFAULT_MAX_ATTEMPTS;
         if (env_num(c, "AWS_MAX_ATTEMPTS", 1, 100, &n, e) != 0) {
-            if (note(b, "", e) != 0)
+            if (note(b, AWS_OPT_NONE, e) != 0)
                 return -1;
         } else {
             c->retry.max_attempts = (int)n;
         }
     }
-    const char *mode = cfg_str(c, "retryMode");
-    if (mode && strcmp(mode, "standard") != 0 && strcmp(mode, "adaptive") != 0) {
-        err_set(e, ERR_INVALID_ARGUMENT,
-                "provider config 'retryMode' must be standard or adaptive");
-        if (note(b, "retryMode", e) != 0)
-            return -1;
-    }
     return 0;
 }
 
-/* The lists of strings awsml reads without building anything from them. */
-static int build_lists(build *b, err *e)
-{
-    static const char *const keys[] = {"allowedAccountIds", "forbiddenAccountIds"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char **a;
-        size_t n;
-        if (str_list(b->c, cfg_get(b->c, keys[i]), keys[i], &a, &n, e) != 0 &&
-            note(b, keys[i], e) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int build_client(build *b, const pv *config, const profile_env *env, err *e)
+/* The HTTP client: CA bundle, TLS verification, proxies; and the tuning
+ * variables (also for fast fault tests): the total time of one attempt and
+ * the backoff base. */
+static int build_http(build *b, err *e)
 {
     aws_client *c = b->c;
-    check_failures advice = {0};
-    int rc = -1;
-    c->env = env ? *env : profile_env_system();
-    c->cfg = config ? pv_strip_secrets(config) : pv_object();
-    if (!c->cfg) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        goto out;
-    }
-    if (c->cfg->kind != PV_OBJECT) {
-        err_set(e, ERR_INVALID_ARGUMENT, "provider config must be an object");
-        rc = note(b, "", e);
-        goto out;
-    }
-    /* Values not known yet are judged when they are (at Configure). */
-    for (size_t i = c->cfg->u.obj.len; b->checking && i-- > 0;)
-        if (pv_contains_unknown(c->cfg->u.obj.vals[i]))
-            pv_object_remove(c->cfg, c->cfg->u.obj.keys[i]);
-    for (size_t i = 0; config_structured[i]; i++)
-        if (decode_json_value(c, config_structured[i], e) != 0 &&
-            note(b, config_structured[i], e) != 0)
-            goto out;
-    if (build_profiles(b, e) != 0)
-        goto out;
-
-    bool skip_region = false, skip_md = false, insecure = false;
-    struct {
-        const char *key;
-        bool *out;
-    } flags[] = {{"skipRegionValidation", &skip_region},
-                 {"skipMetadataApiCheck", &skip_md},
-                 {"skipCredentialsValidation", &c->skip_credentials_validation},
-                 {"skipRequestingAccountId", &c->skip_requesting_account_id},
-                 {"insecure", &insecure}};
-    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-        if (cfg_bool(c, flags[i].key, flags[i].out, e) != 0 && note(b, flags[i].key, e) != 0)
-            goto out;
-    if (build_endpoints(b, skip_region, e) != 0 || build_retry(b, e) != 0)
-        goto out;
-
-    /* Tuning (and fast fault tests): the total time of one attempt and the
-     * backoff base. */
+    const aws_options *o = b->o;
     long timeout_ms = 0;
     if (env_num(c, "AWSML_HTTP_TIMEOUT_MS", 100, 3600000, &timeout_ms, e) != 0 &&
-        note(b, "", e) != 0)
-        goto out;
+        note(b, AWS_OPT_NONE, e) != 0)
+        return -1;
     if (env_num(c, "AWSML_RETRY_BASE_MS", 1, 60000, &c->retry.base_delay_ms, e) != 0 &&
-        note(b, "", e) != 0)
-        goto out;
-
-    http_options ho = {.ca_bundle = cfg_str(c, "customCaBundle"),
+        note(b, AWS_OPT_NONE, e) != 0)
+        return -1;
+    http_options ho = {.ca_bundle = opt_str(o->ca_bundle),
                        .timeout_ms = timeout_ms,
-                       .insecure = insecure,
-                       .http_proxy = cfg_str(c, "httpProxy"),
-                       .https_proxy = cfg_str(c, "httpsProxy"),
-                       .no_proxy = cfg_str(c, "noProxy")};
-    const char *ca_key = ho.ca_bundle ? "customCaBundle" : "";
+                       .insecure = o->insecure,
+                       .http_proxy = opt_str(o->http_proxy),
+                       .https_proxy = opt_str(o->https_proxy),
+                       .no_proxy = opt_str(o->no_proxy)};
+    enum aws_opt ca_opt = ho.ca_bundle ? AWS_OPT_CA_BUNDLE : AWS_OPT_NONE;
     if (!ho.ca_bundle)
         ho.ca_bundle = profile_env_get(&c->env, "AWS_CA_BUNDLE");
-    if (!unknown(b, "customCaBundle") && !unknown(b, "insecure") &&
-        http_client_new(&ho, &c->http, e) != 0 && note(b, ca_key, e) != 0)
-        goto out;
+    if (unsettled(b, AWS_OPT_CA_BUNDLE) || unsettled(b, AWS_OPT_INSECURE))
+        return 0;
+    if (http_client_new(&ho, &c->http, e) != 0 && note(b, ca_opt, e) != 0)
+        return -1;
+    return 0;
+}
 
-    if (cfg_get(c, "assumeRole")) {
-        err_set(e, ERR_INVALID_ARGUMENT,
-                "provider config 'assumeRole' is not supported; use 'assumeRoles', a list of "
-                "roles assumed in order");
-        if (note(b, "assumeRole", e) != 0)
-            goto out;
-    }
-    if (parse_assume_roles(c, e) != 0 && note(b, "assumeRoles", e) != 0)
-        goto out;
-    if (parse_web_identity(c, e) != 0 && note(b, "assumeRoleWithWebIdentity", e) != 0)
-        goto out;
-    if (build_lists(b, e) != 0 || advice_check_config(c->cfg, &advice, e) != 0)
-        goto out;
-    for (size_t i = 0; i < advice.len; i++) {
-        err_set(e, ERR_INVALID_ARGUMENT, "%s", advice.reasons[i]);
-        if (note(b, advice.props[i], e) != 0)
-            goto out;
-    }
-    if (b->checking || b->f->len) {
-        rc = 0;
-        goto out;
-    }
-    creds_config cc = {.access_key = cfg_str(c, "accessKey"),
-                       .secret_key = cfg_str(c, "secretKey"),
-                       .token = cfg_str(c, "token"),
-                       .web_identity = c->have_web_identity ? &c->web_identity : NULL,
-                       .assume_roles = c->assume_roles,
-                       .n_assume_roles = c->n_assume_roles,
+static int build_client(build *b, err *e)
+{
+    aws_client *c = b->c;
+    const aws_options *o = b->o;
+    c->env = o->env ? *o->env : profile_env_system();
+    c->skip_credentials_validation = o->skip_credentials_validation;
+    c->skip_requesting_account_id = o->skip_requesting_account_id;
+    c->allowed_account_ids = o->allowed_account_ids;
+    c->n_allowed_account_ids = o->n_allowed_account_ids;
+    c->forbidden_account_ids = o->forbidden_account_ids;
+    c->n_forbidden_account_ids = o->n_forbidden_account_ids;
+    if (build_profiles(b, e) != 0 || build_endpoints(b, e) != 0 || build_retry(b, e) != 0 ||
+        build_http(b, e) != 0)
+        return -1;
+    if (b->checking || b->problems)
+        return 0;
+    creds_config cc = {.access_key = opt_str(o->access_key),
+                       .secret_key = opt_str(o->secret_key),
+                       .token = opt_str(o->token),
+                       .web_identity = o->web_identity,
+                       .assume_roles = o->assume_roles,
+                       .n_assume_roles = o->n_assume_roles,
                        .profiles = &c->profiles,
-                       .skip_metadata_api_check = skip_md,
+                       .skip_metadata_api_check = o->skip_metadata_api_check,
                        .env = &c->env,
                        .http = c->http,
                        .sts = {sts_assume_role, sts_web_identity, c}};
-    rc = creds_provider_new(&cc, &c->creds, e);
-out:
-    check_failures_free(&advice);
+    return creds_provider_new(&cc, &c->creds, e);
+}
+
+int aws_options_check(const aws_options *o, aws_report report, err *e)
+{
+    build b = {.o = o, .report = report, .checking = true};
+    b.c = calloc(1, sizeof(*b.c));
+    if (!b.c)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    int rc = build_client(&b, e);
+    aws_client_free(b.c);
     return rc;
 }
 
-/* One error for Configure: the failure itself when there is one, else all of them. */
-static void failures_to_err(const check_failures *f, int code, err *e)
+int aws_client_new(const aws_options *o, aws_client **out, err *e)
 {
-    if (f->len == 1) {
-        err_set(e, code, "%s", f->reasons[0]);
-        return;
-    }
-    /* Room for every reason at its longest (an err message), so only a lack of
-     * memory can stop the list; e->msg then keeps what fits. */
-    buf b;
-    buf_init(&b, 64 + f->len * (sizeof(e->msg) + 16));
-    int rc = buf_printf(&b, "the provider configuration has %zu problems:", f->len);
-    for (size_t i = 0; rc == 0 && i < f->len; i++)
-        rc = buf_printf(&b, " (%zu) %s%s", i + 1, f->reasons[i], i + 1 < f->len ? ";" : "");
-    if (rc == 0)
-        err_set(e, code, "%s", b.data);
-    else
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory listing %zu configuration problems",
-                f->len);
-    buf_free(&b);
-}
-
-int aws_client_new(const pv *config, const profile_env *env, aws_client **out, err *e)
-{
-    check_failures f = {0};
-    build b = {.f = &f, .given = config};
-    int rc = -1;
+    build b = {.o = o}; /* no report: the first broken rule is the error */
     *out = NULL;
     b.c = calloc(1, sizeof(*b.c));
     if (!b.c)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    if (build_client(&b, config, env, e) != 0)
-        goto out;
-    if (f.len) {
-        failures_to_err(&f, b.first_code, e);
-        goto out;
+    if (build_client(&b, e) != 0) {
+        aws_client_free(b.c);
+        return -1;
     }
     *out = b.c;
-    b.c = NULL;
-    rc = 0;
-out:
-    aws_client_free(b.c);
-    check_failures_free(&f);
-    return rc;
-}
-
-int aws_config_check(const pv *config, const profile_env *env, check_failures *f, err *e)
-{
-    build b = {.f = f, .given = config, .checking = true};
-    b.c = calloc(1, sizeof(*b.c));
-    if (!b.c)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    int rc = build_client(&b, config, env, e);
-    aws_client_free(b.c);
-    return rc;
+    return 0;
 }
 
 void aws_client_free(aws_client *c)
@@ -1214,16 +775,8 @@ void aws_client_free(aws_client *c)
     http_client_free(c->http);
     if (c->have_profiles)
         profile_set_free(&c->profiles);
-    for (size_t i = 0; i < c->n_arrays; i++)
-        free(c->arrays[i]);
-    pv_free(c->cfg);
     OPENSSL_cleanse(c, sizeof(*c));
     free(c);
-}
-
-const pv *aws_client_config(const aws_client *c)
-{
-    return c->cfg;
 }
 
 const char *aws_client_region(const aws_client *c)
@@ -1267,15 +820,14 @@ int aws_client_validate(aws_client *c, aws_cancel cancel, err *e)
         goto out;
     }
     str_copy(c->account_id, sizeof(c->account_id), acct);
-    const pv *allowed = cfg_get(c, "allowedAccountIds");
-    const pv *forbidden = cfg_get(c, "forbiddenAccountIds");
-    if (allowed && allowed->kind == PV_ARRAY && allowed->u.arr.len && !list_has(allowed, acct)) {
+    if (c->n_allowed_account_ids &&
+        !list_has(c->allowed_account_ids, c->n_allowed_account_ids, acct)) {
         err_set(e, ERR_PERMISSION_DENIED,
                 "the credentials belong to AWS account %s, which is not in allowedAccountIds",
                 acct);
         goto out;
     }
-    if (forbidden && list_has(forbidden, acct)) {
+    if (list_has(c->forbidden_account_ids, c->n_forbidden_account_ids, acct)) {
         err_set(e, ERR_PERMISSION_DENIED,
                 "the credentials belong to AWS account %s, which forbiddenAccountIds lists", acct);
         goto out;

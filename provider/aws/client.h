@@ -1,10 +1,11 @@
-/* client: the one AWS client of the provider. Built from the provider
- * configuration at Configure, it resolves region, endpoints, credentials and
- * retry policy once, and sends signed requests for every resource:
+/* client: the one AWS client of the provider. Built from plain options (the
+ * config layer, provider/config.c, makes them from the provider configuration),
+ * it resolves region, endpoints, credentials and retry policy once, and sends
+ * signed requests for every resource:
  *
- *   engine config -> aws_client_new -> aws_query (IAM, STS: form POST, XML)
- *                                   -> aws_json  (SageMaker: JSON 1.1)
- *                                   -> aws_s3_object (GET/HEAD of one object)
+ *   aws_options -> aws_client_new -> aws_query (IAM, STS: form POST, XML)
+ *                                 -> aws_json  (SageMaker: JSON 1.1)
+ *                                 -> aws_s3_object (GET/HEAD of one object)
  *
  * Each call signs with SigV4, sends through http.c, retries per retry.h
  * (re-signing every attempt), and turns AWS errors into one err record a user
@@ -15,13 +16,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/credentials.h"
 #include "aws/endpoints.h"
 #include "aws/http.h"
 #include "aws/profile.h"
 #include "aws/query.h"
 #include "aws/xml.h"
-#include "props.h"
-#include "resource.h"
 #include "util/err.h"
 
 typedef struct aws_client aws_client;
@@ -32,30 +32,100 @@ typedef struct aws_cancel {
     void *ctx;
 } aws_cancel;
 
-/* Builds the client from the provider configuration (keys as pulumi-aws names
- * them; values may be JSON-encoded strings, as provider resources send them).
- * env NULL = the process environment. Errors name the key and the rule. */
-int aws_client_new(const pv *config, const profile_env *env, aws_client **out, err *e);
-/* The checks of aws_client_new without a client (CheckConfig): every rule that
- * depends only on the values, the environment and local files, with no network
- * call and no credential lookup (a profile that no file defines is found out when
- * the credential chain reaches it, at Configure). Each broken rule is added to f
- * with the config key it is about ("" when an environment variable or a default
- * file is at fault) and the same reason aws_client_new would give; values not
- * known yet are not judged. -1 only when memory runs out (e says so). */
-int aws_config_check(const pv *config, const profile_env *env, check_failures *f, err *e);
+/* The option a broken rule is about, for the layer above to name in its own
+ * terms (aws_report). NONE: the environment or a default file is at fault. */
+enum aws_opt {
+    AWS_OPT_NONE = 0,
+    AWS_OPT_REGION,
+    AWS_OPT_PROFILE,
+    AWS_OPT_SHARED_CREDENTIALS_FILES,
+    AWS_OPT_SHARED_CONFIG_FILES,
+    AWS_OPT_SKIP_REGION_VALIDATION,
+    AWS_OPT_ENDPOINTS,
+    AWS_OPT_USE_FIPS_ENDPOINT,
+    AWS_OPT_STS_REGION,
+    AWS_OPT_MAX_ATTEMPTS,
+    AWS_OPT_CA_BUNDLE,
+    AWS_OPT_INSECURE,
+    AWS_OPT_N,
+};
+#define AWS_OPT_BIT(o) (1u << (o))
+
+/* Everything the client is built from. Zeroed = every default (the
+ * environment, the default files and the SDKs' defaults decide); a string
+ * NULL or "" is not set. What the credential chain and the account guards
+ * read later (keys, web identity, assumed roles, account ids) is borrowed and
+ * must outlive the client; the rest is copied while it is built. */
+typedef struct aws_options {
+    const profile_env *env; /* NULL: the process environment */
+    const char *region;     /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's */
+    const char *profile;    /* else AWS_PROFILE, else "default" */
+    const char *const *shared_credentials_files;
+    size_t n_shared_credentials_files;
+    const char *const *shared_config_files;
+    size_t n_shared_config_files;
+    /* Credentials: static keys, web identity and the roles assumed on top
+     * (credentials.h has the chain). */
+    const char *access_key, *secret_key, *token;
+    const creds_web_identity *web_identity;
+    const creds_assume_role *assume_roles;
+    size_t n_assume_roles;
+    bool skip_metadata_api_check;
+    /* Endpoints: an override URL per service, FIPS, STS's own region. */
+    const char *endpoints[ENDPOINTS_N_SERVICES];
+    enum endpoints_flag use_fips_endpoint;
+    const char *sts_region;
+    bool skip_region_validation;
+    /* Attempts per call in all; 0 = AWS_MAX_ATTEMPTS, else RETRY_DEFAULT_MAX_ATTEMPTS. */
+    int max_attempts;
+    /* HTTP: CA bundle (else AWS_CA_BUNDLE, else the system store), proxies
+     * (NULL = curl's environment variables). */
+    const char *ca_bundle;
+    bool insecure;
+    const char *http_proxy, *https_proxy, *no_proxy;
+    /* aws_client_validate: STS GetCallerIdentity, and the account guards
+     * (an empty allowed list allows every account). */
+    bool skip_credentials_validation, skip_requesting_account_id;
+    const char *const *allowed_account_ids;
+    size_t n_allowed_account_ids;
+    const char *const *forbidden_account_ids;
+    size_t n_forbidden_account_ids;
+    /* AWS_OPT_BIT()s of options whose value is not known yet (a preview's
+     * CheckConfig) or was refused already: rules that depend on them are not
+     * judged, so one cause gives one problem. */
+    unsigned unsettled;
+} aws_options;
+
+/* Where aws_options_check reports each broken rule: opt is the option at
+ * fault, e the reason (and its code). 0, or -1 when it cannot be recorded
+ * (e then says why: out of memory). fn NULL: the first broken rule is the
+ * error. */
+typedef struct aws_report {
+    int (*fn)(void *ctx, enum aws_opt opt, err *e);
+    void *ctx;
+} aws_report;
+
+/* Every rule aws_client_new applies that depends only on the options, the
+ * environment and local files (shared files parse, a region is found and
+ * well formed, endpoint URLs, FIPS against the partition, the CA bundle can
+ * be read, AWS_MAX_ATTEMPTS, AWSML_HTTP_TIMEOUT_MS, AWSML_RETRY_BASE_MS), with
+ * no network call and no credential lookup (a profile that no file defines
+ * is found out when the credential chain reaches it). Each broken rule goes
+ * to report, so every problem comes out at once. -1 only when memory runs
+ * out or report refuses (e says why). */
+int aws_options_check(const aws_options *o, aws_report report, err *e);
+/* The same rules, then the client (no network: credentials are resolved on
+ * first use). The first broken rule is the error. */
+int aws_client_new(const aws_options *o, aws_client **out, err *e);
 void aws_client_free(aws_client *c);
 
-/* STS GetCallerIdentity unless skipCredentialsValidation (and for the account
- * id unless skipRequestingAccountId), then allowedAccountIds /
- * forbiddenAccountIds. The error says which credentials were used and why
+/* STS GetCallerIdentity unless skip_credentials_validation (and for the
+ * account id unless skip_requesting_account_id), then the allowed and
+ * forbidden account ids. The error says which credentials were used and why
  * AWS refused them. */
 int aws_client_validate(aws_client *c, aws_cancel cancel, err *e);
 
 const char *aws_client_region(const aws_client *c);
-/* The configuration as the client read it: secrets removed, JSON-encoded
- * list and object values decoded. Lives as long as the client. */
-const pv *aws_client_config(const aws_client *c);
 const char *aws_client_account_id(const aws_client *c); /* "" when not known */
 const char *aws_client_partition(const aws_client *c);  /* "aws", "aws-cn", ... */
 

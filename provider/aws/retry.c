@@ -52,6 +52,18 @@ bool retry_is_transient_code(const char *aws_code)
     return in_list(aws_code, transient_codes, sizeof transient_codes / sizeof transient_codes[0]);
 }
 
+const char *const *retry_throttle_codes(size_t *n)
+{
+    *n = sizeof throttle_codes / sizeof throttle_codes[0];
+    return throttle_codes;
+}
+
+const char *const *retry_transient_codes(size_t *n)
+{
+    *n = sizeof transient_codes / sizeof transient_codes[0];
+    return transient_codes;
+}
+
 static bool transient_status(long status)
 {
     return status == 500 || status == 502 || status == 503 || status == 504;

@@ -9,6 +9,7 @@
 #define AWSML_AWS_RETRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "aws/http.h"
 
@@ -27,6 +28,10 @@ typedef struct retry_policy {
 bool retry_is_throttle_code(const char *aws_code);
 /* true for codes AWS documents as transient (RequestTimeout, InternalError, ...). */
 bool retry_is_transient_code(const char *aws_code);
+/* The lists behind the two (codes compared exactly, case included), *n
+ * entries each: for tests and anything that shows them. */
+const char *const *retry_throttle_codes(size_t *n);
+const char *const *retry_transient_codes(size_t *n);
 
 /* Whether attempt number `attempt` (1-based, the one that just failed) should be
  * followed by another. failure is HTTP_OK when a response arrived, then

@@ -174,29 +174,24 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
 
 /* ---- tags ------------------------------------------------------------------------------- */
 
-static const pv *cfg_obj(const char *key, const char *sub)
+/* The provider configuration's tag settings; NULL before Configure. */
+static const config_tags *tag_settings(void)
 {
-    aws_client *c = provider_client();
-    const pv *v = c ? pv_object_get(aws_client_config(c), key) : NULL;
-    return v && v->kind == PV_OBJECT && sub ? pv_object_get(v, sub) : v;
+    const config_settings *c = provider_config();
+    return c ? &c->tags : NULL;
 }
 
 bool tags_ignored(const char *key)
 {
     if (str_has_prefix(key, "aws:"))
         return true;
-    const pv *keys = cfg_obj("ignoreTags", "keys");
-    const pv *prefixes = cfg_obj("ignoreTags", "keyPrefixes");
-    for (size_t i = 0; keys && keys->kind == PV_ARRAY && i < keys->u.arr.len; i++) {
-        const pv *k = keys->u.arr.items[i];
-        if (k->kind == PV_STRING && strcmp(k->u.str.s, key) == 0)
+    const config_tags *t = tag_settings();
+    for (size_t i = 0; t && i < t->n_ignore_keys; i++)
+        if (strcmp(t->ignore_keys[i], key) == 0)
             return true;
-    }
-    for (size_t i = 0; prefixes && prefixes->kind == PV_ARRAY && i < prefixes->u.arr.len; i++) {
-        const pv *p = prefixes->u.arr.items[i];
-        if (p->kind == PV_STRING && str_has_prefix(key, p->u.str.s))
+    for (size_t i = 0; t && i < t->n_ignore_key_prefixes; i++)
+        if (str_has_prefix(key, t->ignore_key_prefixes[i]))
             return true;
-    }
     return false;
 }
 
@@ -219,7 +214,8 @@ int tags_all(const pv *tags, pv **out, err *e)
         return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
     pv *all = pv_object();
-    if (!all || copy_unignored(all, cfg_obj("defaultTags", "tags")) != 0 ||
+    const config_tags *t = tag_settings();
+    if (!all || copy_unignored(all, t ? t->default_tags : NULL) != 0 ||
         copy_unignored(all, tags) != 0) {
         pv_free(all);
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
@@ -231,7 +227,8 @@ int tags_all(const pv *tags, pv **out, err *e)
 int tags_from_actual(const pv *actual, pv **tags, pv **tags_all_out, err *e)
 {
     pv *all = pv_object(), *own = pv_object();
-    const pv *defaults = cfg_obj("defaultTags", "tags");
+    const config_tags *t = tag_settings();
+    const pv *defaults = t ? t->default_tags : NULL;
     *tags = *tags_all_out = NULL;
     if (!all || !own || copy_unignored(all, actual) != 0)
         goto oom;

@@ -3,11 +3,13 @@
  * Pulumi.yaml config or an explicit provider resource gives it: native values, or
  * lists and objects JSON-encoded in strings, secrets as signature objects). It goes
  * JSON -> property tree -> google.protobuf.Struct -> props_from_struct, so the client
- * sees exactly what Configure would decode, then through aws_client_new (every key:
- * region, profile and shared files, endpoints, FIPS, retries, proxies, CA bundle,
- * assumeRoles, assumeRoleWithWebIdentity, the advisor's keys).
+ * sees exactly what Configure would decode, then through Configure's steps:
+ * config_load (every key: region, profile and shared files, endpoints, FIPS,
+ * retries, proxies, CA bundle, assumeRoles, assumeRoleWithWebIdentity, the
+ * advisor's and the tag keys, unknown keys), advice_check_config and
+ * config_client_new.
  *
- * No network: aws_client_new makes no call (credentials are resolved lazily), and
+ * No network: config_client_new makes no call (credentials are resolved lazily), and
  * aws_client_validate, which calls STS GetCallerIdentity, runs only when the input
  * sets both skipCredentialsValidation and skipRequestingAccountId, where it must
  * return before any request. The environment is a fixed fake one (profile_env), and
@@ -30,8 +32,10 @@
 
 #include <cJSON.h>
 
+#include "advice.h"
 #include "aws/client.h"
 #include "aws/profile.h"
+#include "config.h"
 #include "props.h"
 #include "util/log.h"
 
@@ -238,9 +242,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
 
     profile_env env = {fake_get, NULL};
+    config_settings *conf = NULL;
+    config_problems problems = {0};
     aws_client *c = NULL;
     err e = {0};
-    int rc = aws_client_new(cfg, &env, &c, &e);
+    int rc = config_load(cfg, &env, CONFIG_CONFIGURE, &conf, &problems, &e);
+    if (rc == 0)
+        rc = advice_check_config(&conf->advisor, &problems, &e);
+    if (rc == 0)
+        rc = config_client_new(conf, &problems, &c, &e);
     if (verbose)
         fprintf(stderr, "fuzz_config: %s\n", rc == 0 ? aws_client_region(c) : e.msg);
     if (rc == 0) {
@@ -251,8 +261,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a client without a region");
         if (!aws_client_partition(c) || !*aws_client_partition(c))
             fail("a client without a partition");
-        if (pv_contains_secret(aws_client_config(c)))
-            fail("the client's configuration copy still holds secrets");
+        if (pv_contains_secret(config_tree(conf)))
+            fail("the configuration copy still holds secrets");
         if (is_true(cfg, "skipCredentialsValidation") && is_true(cfg, "skipRequestingAccountId")) {
             err ve = {0};
             aws_cancel cancel = {never_cancelled, NULL};
@@ -274,6 +284,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fail("an error message holds a secret");
         }
     }
+    config_free(conf);
+    config_problems_free(&problems);
 out:
     if (st)
         protobuf_c_message_free_unpacked(&st->base, NULL);

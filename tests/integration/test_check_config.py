@@ -11,9 +11,10 @@ import threading
 import grpc
 import pytest
 
-from conftest import UNKNOWN, secret, struct, to_dict
+from conftest import ROOT, UNKNOWN, secret, struct, to_dict
 
 PROVIDER_URN = "urn:pulumi:dev::p::pulumi:providers:awsml::default"
+SCHEMA = json.loads((ROOT / "schema" / "schema.json").read_text())
 
 
 def check_config(plugin, pb, news):
@@ -134,6 +135,42 @@ def test_a_good_config_has_no_failures_in_either_form(plugin, pb, tmp_path):
     r = check_config(plugin, pb, encoded)
     assert failures(r) == {}
     assert to_dict(r.inputs) == encoded
+
+
+def test_unknown_keys_fail_with_the_key_they_likely_meant(plugin, pb):
+    r = check_config(plugin, pb, {"region": "us-west-2", "regoin": "us-east-1",
+                                  "skip_credentials_validation": "true",
+                                  "s3UsePathStyle": "true"})
+    got = failures(r)
+    assert got.pop("regoin") == "unknown provider config key 'regoin': did you mean region?"
+    assert got.pop("skip_credentials_validation") == (
+        "unknown provider config key 'skip_credentials_validation': did you mean "
+        "skipCredentialsValidation?")
+    # A pulumi-aws key awsml does not serve is unknown too, with nothing close to suggest.
+    reason = got.pop("s3UsePathStyle")
+    assert reason.startswith("unknown provider config key 's3UsePathStyle'")
+    assert "did you mean" not in reason
+    assert got == {}
+    # Configure is not where keys are judged (the engine ran CheckConfig first): it warns.
+    configure(plugin, pb, {"region": "us-west-2", "regoin": "us-east-1",
+                           "skipCredentialsValidation": True, "skipRequestingAccountId": True})
+
+
+def test_the_engines_keys_and_every_schema_key_are_known(plugin, pb):
+    # What the engine itself may put beside the provider's keys: `version` always, the
+    # plugin download URL and checksums (older engines at the top level, newer ones
+    # under __internal, which they remove before calling the provider).
+    engine = {"version": "7.51.1", "pluginDownloadURL": "https://example.com/plugins",
+              "pluginChecksums": {"linux-amd64": "00"}, "__internal": {"name": "aws"},
+              "__anything": "x"}
+    r = check_config(plugin, pb, {"region": "us-west-2", **engine})
+    assert failures(r) == {}
+    # Every key the schema declares is known (values not known yet are not judged, so
+    # only the key check can fail here).
+    keys = SCHEMA["config"]["variables"]
+    r = check_config(plugin, pb, {k: UNKNOWN for k in keys})
+    assert failures(r) == {}
+    assert set(keys) == set(SCHEMA["provider"]["inputProperties"])
 
 
 def test_values_not_known_yet_are_not_judged(start_plugin, pb, tmp_path):

@@ -6,7 +6,8 @@
  *   aws-call [-v N] CONFIG_JSON s3get|s3head BUCKET KEY [VERSION_ID]
  *   aws-call [-v N] CONFIG_JSON validate
  *
- * CONFIG_JSON is the provider configuration as the engine would send it.
+ * CONFIG_JSON is the provider configuration as the engine would send it
+ * (loaded as Configure loads it, without the advisor's rule IDs).
  * SERVICE is iam, sts, sagemaker or s3. The response body goes to stdout; an
  * error goes to stderr as "aws-call: <gRPC code>: <message>" with exit 1. */
 #include <cJSON.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "config.h"
 #include "util/log.h"
 
 static int service_of(const char *s)
@@ -83,6 +85,8 @@ int main(int argc, char **argv)
         return 2;
     }
     err e = {0};
+    config_settings *conf = NULL;
+    config_problems problems = {0};
     aws_client *c = NULL;
     xml_node *root = NULL;
     char *body = NULL;
@@ -95,7 +99,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "aws-call: CONFIG_JSON is not a JSON object\n");
         return 2;
     }
-    if (aws_client_new(cfg, NULL, &c, &e) != 0)
+    if (config_load(cfg, NULL, CONFIG_CONFIGURE, &conf, &problems, &e) != 0 ||
+        config_client_new(conf, &problems, &c, &e) != 0)
         goto out;
     if (strcmp(mode, "validate") == 0) {
         if (aws_client_validate(c, none, &e) != 0)
@@ -151,6 +156,8 @@ out:
     xml_free(root);
     free(body);
     aws_client_free(c);
+    config_free(conf);
+    config_problems_free(&problems);
     pv_free(cfg);
     return rc;
 }

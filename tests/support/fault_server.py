@@ -25,6 +25,10 @@ Paths
   GET /latest/meta-data/iam/security-credentials/<role>    credentials JSON
   GET /ecs/creds            container credentials JSON (Authorization checked
                             when FAULT_ECS_AUTH is set)
+  POST /sts                 STS query calls: AssumeRole and AssumeRoleWithWebIdentity
+                            answer the credentials below, GetCallerIdentity account
+                            123456789012; /stats counts each as /sts/<Action>/<key id
+                            of the signature, or "unsigned">
 
 Credentials come from the environment, and a query parameter of the same name
 overrides each one:
@@ -37,6 +41,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -240,6 +245,32 @@ class Handler(BaseHTTPRequestHandler):
             c = self.creds(query, False)
             c["RoleArn"] = "arn:aws:iam::123456789012:role/fault-task-role"
             return self.send_json(200, c)
+
+        # STS ----------------------------------------------------------------
+        if path == "/sts":
+            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            action = form.get("Action", "")
+            m = re.search(r"Credential=([^/,]+)/", self.headers.get("Authorization", ""))
+            with STATS_LOCK:
+                key = "/sts/%s/%s" % (action, m.group(1) if m else "unsigned")
+                STATS["paths"][key] = STATS["paths"].get(key, 0) + 1
+            ns = "https://sts.amazonaws.com/doc/2011-06-15/"
+            if action in ("AssumeRole", "AssumeRoleWithWebIdentity"):
+                c = self.creds(query, False)
+                xml = ("<{a}Response xmlns=\"{ns}\"><{a}Result><Credentials>"
+                       "<AccessKeyId>{k}</AccessKeyId><SecretAccessKey>{s}</SecretAccessKey>"
+                       "<SessionToken>{t}</SessionToken><Expiration>{x}</Expiration>"
+                       "</Credentials></{a}Result></{a}Response>").format(
+                           a=action, ns=ns, k=c["AccessKeyId"], s=c["SecretAccessKey"],
+                           t=c["Token"], x=c["Expiration"])
+                return self.send(200, xml, "text/xml")
+            if action == "GetCallerIdentity":
+                xml = ("<GetCallerIdentityResponse xmlns=\"{ns}\"><GetCallerIdentityResult>"
+                       "<Account>123456789012</Account></GetCallerIdentityResult>"
+                       "</GetCallerIdentityResponse>").format(ns=ns)
+                return self.send(200, xml, "text/xml")
+            return self.send(400, "<ErrorResponse><Error><Code>InvalidAction</Code></Error>"
+                             "</ErrorResponse>", "text/xml")
 
         return self.send(404, "no such fault\n")
 

@@ -45,6 +45,7 @@
 #include "aws/query.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
+#include "config.h"
 #include "fake_aws.h"
 #include "props.h"
 #include "provider.h"
@@ -779,6 +780,8 @@ static void op_client(const void *arg, const outcome *clean, outcome *o)
     const client_case *cc = arg;
     cJSON *j = NULL;
     pv *cfg = NULL;
+    config_settings *conf = NULL;
+    config_problems problems = {0};
     aws_client *c = NULL;
     err e = {0};
     profile_env env = {fake_get, (void *)cc->env};
@@ -792,15 +795,20 @@ static void op_client(const void *arg, const outcome *clean, outcome *o)
         oom(o, "pv_from_cjson");
         goto out;
     }
-    if (aws_client_new(cfg, &env, &c, &e) != 0) {
-        fail_err(o, "aws_client_new", &e);
+    /* Configure's steps, without the STS call. */
+    if (config_load(cfg, &env, CONFIG_CONFIGURE, &conf, &problems, &e) != 0 ||
+        advice_check_config(&conf->advisor, &problems, &e) != 0 ||
+        config_client_new(conf, &problems, &c, &e) != 0) {
+        fail_err(o, "config_client_new", &e);
         goto out;
     }
     out_printf(o, "region %s partition %s account [%s]", aws_client_region(c),
                aws_client_partition(c), aws_client_account_id(c));
-    render_pv(o, aws_client_config(c));
+    render_pv(o, config_tree(conf));
 out:
     aws_client_free(c);
+    config_free(conf);
+    config_problems_free(&problems);
     pv_free(cfg);
     cJSON_Delete(j);
 }
@@ -941,7 +949,7 @@ static void op_credparse(const void *arg, const outcome *clean, outcome *o)
     }
 }
 
-/* The provider configuration as JSON text (the fuzz_config seeds), through aws_client_new. */
+/* The provider configuration as JSON text (the fuzz_config seeds), through Configure's steps. */
 static void op_config(const void *arg, const outcome *clean, outcome *o)
 {
     const blob *b = arg;

@@ -647,14 +647,14 @@ static void test_pl_region_default_and_mismatch(void **state)
     (void)state;
     struct fake_env fe = {{{"AWS_EC2_METADATA_DISABLED", "true"}}};
     profile_env env = env_of(&fe);
-    pv *cfg = obj();
-    set_s(cfg, "region", "us-east-1");
-    set_s(cfg, "accessKey", "AKIDEXAMPLE");
-    set_s(cfg, "secretKey", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
-    set_v(cfg, "skipCredentialsValidation", pv_bool(true));
+    aws_options o = {.env = &env,
+                     .region = "us-east-1",
+                     .access_key = "AKIDEXAMPLE",
+                     .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                     .skip_credentials_validation = true};
     aws_client *c = NULL;
     err e = {0};
-    assert_int_equal(aws_client_new(cfg, &env, &c, &e), 0);
+    assert_int_equal(aws_client_new(&o, &c, &e), 0);
     provider_set_client(c);
 
     pv *news = pipeline_news();
@@ -679,7 +679,6 @@ static void test_pl_region_default_and_mismatch(void **state)
     assert_int_equal(e.code, ERR_FAILED_PRECONDITION);
     assert_non_null(strstr(e.msg, "eu-west-1"));
     pv_free(news);
-    pv_free(cfg);
     provider_reset();
 }
 

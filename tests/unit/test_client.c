@@ -1,7 +1,8 @@
 /* The client's retry loop against tests/support/fault_server.py: transient
  * statuses and throttling are retried up to maxRetries, client errors are
  * not, the final error names the service, operation and AWS code, and a
- * cancel aborts the wait between attempts. (Happy paths run against moto in
+ * cancel aborts the wait between attempts. Also the credential chain's STS
+ * calls (signed AssumeRole, unsigned AssumeRoleWithWebIdentity). (Happy paths run against moto in
  * tests/integration/test_aws_moto.py.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,20 +44,16 @@ static aws_client *client_for(const char *path, int max_retries)
     profile_env env = env_of(&fe);
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", server.port, path);
-    pv *cfg = pv_object(), *eps = pv_array(), *ep = pv_object();
-    pv_object_set(ep, "sagemaker", pv_string(url));
-    pv_array_push(eps, ep);
-    pv_object_set(cfg, "endpoints", eps);
-    pv_object_set(cfg, "region", pv_string("us-east-1"));
-    pv_object_set(cfg, "accessKey", pv_string("AKIAFAULTTEST"));
-    pv_object_set(cfg, "secretKey", pv_secret(pv_string(SECRET)));
-    pv_object_set(cfg, "maxRetries", pv_number(max_retries));
-    pv_object_set(cfg, "httpProxy", pv_string(""));
+    aws_options o = {.env = &env,
+                     .region = "us-east-1",
+                     .access_key = "AKIAFAULTTEST",
+                     .secret_key = SECRET,
+                     .max_attempts = max_retries + 1};
+    o.endpoints[ENDPOINTS_SAGEMAKER] = url; /* copied: the client keeps the resolved URL */
     aws_client *c = NULL;
     err e = {0};
-    if (aws_client_new(cfg, &env, &c, &e) != 0)
+    if (aws_client_new(&o, &c, &e) != 0)
         fail_msg("aws_client_new: %s", e.msg);
-    pv_free(cfg);
     return c;
 }
 
@@ -170,6 +167,61 @@ static void test_cancel_aborts_retry_waits(void **state)
     aws_client_free(c);
 }
 
+/* The credential chain's two STS calls: AssumeRole signed with the base
+ * credentials, AssumeRoleWithWebIdentity unsigned (the token is the proof);
+ * what each answers is what the next call signs with. */
+static void validate_through_sts(const aws_options *o)
+{
+    aws_client *c = NULL;
+    aws_cancel none = {0};
+    err e = {0};
+    if (aws_client_new(o, &c, &e) != 0)
+        fail_msg("aws_client_new: %s", e.msg);
+    if (aws_client_validate(c, none, &e) != 0)
+        fail_msg("aws_client_validate: %s", e.msg);
+    assert_string_equal(aws_client_account_id(c), "123456789012");
+    aws_client_free(c);
+}
+
+static void test_sts_calls_of_the_chain(void **state)
+{
+    (void)state;
+    static struct fake_env fe = {{{0}}};
+    static const creds_assume_role role = {.role_arn = "arn:aws:iam::123456789012:role/a",
+                                           .session_name = "s"};
+    static const creds_web_identity wi = {.role_arn = "arn:aws:iam::123456789012:role/w",
+                                          .token = "a-web-identity-token"};
+    profile_env env = env_of(&fe);
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/sts", server.port);
+    const char *assumed = "/sts/GetCallerIdentity/ASIAFAULTSERVER0001";
+
+    aws_options o = {.env = &env,
+                     .region = "us-east-1",
+                     .access_key = "AKIAFAULTTEST",
+                     .secret_key = SECRET,
+                     .assume_roles = &role,
+                     .n_assume_roles = 1,
+                     .max_attempts = 1};
+    o.endpoints[ENDPOINTS_STS] = url;
+    int roles = hits("/sts/AssumeRole/AKIAFAULTTEST"), ids = hits(assumed);
+    validate_through_sts(&o);
+    assert_int_equal(hits("/sts/AssumeRole/AKIAFAULTTEST") - roles, 1);
+    assert_int_equal(hits(assumed) - ids, 1);
+
+    o = (aws_options){.env = &env,
+                      .region = "us-east-1",
+                      .web_identity = &wi,
+                      .skip_metadata_api_check = true,
+                      .max_attempts = 1};
+    o.endpoints[ENDPOINTS_STS] = url;
+    int web = hits("/sts/AssumeRoleWithWebIdentity/unsigned");
+    ids = hits(assumed);
+    validate_through_sts(&o);
+    assert_int_equal(hits("/sts/AssumeRoleWithWebIdentity/unsigned") - web, 1);
+    assert_int_equal(hits(assumed) - ids, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_throttling_is_retried),
         cmocka_unit_test(test_client_errors_are_not_retried),
         cmocka_unit_test(test_cancel_aborts_retry_waits),
+        cmocka_unit_test(test_sts_calls_of_the_chain),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

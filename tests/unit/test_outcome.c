@@ -100,19 +100,14 @@ static aws_client *client_env(int port, const char *path, int max_retries, const
     profile_env env = env_of(&fe);
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    pv *cfg = pv_object(), *eps = pv_array(), *ep = pv_object();
-    pv_object_set(ep, "sagemaker", pv_string(url));
-    pv_array_push(eps, ep);
-    pv_object_set(cfg, "endpoints", eps);
-    pv_object_set(cfg, "region", pv_string("us-east-1"));
-    pv_object_set(cfg, "accessKey", pv_string("AKIAFAULTTEST"));
-    pv_object_set(cfg, "secretKey", pv_secret(pv_string(SECRET)));
-    pv_object_set(cfg, "maxRetries", pv_number(max_retries));
-    pv_object_set(cfg, "httpProxy", pv_string(""));
+    aws_options o = {.env = &env,
+                     .region = "us-east-1",
+                     .access_key = "AKIAFAULTTEST",
+                     .secret_key = SECRET,
+                     .max_attempts = max_retries + 1};
+    o.endpoints[ENDPOINTS_SAGEMAKER] = url; /* copied: the client keeps the resolved URL */
     aws_client *c = NULL;
-    int rc = aws_client_new(cfg, &env, &c, e);
-    pv_free(cfg);
-    return rc == 0 ? c : NULL;
+    return aws_client_new(&o, &c, e) == 0 ? c : NULL;
 }
 
 static aws_client *client_for(int port, const char *path, int max_retries)
