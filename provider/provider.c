@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "aws/client.h"
+#include "util/str.h"
 
 static atomic_bool cancelled;
 static atomic_bool engine_gone;
@@ -17,6 +19,14 @@ static aws_client **retired;
 static size_t n_retired;
 static config_settings **retired_configs;
 static size_t n_retired_configs;
+/* Clients of other regions than the configured one, built on first use from
+ * the same configuration and shared by every call until reset. */
+#define PROVIDER_MAX_REGIONS 64
+static struct {
+    char region[ENDPOINTS_MAX_REGION];
+    aws_client *client;
+} regional[PROVIDER_MAX_REGIONS];
+static size_t n_regional;
 
 void provider_cancel(void)
 {
@@ -65,18 +75,74 @@ bool provider_configured(void)
     return provider_config() != NULL;
 }
 
+/* Keeps a replaced client alive until reset (a call may still hold it). */
+static void retire(aws_client *old)
+{
+    aws_client **r = realloc(retired, (n_retired + 1) * sizeof(*r));
+    if (r) {
+        retired = r;
+        retired[n_retired++] = old;
+    } /* else: leak it rather than free it under a running call */
+}
+
 void provider_set_client(aws_client *c)
 {
     pthread_mutex_lock(&cfg_lock);
-    if (client) {
-        aws_client **r = realloc(retired, (n_retired + 1) * sizeof(*r));
-        if (r) {
-            retired = r;
-            retired[n_retired++] = client;
-        } /* else: keep it alive rather than free it under a running call */
-    }
+    if (client)
+        retire(client);
+    /* The other regions' clients were built from the old configuration. */
+    for (size_t i = 0; i < n_regional; i++)
+        retire(regional[i].client);
+    n_regional = 0;
     client = c;
     pthread_mutex_unlock(&cfg_lock);
+}
+
+aws_client *provider_client_for(const char *region, err *e)
+{
+    aws_client *c = NULL;
+    pthread_mutex_lock(&cfg_lock);
+    if (client && (!region || !*region || strcmp(region, aws_client_region(client)) == 0)) {
+        c = client;
+        goto out;
+    }
+    if (!client || !conf) {
+        err_set(e, ERR_FAILED_PRECONDITION,
+                "the awsml provider is not configured (Configure has not run)");
+        goto out;
+    }
+    for (size_t i = 0; i < n_regional && !c; i++)
+        if (strcmp(regional[i].region, region) == 0)
+            c = regional[i].client;
+    if (c)
+        goto out;
+    if (n_regional == PROVIDER_MAX_REGIONS ||
+        str_copy(regional[n_regional].region, sizeof(regional[0].region), region) >=
+            sizeof(regional[0].region)) {
+        err_set(e, ERR_RESOURCE_EXHAUSTED,
+                "region '%.64s': awsml serves at most %d regions per provider", region,
+                PROVIDER_MAX_REGIONS);
+        goto out;
+    }
+    aws_options o = conf->aws;
+    o.region = region;
+    if (aws_client_new(&o, &c, e) != 0) {
+        err_set(e, e->code, "region '%.64s': %s", region, e->msg);
+        c = NULL;
+        goto out;
+    }
+    regional[n_regional++].client = c;
+out:
+    pthread_mutex_unlock(&cfg_lock);
+    return c;
+}
+
+void provider_fill_ctx(res_ctx *ctx)
+{
+    ctx->client_for = provider_client_for;
+    ctx->config = provider_config();
+    ctx->shutting_down = provider_cancelled;
+    ctx->engine_gone = provider_engine_gone;
 }
 
 aws_client *provider_client(void)
@@ -93,6 +159,9 @@ void provider_reset(void)
     /* Clients first: they borrow from their configurations. */
     aws_client_free(client);
     client = NULL;
+    for (size_t i = 0; i < n_regional; i++)
+        aws_client_free(regional[i].client);
+    n_regional = 0;
     for (size_t i = 0; i < n_retired; i++)
         aws_client_free(retired[i]);
     free(retired);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "resource.h"
+#include "util/err.h"
 
 /* Set by Cancel, SIGINT and SIGTERM; never cleared. */
 void provider_cancel(void);
@@ -31,6 +33,14 @@ struct aws_client;
 void provider_set_client(struct aws_client *c);
 /* The client, or NULL before Configure. */
 struct aws_client *provider_client(void);
+/* The client of region: the configured one for NULL, "" or its own region;
+ * else one built from the same configuration for that region on first use,
+ * shared by every call until Configure replaces the configuration (then kept
+ * alive until reset). NULL with e set before Configure or when the region is
+ * refused. */
+struct aws_client *provider_client_for(const char *region, err *e);
+/* Hands the call what the process holds: clients, configuration, shutdown. */
+void provider_fill_ctx(res_ctx *ctx);
 
 void provider_reset(void); /* frees configuration and clients; for shutdown and tests */
 

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "provider.h"
-#include "resources/common.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/str.h"
@@ -126,17 +125,6 @@ int registry_urn_parts(const char *urn, char *type, size_t typelen, char *name, 
 }
 
 /* ---- check failures and diffs ------------------------------------------- */
-
-bool res_cancelled(const res_ctx *ctx)
-{
-    if (ctx && ctx->call_cancelled && atomic_load(ctx->call_cancelled))
-        return true;
-    if (!provider_cancelled())
-        return false;
-    if (ctx && ctx->grace_until_ms)
-        return res_now_ms() >= ctx->grace_until_ms;
-    return true;
-}
 
 int check_failure_add(check_failures *f, const char *prop, const char *fmt, ...)
 {

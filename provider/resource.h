@@ -40,11 +40,15 @@ typedef struct res_ctx {
      * SIGINT) does not cancel this call: set while it finds out what an
      * interrupted create did, so the answer can still name it. 0 = none. */
     long long grace_until_ms;
+    /* What the provider process holds, handed to the call (rpc.c fills them
+     * through provider_fill_ctx; resources never reach for globals). */
+    /* The AWS client for region (NULL: the provider's own region), built on
+     * first use per region and shared; NULL with e set before Configure. */
+    struct aws_client *(*client_for)(const char *region, err *e);
+    const struct config_settings *config; /* NULL before Configure */
+    bool (*shutting_down)(void);          /* Cancel, SIGINT or SIGTERM seen */
+    bool (*engine_gone)(void);            /* the engine's stdin pipe closed */
 } res_ctx;
-
-/* true once the engine cancelled this call or the provider is shutting down
- * (unless within the call's grace_until_ms). */
-bool res_cancelled(const res_ctx *ctx);
 
 typedef struct check_failures {
     char **props;

@@ -126,6 +126,7 @@ static int res_call_init(res_call *rc, const rpc_call *call, const char *urn, co
     rc->ctx.name = rc->name;
     rc->ctx.type = rc->type;
     rc->ctx.call_cancelled = call->cancelled;
+    provider_fill_ctx(&rc->ctx);
     return 0;
 }
 

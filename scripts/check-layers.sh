@@ -25,16 +25,9 @@ SKIP=(
 )
 
 # Known upward includes ("<file> <included file>"), to be removed, never added to.
-ALLOW=(
-  # Resources reach the process-wide AWS client, configuration, cancellation and
-  # engine-gone flag through provider.h (rpc layer). The resource-engine rewrite passes
-  # them in through the call context instead (DESIGN.md); remove these entries with it.
-  "provider/resources/common.c provider/provider.h"
-  "provider/resources/iam_role.c provider/provider.h"
-  "provider/resources/iam_role_policy_attachment.c provider/provider.h"
-  "provider/resources/pending.c provider/provider.h"
-  "provider/resources/sagemaker_pipeline.c provider/provider.h"
-)
+# None left: resources get the client, configuration and shutdown through the call
+# context (res_ctx, filled by provider_fill_ctx in the rpc layer).
+ALLOW=()
 
 # The layer of a file (a path from the repository root, or a generated header as
 # included), or nothing when it has none.

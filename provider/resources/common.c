@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "aws/credentials.h"
-#include "provider.h"
+#include "config.h"
 #include "resources/pending.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -175,17 +175,16 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
 /* ---- tags ------------------------------------------------------------------------------- */
 
 /* The provider configuration's tag settings; NULL before Configure. */
-static const config_tags *tag_settings(void)
+static const config_tags *tag_settings(const res_ctx *ctx)
 {
-    const config_settings *c = provider_config();
-    return c ? &c->tags : NULL;
+    return ctx && ctx->config ? &ctx->config->tags : NULL;
 }
 
-bool tags_ignored(const char *key)
+bool tags_ignored(const res_ctx *ctx, const char *key)
 {
     if (str_has_prefix(key, "aws:"))
         return true;
-    const config_tags *t = tag_settings();
+    const config_tags *t = tag_settings(ctx);
     for (size_t i = 0; t && i < t->n_ignore_keys; i++)
         if (strcmp(t->ignore_keys[i], key) == 0)
             return true;
@@ -195,10 +194,10 @@ bool tags_ignored(const char *key)
     return false;
 }
 
-static int copy_unignored(pv *dst, const pv *src)
+static int copy_unignored(const res_ctx *ctx, pv *dst, const pv *src)
 {
     for (size_t i = 0; src && src->kind == PV_OBJECT && i < src->u.obj.len; i++) {
-        if (tags_ignored(src->u.obj.keys[i]))
+        if (tags_ignored(ctx, src->u.obj.keys[i]))
             continue;
         if (pv_object_set(dst, src->u.obj.keys[i], pv_copy(src->u.obj.vals[i])) != 0)
             return -1;
@@ -206,7 +205,7 @@ static int copy_unignored(pv *dst, const pv *src)
     return 0;
 }
 
-int tags_all(const pv *tags, pv **out, err *e)
+int tags_all(const res_ctx *ctx, const pv *tags, pv **out, err *e)
 {
     *out = NULL;
     if (tags && pv_contains_unknown(tags)) {
@@ -214,9 +213,9 @@ int tags_all(const pv *tags, pv **out, err *e)
         return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
     pv *all = pv_object();
-    const config_tags *t = tag_settings();
-    if (!all || copy_unignored(all, t ? t->default_tags : NULL) != 0 ||
-        copy_unignored(all, tags) != 0) {
+    const config_tags *t = tag_settings(ctx);
+    if (!all || copy_unignored(ctx, all, t ? t->default_tags : NULL) != 0 ||
+        copy_unignored(ctx, all, tags) != 0) {
         pv_free(all);
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
@@ -224,13 +223,13 @@ int tags_all(const pv *tags, pv **out, err *e)
     return 0;
 }
 
-int tags_from_actual(const pv *actual, pv **tags, pv **tags_all_out, err *e)
+int tags_from_actual(const res_ctx *ctx, const pv *actual, pv **tags, pv **tags_all_out, err *e)
 {
     pv *all = pv_object(), *own = pv_object();
-    const config_tags *t = tag_settings();
+    const config_tags *t = tag_settings(ctx);
     const pv *defaults = t ? t->default_tags : NULL;
     *tags = *tags_all_out = NULL;
-    if (!all || !own || copy_unignored(all, actual) != 0)
+    if (!all || !own || copy_unignored(ctx, all, actual) != 0)
         goto oom;
     for (size_t i = 0; i < all->u.obj.len; i++) {
         const char *k = all->u.obj.keys[i];
@@ -252,13 +251,34 @@ oom:
 /* ---- AWS --------------------------------------------------------------------------------------
  */
 
-aws_client *res_client(err *e)
+bool res_cancelled(const res_ctx *ctx)
 {
-    aws_client *c = provider_client();
-    if (!c)
+    if (ctx && ctx->call_cancelled && atomic_load(ctx->call_cancelled))
+        return true;
+    if (!ctx || !ctx->shutting_down || !ctx->shutting_down())
+        return false;
+    if (ctx->grace_until_ms)
+        return res_now_ms() >= ctx->grace_until_ms;
+    return true;
+}
+
+static aws_client *res_client_in(const res_ctx *ctx, const char *region, err *e)
+{
+    aws_client *c = ctx && ctx->client_for ? ctx->client_for(region, e) : NULL;
+    if (!c && (!ctx || !ctx->client_for || !e->code))
         err_set(e, ERR_FAILED_PRECONDITION,
                 "the awsml provider is not configured (Configure has not run)");
     return c;
+}
+
+aws_client *res_client(const res_ctx *ctx, err *e)
+{
+    return res_client_in(ctx, NULL, e);
+}
+
+aws_client *res_client_for(const res_ctx *ctx, const pv *props, err *e)
+{
+    return res_client_in(ctx, prop_str(props, "region"), e);
 }
 
 static bool ctx_cancelled(void *ctx)
@@ -335,7 +355,7 @@ bool res_created_since(const char *created, time_t started, time_t now)
 
 void res_grace(res_ctx *ctx)
 {
-    if (!provider_cancelled() || ctx->grace_until_ms)
+    if (!ctx->shutting_down || !ctx->shutting_down() || ctx->grace_until_ms)
         return;
     ctx->grace_until_ms = res_now_ms() + RES_GRACE_MS;
     log_at(1, "%s: shutting down; %d ms to find out what the interrupted create did",

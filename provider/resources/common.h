@@ -47,16 +47,24 @@ int autoname(const res_ctx *ctx, const pv *olds, const char *prop, const char *p
 /* ---- tags ------------------------------------------------------------------ */
 /* tagsAll = provider defaultTags.tags overlaid with tags, minus ignoreTags
  * keys/prefixes and aws:-prefixed keys; unknown when tags holds an unknown. */
-int tags_all(const pv *tags, pv **out, err *e);
+int tags_all(const res_ctx *ctx, const pv *tags, pv **out, err *e);
 /* For Read: tags = actual - ignored - default tags with equal values;
  * tagsAll = actual - ignored. actual is an object of strings. */
-int tags_from_actual(const pv *actual, pv **tags, pv **tags_all_out, err *e);
+int tags_from_actual(const res_ctx *ctx, const pv *actual, pv **tags, pv **tags_all_out, err *e);
 /* Whether a key is ignored by the provider's ignoreTags or is AWS's own. */
-bool tags_ignored(const char *key);
+bool tags_ignored(const res_ctx *ctx, const char *key);
 
 /* ---- AWS ---------------------------------------------------------------------- */
+/* true once the engine cancelled this call or the provider is shutting down
+ * (unless within the call's grace_until_ms). */
+bool res_cancelled(const res_ctx *ctx);
 /* The provider's client, or an error telling to Configure first. */
-aws_client *res_client(err *e);
+aws_client *res_client(const res_ctx *ctx, err *e);
+/* The client of the region props name ("region"; absent: the provider's),
+ * or an error telling to Configure first. Each region's client is made once
+ * and shared: a regional resource lives, is read, changed and deleted in its
+ * own region. */
+aws_client *res_client_for(const res_ctx *ctx, const pv *props, err *e);
 /* Cancellation of this call for the client. */
 aws_cancel res_aws_cancel(res_ctx *ctx);
 /* Sleeps ms while showing msg as an ephemeral status line on the resource;

@@ -350,14 +350,14 @@ static int eng_autoname(const eng_table *t, const eng_prop *p, res_ctx *ctx, con
     return rc;
 }
 
-static int eng_tags_all(const eng_prop *tp, const eng_prop *ap, pv *in, err *e)
+static int eng_tags_all(const res_ctx *ctx, const eng_prop *tp, const eng_prop *ap, pv *in, err *e)
 {
     const pv *tags = pv_object_get(in, tp->name);
     tags = tags ? pv_plain(tags) : NULL;
     pv *all = NULL;
     if (tags && tags->kind == PV_UNKNOWN)
         all = pv_unknown(PV_UNK_ANY);
-    else if (tags_all(tags && tags->kind == PV_OBJECT ? tags : NULL, &all, e) != 0)
+    else if (tags_all(ctx, tags && tags->kind == PV_OBJECT ? tags : NULL, &all, e) != 0)
         return -1;
     if (!all || pv_object_set(in, ap->name, all) != 0)
         return eng_oom(e);
@@ -412,7 +412,7 @@ static int eng_check_table(const resource_type *rt, res_ctx *ctx, const pv *olds
             goto oom;
         }
     }
-    if (tags && all && eng_tags_all(tags, all, in, e) != 0)
+    if (tags && all && eng_tags_all(ctx, tags, all, in, e) != 0)
         return -1;
     return 0;
 oom:

@@ -30,7 +30,6 @@
 #include <time.h>
 
 #include "resource.h"
-#include "provider.h"
 #include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
@@ -72,7 +71,7 @@ static int iam_send(res_ctx *ctx, const char *action, query *q, bool idempotent,
     xml_node *root = NULL;
     if (out)
         *out = NULL;
-    aws_client *c = res_client(e);
+    aws_client *c = res_client(ctx, e);
     if (!c)
         return -1;
     int rc = aws_query(c, ENDPOINTS_IAM, action, q, idempotent, res_aws_cancel(ctx), &root, e);
@@ -131,7 +130,7 @@ static int iam_list_item(void *arg, const xml_node *m, err *e)
 static int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list,
                     const char *f1, const char *f2, strv *a, strv *b, err *e)
 {
-    aws_client *c = res_client(e);
+    aws_client *c = res_client(ctx, e);
     const char *const params[] = {"RoleName", role, NULL};
     iam_list_into in = {f1, f2, a, b};
     if (!c)
@@ -514,7 +513,7 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
             goto nomem;
     strv_free(&a);
     strv_free(&b);
-    if (tags_from_actual(actual, &tags, &tall, e) != 0)
+    if (tags_from_actual(ctx, actual, &tags, &tall, e) != 0)
         goto out;
     if (!is_empty_obj(tags) || prop_present(ref, "tags")) {
         if (pv_object_set(o, "tags", tags) != 0) {
@@ -657,12 +656,12 @@ static const pv *tags_to_send(const pv *obj)
     return (t && t->kind == PV_OBJECT) ? t : NULL;
 }
 
-static int add_tags(query *q, const pv *tags)
+static int add_tags(const res_ctx *ctx, query *q, const pv *tags)
 {
     size_t n = 0;
     for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
         const pv *v = pv_plain(tags->u.obj.vals[i]);
-        if (v->kind != PV_STRING || tags_ignored(tags->u.obj.keys[i]))
+        if (v->kind != PV_STRING || tags_ignored(ctx, tags->u.obj.keys[i]))
             continue;
         if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
             return -1;
@@ -686,11 +685,11 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
         (desc && *desc && query_add(&q, "Description", desc) != 0) ||
         query_add(&q, "MaxSessionDuration", msd) != 0 ||
         (pb && *pb && query_add(&q, "PermissionsBoundary", pb) != 0) ||
-        add_tags(&q, tags_to_send(in)) != 0) {
+        add_tags(ctx, &q, tags_to_send(in)) != 0) {
         oom(e);
         goto out;
     }
-    aws_client *c = res_client(e);
+    aws_client *c = res_client(ctx, e);
     if (c)
         rc = aws_query_ex(c, ENDPOINTS_IAM, "CreateRole", &q, false, res_aws_cancel(ctx), oc, &root,
                           e);
@@ -947,14 +946,14 @@ static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv 
         const char *k = want->u.obj.keys[i];
         const pv *v = pv_plain(want->u.obj.vals[i]);
         const pv *o = have ? pv_object_get(have, k) : NULL;
-        if (v->kind != PV_STRING || tags_ignored(k) || (o && pv_equal(v, pv_plain(o))))
+        if (v->kind != PV_STRING || tags_ignored(ctx, k) || (o && pv_equal(v, pv_plain(o))))
             continue;
         if (query_add_tag(&tq, "Tags", ++nt, k, v->u.str.s) != 0)
             goto nomem;
     }
     for (size_t i = 0; have && i < have->u.obj.len; i++) {
         const char *k = have->u.obj.keys[i];
-        if ((want && pv_object_get(want, k)) || tags_ignored(k))
+        if ((want && pv_object_get(want, k)) || tags_ignored(ctx, k))
             continue;
         if (query_add_member(&uq, "TagKeys", ++nu, k) != 0)
             goto nomem;

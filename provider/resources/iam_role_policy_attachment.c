@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
 #include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
@@ -187,7 +186,7 @@ static int rpa_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
         err_set(e, ERR_INVALID_ARGUMENT, "role and policyArn must be known strings to attach");
         goto fail;
     }
-    c = res_client(e);
+    c = res_client(ctx, e);
     if (!c)
         goto fail;
     bool attached, missing;
@@ -263,7 +262,7 @@ static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
     const pv *known = (props && props->u.obj.len) ? props : inputs;
     if (rpa_parse_id(id, known, role, sizeof(role), arn, sizeof(arn), e) != 0)
         return -1;
-    aws_client *c = res_client(e);
+    aws_client *c = res_client(ctx, e);
     if (!c)
         return -1;
     bool attached, missing;
@@ -294,7 +293,7 @@ static int rpa_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
     char role[RPA_ROLE_MAX + 256], arn[RPA_ARN_MAX + 1];
     if (rpa_parse_id(id, props, role, sizeof(role), arn, sizeof(arn), e) != 0)
         return -1;
-    aws_client *c = res_client(e);
+    aws_client *c = res_client(ctx, e);
     if (!c)
         return -1;
     if (rpa_call(ctx, c, "DetachRolePolicy", role, arn, NULL, e) != 0) {

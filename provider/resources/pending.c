@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "aws/sha.h"
-#include "provider.h"
 #include "resources/common.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -201,7 +200,7 @@ out:
 void pending_end(const res_ctx *ctx, pending *p)
 {
     if (!p->path[0] || (ctx->call_cancelled && atomic_load(ctx->call_cancelled)) ||
-        provider_engine_gone())
+        (ctx->engine_gone && ctx->engine_gone()))
         return;      /* no record, or nobody will record the answer: keep it */
     unlink(p->path); /* also an older record that pending_begin could not replace */
     p->path[0] = '\0';
@@ -219,7 +218,7 @@ void pending_forget(const res_ctx *ctx, const char *id)
 int pending_create(res_ctx *ctx, const char *id, pending_create_fn create, const pv *inputs,
                    char **out_id, pv **outputs, err *e)
 {
-    if (ctx->preview || !id || !provider_client())
+    if (ctx->preview || !id || !ctx->config)
         return create(ctx, inputs, 0, out_id, outputs, e);
     char rec[PENDING_ID_MAX];
     time_t started = time(NULL);

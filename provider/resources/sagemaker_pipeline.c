@@ -24,7 +24,6 @@
 #include <cjson/cJSON.h>
 
 #include "aws/sha.h"
-#include "provider.h"
 #include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
@@ -75,21 +74,6 @@ static bool pl_role_not_ready(const err *e)
         return true;
     return err_aws_says(e, "role") && (err_aws_says(e, "exist") || err_aws_says(e, "authoriz") ||
                                        err_aws_says(e, "trust") || err_aws_says(e, "principal"));
-}
-
-/* The client talks to the provider's region only. A pipeline whose region
- * differs must not be looked up, changed or deleted in the wrong region (a
- * Read there would report it gone), so say so instead. */
-static int pl_region_ok(aws_client *c, const pv *props, err *e)
-{
-    const char *want = prop_str(props, "region");
-    const char *have = c ? aws_client_region(c) : NULL;
-    if (!want || !have || strcmp(want, have) == 0)
-        return 0;
-    return err_set(e, ERR_FAILED_PRECONDITION,
-                   "this pipeline's region is %s but the provider's is %s; awsml serves one "
-                   "region per provider: use a provider configured for %s",
-                   want, have, want);
 }
 
 /* true when both strings parse as JSON and are the same document. */
@@ -225,8 +209,8 @@ static const eng_prop pl_rows[] = {
     {.name = "region",
      .type = ET_STRING,
      .flags = EP_REPLACE | EP_ALWAYS,
-     .doc = "Region of the pipeline; defaults to the provider's (a different region is "
-            "refused). Changing it replaces the pipeline."},
+     .doc = "Region where this resource is managed; defaults to the provider's region. Changing "
+            "it replaces the pipeline (the old one is deleted in its own region)."},
     {.name = "arn",
      .type = ET_STRING,
      .flags = EP_OUTPUT,
@@ -248,7 +232,7 @@ static const eng_table pl_table = {
 
 /* What the table cannot say: the display name defaults to the name, exactly
  * one of the two definition sources, and the region defaults to the
- * provider's (another one cannot be served yet). */
+ * provider's (any other is served by a client of its own). */
 static int pl_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *fails, err *e)
 {
     if (pl_nullish(pv_object_get(in, "pipelineDisplayName"))) {
@@ -275,13 +259,10 @@ static int pl_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *f
             goto oom;
     }
     err no_client;
-    aws_client *c = res_client(&no_client);
+    aws_client *c = res_client(ctx, &no_client);
     if (pl_nullish(pv_object_get(in, "region"))) {
         if (c && prop_set_str(in, "region", aws_client_region(c)) != 0)
             goto oom;
-    } else if (c && pl_region_ok(c, in, &no_client) != 0 &&
-               check_failure_add(fails, "region", "%s", no_client.msg) != 0) {
-        goto oom;
     }
     return 0;
 oom:
@@ -553,12 +534,12 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
 {
     if (ctx->preview) {
         err ignore;
-        *outputs = pl_outputs(inputs, NULL, true, res_client(&ignore));
+        *outputs = pl_outputs(inputs, NULL, true, res_client(ctx, &ignore));
         return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
     cJSON *req = NULL, *desc = NULL;
     int rc = -1;
-    aws_client *c = res_client(e);
+    aws_client *c = res_client_for(ctx, inputs, e);
     const char *name = prop_str(inputs, "pipelineName");
     if (!c)
         goto out;
@@ -566,8 +547,6 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         err_set(e, ERR_INVALID_ARGUMENT, "pipelineName must be a known string");
         goto out;
     }
-    if (pl_region_ok(c, inputs, e) != 0)
-        goto out;
     const pv *loc = pv_object_get(inputs, "pipelineDefinitionS3Location");
     if (!pl_nullish(loc) && pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
         goto out;
@@ -770,11 +749,9 @@ static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv
 static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
                    pv **outputs, pv **new_inputs, err *e)
 {
-    aws_client *c = res_client(e);
-    if (!c)
-        return -1;
     const pv *old = (props && props->u.obj.len) ? props : inputs;
-    if (pl_region_ok(c, old, e) != 0)
+    aws_client *c = res_client_for(ctx, old, e);
+    if (!c)
         return -1;
     cJSON *d = NULL;
     pv *out = NULL, *tags = NULL, *tg = NULL, *ta = NULL;
@@ -793,7 +770,8 @@ static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inpu
     }
     const char *arn = prop_str(out, "arn");
     if (arn) {
-        if (pl_list_tags(ctx, c, arn, &tags, e) != 0 || tags_from_actual(tags, &tg, &ta, e) != 0)
+        if (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
+            tags_from_actual(ctx, tags, &tg, &ta, e) != 0)
             goto out;
         /* an empty map where the program set none would show as refresh
          * drift; pv_object_set owns the value whether or not it succeeds */
@@ -896,13 +874,14 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
                      const pv *old_inputs, pv **outputs, err *e)
 {
     err ignore;
-    aws_client *c = ctx->preview ? res_client(&ignore) : res_client(e);
+    aws_client *c =
+        ctx->preview ? res_client_for(ctx, news, &ignore) : res_client_for(ctx, news, e);
     const char *arn = prop_str(olds, "arn");
     if (ctx->preview) {
         *outputs = pl_outputs(news, arn, !arn, c);
         return *outputs ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
     }
-    if (!c || pl_region_ok(c, news, e) != 0)
+    if (!c)
         return -1;
     const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
     cJSON *req = cJSON_CreateObject(), *d = NULL;
@@ -975,8 +954,8 @@ out:
 
 static int pl_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
 {
-    aws_client *c = res_client(e);
-    if (!c || pl_region_ok(c, props, e) != 0)
+    aws_client *c = res_client_for(ctx, props, e);
+    if (!c)
         return -1;
     cJSON *d = NULL;
     if (pl_describe(ctx, c, id, &d, e) != 0) {

@@ -208,3 +208,47 @@ def test_a_default_tags_change_alone_is_applied(make_project):
     assert tags() == {"owner": "b", "team": "ml"}
     assert proj.resource(ROLE, "tagged")["outputs"]["tags"] == {"team": "ml"}
     proj.destroy()
+
+
+def region_program(region):
+    return f"""
+import json
+import pulumi
+import pulumi_aws as aws
+role = aws.iam.Role("role", assume_role_policy='{TRUST}')
+pipeline = aws.sagemaker.Pipeline("pipe", pipeline_name="regional-pipe",
+    pipeline_display_name="regional-pipe", role_arn=role.arn, region="{region}",
+    pipeline_definition=json.dumps({{"Version": "2020-12-01", "Steps": []}}))
+pulumi.export("arn", pipeline.arn)
+pulumi.export("region", pipeline.region)
+"""
+
+
+def _pipelines(region):
+    sm = boto3.client("sagemaker", region_name=region)
+    return [p["PipelineName"] for p in sm.list_pipelines()["PipelineSummaries"]]
+
+
+def test_a_resource_lives_in_its_own_region(make_project):
+    """pulumi-aws 7's per-resource region: one provider (us-east-1) makes the pipeline
+    in us-west-2; changing region replaces it, and the old one is deleted where it was."""
+    proj = make_project(region_program("us-west-2"), providers=("aws",), name="regions")
+    proj.up()
+    out = proj.outputs()
+    assert out["region"] == "us-west-2"
+    assert ":us-west-2:" in out["arn"], out
+    assert "regional-pipe" in _pipelines("us-west-2")
+    assert "regional-pipe" not in _pipelines("us-east-1")
+    # refresh reads it in its own region (not "gone")
+    r = proj.refresh()
+    assert "deleted" not in r.stdout, r
+    assert proj.preview("--expect-no-changes").returncode == 0
+
+    proj.set_program(region_program("eu-west-1"))
+    pv = proj.preview()
+    assert re.search(r"\+-.*aws:sagemaker/pipeline:Pipeline", pv.stdout), pv
+    proj.up()
+    assert "regional-pipe" in _pipelines("eu-west-1")
+    assert "regional-pipe" not in _pipelines("us-west-2")
+    proj.destroy()
+    assert "regional-pipe" not in _pipelines("eu-west-1")

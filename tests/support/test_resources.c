@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "resource.h"
+#include "resources/common.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -37,9 +38,9 @@ static pv *echo_outputs(const res_ctx *ctx, const pv *inputs)
 
 static int echo_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
 {
-    char buf[600];
-    snprintf(buf, sizeof(buf), "echo-%s", ctx->name);
-    *id = ctx->preview ? NULL : str_dup(buf);
+    char idbuf[600];
+    snprintf(idbuf, sizeof(idbuf), "echo-%s", ctx->name);
+    *id = ctx->preview ? NULL : str_dup(idbuf);
     *outputs = echo_outputs(ctx, inputs);
     if ((!ctx->preview && !*id) || !*outputs)
         return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");

@@ -31,6 +31,7 @@ extern const resource_type sagemaker_pipeline_type;
 static res_ctx test_ctx(bool preview)
 {
     res_ctx c = {.urn = "urn:pulumi:dev::proj::aws:x/y:Z::res", .name = "res", .preview = preview};
+    provider_fill_ctx(&c);
     return c;
 }
 
@@ -642,19 +643,26 @@ static void test_pl_calls_need_configure(void **state)
 
 /* With a configured provider: region defaults to the provider's, and another
  * region (which the one-region client cannot serve) is a CheckFailure. */
-static void test_pl_region_default_and_mismatch(void **state)
+/* Regions as in pulumi-aws 7: region defaults to the provider's; another
+ * one is served by a client of that region, made once and shared. */
+static void test_pl_region_default_and_other_regions(void **state)
 {
     (void)state;
     struct fake_env fe = {{{"AWS_EC2_METADATA_DISABLED", "true"}}};
     profile_env env = env_of(&fe);
-    aws_options o = {.env = &env,
-                     .region = "us-east-1",
-                     .access_key = "AKIDEXAMPLE",
-                     .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                     .skip_credentials_validation = true};
-    aws_client *c = NULL;
+    pv *cfg = obj();
+    set_s(cfg, "region", "us-east-1");
+    set_s(cfg, "accessKey", "AKIDEXAMPLE");
+    set_s(cfg, "secretKey", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    set_s(cfg, "skipCredentialsValidation", "true");
+    config_settings *settings = NULL;
+    config_problems problems = {0};
     err e = {0};
-    assert_int_equal(aws_client_new(&o, &c, &e), 0);
+    assert_int_equal(config_load(cfg, &env, CONFIG_CONFIGURE, &settings, &problems, &e), 0);
+    assert_int_equal(problems.len, 0);
+    aws_client *c = NULL;
+    assert_int_equal(config_client_new(settings, &problems, &c, &e), 0);
+    provider_set_config(settings);
     provider_set_client(c);
 
     pv *news = pipeline_news();
@@ -666,19 +674,25 @@ static void test_pl_region_default_and_mismatch(void **state)
     pv_free(in);
 
     set_s(news, "region", "eu-west-1");
-    f = run_check(PL, NULL, news, NULL);
-    assert_int_equal(f.len, 1);
-    assert_true(failed_on(&f, "region"));
-    assert_non_null(strstr(reason_of(&f, "region"), "eu-west-1"));
+    f = run_check(PL, NULL, news, &in);
+    assert_int_equal(f.len, 0); /* served, no longer refused */
+    assert_string_equal(prop_str(in, "region"), "eu-west-1");
     check_failures_free(&f);
+    pv_free(in);
 
-    /* Read/Delete of a pipeline recorded in another region refuse instead
-     * of looking in the wrong one (and calling it gone) */
     res_ctx ctx = test_ctx(false);
-    assert_int_equal(PL->del(&ctx, "my-pipeline-1", news, &e), -1);
-    assert_int_equal(e.code, ERR_FAILED_PRECONDITION);
-    assert_non_null(strstr(e.msg, "eu-west-1"));
+    aws_client *eu = res_client_for(&ctx, news, &e);
+    assert_non_null(eu);
+    assert_string_equal(aws_client_region(eu), "eu-west-1");
+    assert_ptr_equal(res_client_for(&ctx, news, &e), eu); /* made once, shared */
+    assert_ptr_equal(res_client(&ctx, &e), c);
+    set_s(news, "region", "us-east-1");
+    assert_ptr_equal(res_client_for(&ctx, news, &e), c);
+    set_s(news, "region", "not a region");
+    assert_null(res_client_for(&ctx, news, &e));
+    assert_non_null(strstr(e.msg, "not a region"));
     pv_free(news);
+    pv_free(cfg);
     provider_reset();
 }
 
@@ -702,7 +716,7 @@ int main(void)
         cmocka_unit_test(test_pl_diff_s3_defined_is_stable),
         cmocka_unit_test(test_pl_preview_outputs),
         cmocka_unit_test(test_pl_calls_need_configure),
-        cmocka_unit_test(test_pl_region_default_and_mismatch),
+        cmocka_unit_test(test_pl_region_default_and_other_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,16 +152,17 @@ static void test_tags_without_config(void **state)
     pv_object_set(tags, "aws:cloudformation:stack", pv_string("x"));
     pv *all = NULL;
     err e = {0};
-    assert_int_equal(tags_all(tags, &all, &e), 0);
+    res_ctx ctx = {.name = "r"}; /* no configuration: no default or ignored tags */
+    assert_int_equal(tags_all(&ctx, tags, &all, &e), 0);
     assert_int_equal(all->u.obj.len, 1); /* aws: keys are AWS's own */
     assert_string_equal(pv_object_get(all, "team")->u.str.s, "ml");
     pv_free(all);
     pv_object_set(tags, "later", pv_unknown(PV_UNK_ANY));
-    assert_int_equal(tags_all(tags, &all, &e), 0);
+    assert_int_equal(tags_all(&ctx, tags, &all, &e), 0);
     assert_int_equal(all->kind, PV_UNKNOWN);
     pv_free(all);
     pv *own = NULL;
-    assert_int_equal(tags_from_actual(tags, &own, &all, &e), 0);
+    assert_int_equal(tags_from_actual(&ctx, tags, &own, &all, &e), 0);
     assert_null(pv_object_get(own, "aws:cloudformation:stack"));
     pv_free(own);
     pv_free(all);
