@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/query.h"
+#include "aws/xml.h"
 #include "resources/common.h"
 #include "resources/policy.h"
 #include "util/buf.h"
@@ -682,6 +684,263 @@ pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inpu
         }
     }
     return in;
+}
+
+/* ---- AWS requests and responses --------------------------------------------- */
+
+/* A known, non-empty scalar of in for a request; NULL for anything else. */
+static const pv *eng_sendable(const eng_table *t, const eng_prop *p, const pv *in)
+{
+    const pv *v = pv_object_get(in, p->name);
+    if (eng_nullish(v) || pv_contains_unknown(v))
+        return NULL;
+    v = pv_plain(v);
+    if (v->kind == PV_STRING && v->u.str.len == 0)
+        return NULL;
+    return v;
+}
+
+static bool eng_sent(const eng_prop *p, unsigned op)
+{
+    return p->aws && (p->send & op) && !(p->flags & (EP_TAGS | EP_TAGS_ALL | EP_OUTPUT));
+}
+
+static cJSON *eng_json_value(const eng_table *t, const eng_prop *p, const pv *v);
+
+/* An object row's value as JSON, by its own rows' AWS names. */
+static cJSON *eng_json_object(const eng_table *t, const eng_object *o, const pv *v)
+{
+    cJSON *j = cJSON_CreateObject();
+    for (size_t i = 0; j && i < o->n; i++) {
+        const eng_prop *p = &o->props[i];
+        const pv *sv = p->aws ? eng_sendable(t, p, v) : NULL;
+        if (!sv)
+            continue;
+        cJSON *c = eng_json_value(t, p, sv);
+        if (!c || !cJSON_AddItemToObject(j, p->aws, c)) {
+            cJSON_Delete(c);
+            cJSON_Delete(j);
+            return NULL;
+        }
+    }
+    return j;
+}
+
+static cJSON *eng_json_value(const eng_table *t, const eng_prop *p, const pv *v)
+{
+    switch (v->kind) {
+    case PV_STRING:
+        return cJSON_CreateString(v->u.str.s);
+    case PV_NUMBER:
+        return cJSON_CreateNumber(v->u.n);
+    case PV_BOOL:
+        return cJSON_CreateBool(v->u.b);
+    case PV_OBJECT:
+        return p->object ? eng_json_object(t, p->object, v) : pv_to_cjson(v);
+    default:
+        return pv_to_cjson(v);
+    }
+}
+
+int engine_json_request(const eng_table *t, const pv *in, unsigned op, cJSON *req)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        const pv *v = eng_sent(p, op) ? eng_sendable(t, p, in) : NULL;
+        if (!v)
+            continue;
+        cJSON *c = eng_json_value(t, p, v);
+        if (!c || !cJSON_AddItemToObject(req, p->aws, c)) {
+            cJSON_Delete(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int engine_query_request(const eng_table *t, const pv *in, unsigned op, query *q)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        const pv *v = eng_sent(p, op) ? eng_sendable(t, p, in) : NULL;
+        char num[32];
+        const char *text = NULL;
+        if (!v)
+            continue;
+        if (v->kind == PV_STRING)
+            text = v->u.str.s;
+        else if (v->kind == PV_BOOL)
+            text = v->u.b ? "true" : "false";
+        else if (v->kind == PV_NUMBER && snprintf(num, sizeof(num), "%.0f", v->u.n) > 0)
+            text = num;
+        if (text && query_add(q, p->aws, text) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rows the generic readers fill: AWS's scalars and objects. */
+static bool eng_read_by_table(const eng_prop *p)
+{
+    return (p->aws || p->aws_out) && p->diff != ED_HOOK && !(p->flags & (EP_TAGS | EP_TAGS_ALL)) &&
+           p->type != ET_LIST && p->type != ET_MAP;
+}
+
+/* out[p] from AWS's text (NULL: AWS has none), typed by the row. */
+static int eng_set_read(const eng_prop *p, const char *text, double num, bool is_num, const pv *ref,
+                        pv *out)
+{
+    const pv *mine = ref ? pv_object_get(ref, p->name) : NULL;
+    pv *v = NULL;
+    if (!text && !is_num) {
+        if (p->def) {
+            cJSON *j = cJSON_Parse(p->def);
+            v = j ? pv_from_cjson(j) : NULL;
+            cJSON_Delete(j);
+        } else if (p->type == ET_STRING && mine && pv_plain(mine)->kind == PV_STRING) {
+            v = pv_string(""); /* the user's value is gone from AWS: drift */
+        } else {
+            return 0;
+        }
+    } else if (p->type == ET_STRING) {
+        const pv *m = mine ? pv_plain(mine) : NULL;
+        bool keep = false;
+        if (m && m->kind == PV_STRING && (p->diff == ED_POLICY || p->diff == ED_JSON)) {
+            pv theirs = {.kind = PV_STRING};
+            theirs.u.str.s = (char *)text; /* read only: eng_same never writes */
+            theirs.u.str.len = strlen(text);
+            keep = eng_same(p->diff, m, &theirs);
+        }
+        v = pv_string(keep ? m->u.str.s : text);
+    } else if (p->type == ET_BOOL) {
+        v = pv_bool(text && strcmp(text, "true") == 0);
+    } else {
+        v = pv_number(is_num ? num : strtod(text, NULL));
+    }
+    return v ? pv_object_set(out, p->name, v) : -1;
+}
+
+/* The EP_LOCAL rows: as the user gave them, else their default. */
+static int eng_read_local(const eng_prop *p, const pv *ref, pv *out)
+{
+    const pv *mine = ref ? pv_object_get(ref, p->name) : NULL;
+    if (!eng_nullish(mine)) {
+        pv *cp = pv_copy(pv_plain(mine));
+        return cp ? pv_object_set(out, p->name, cp) : -1;
+    }
+    return p->def ? eng_set_read(p, NULL, 0, false, NULL, out) : 0;
+}
+
+static const cJSON *eng_json_path(const cJSON *j, const char *path)
+{
+    char part[128];
+    while (j && *path) {
+        size_t n = strcspn(path, "/");
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, path, n);
+        part[n] = '\0';
+        j = cJSON_GetObjectItemCaseSensitive(j, part);
+        path += n + (path[n] == '/');
+    }
+    return j;
+}
+
+static int eng_json_rows(const eng_table *t, const eng_prop *rows, size_t n, const cJSON *resp,
+                         const pv *ref, pv *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const eng_prop *p = &rows[i];
+        if (p->flags & EP_LOCAL) {
+            if (eng_read_local(p, ref, out) != 0)
+                return -1;
+            continue;
+        }
+        if (!eng_read_by_table(p))
+            continue;
+        const cJSON *j = eng_json_path(resp, p->aws_out ? p->aws_out : p->aws);
+        if (p->type == ET_OBJECT && p->object) {
+            if (!cJSON_IsObject(j))
+                continue;
+            const pv *sub_ref = ref ? pv_object_get(ref, p->name) : NULL;
+            pv *o = pv_object();
+            if (!o)
+                return -1;
+            if (eng_json_rows(t, p->object->props, p->object->n, j,
+                              sub_ref ? pv_plain(sub_ref) : NULL, o) != 0) {
+                pv_free(o);
+                return -1;
+            }
+            if (pv_object_set(out, p->name, o) != 0) /* takes o, also when it fails */
+                return -1;
+            continue;
+        }
+        int rc = cJSON_IsString(j)   ? eng_set_read(p, j->valuestring, 0, false, ref, out)
+                 : cJSON_IsNumber(j) ? eng_set_read(p, NULL, j->valuedouble, true, ref, out)
+                 : cJSON_IsBool(j)
+                     ? eng_set_read(p, cJSON_IsTrue(j) ? "true" : "false", 0, false, ref, out)
+                     : eng_set_read(p, NULL, 0, false, ref, out);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int engine_json_outputs(const eng_table *t, const cJSON *resp, const pv *ref, pv *out)
+{
+    return eng_json_rows(t, t->props, t->n, resp, ref, out);
+}
+
+int engine_xml_outputs(const eng_table *t, const xml_node *node, const pv *ref, pv *out, err *e)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        if (p->flags & EP_LOCAL) {
+            if (eng_read_local(p, ref, out) != 0)
+                return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            continue;
+        }
+        if (!eng_read_by_table(p) || p->type == ET_OBJECT)
+            continue;
+        const char *text = xml_path_text(node, p->aws_out ? p->aws_out : p->aws);
+        char *decoded = NULL;
+        if (text && t->aws_url_encoded_docs && (p->diff == ED_POLICY || p->diff == ED_JSON)) {
+            if (policy_url_decode(text, &decoded, e) != 0)
+                return -1;
+            text = decoded;
+        }
+        int rc = eng_set_read(p, text, 0, false, ref, out);
+        free(decoded);
+        if (rc != 0)
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    return 0;
+}
+
+int engine_read_tags(const res_ctx *ctx, const eng_table *t, const pv *actual, const pv *ref,
+                     pv *out, err *e)
+{
+    const eng_prop *tp = NULL, *ap = NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->props[i].flags & EP_TAGS)
+            tp = &t->props[i];
+        if (t->props[i].flags & EP_TAGS_ALL)
+            ap = &t->props[i];
+    }
+    pv *tags = NULL, *all = NULL;
+    if (!tp || tags_from_actual(ctx, actual, &tags, &all, e) != 0)
+        return tp ? -1 : 0;
+    int rc = 0;
+    /* an empty map where the program set none would show as refresh drift */
+    if (tags->u.obj.len > 0 || (ref && pv_object_get(ref, tp->name)))
+        rc = pv_object_set(out, tp->name, tags);
+    else
+        pv_free(tags);
+    if (ap)
+        rc |= pv_object_set(out, ap->name, all);
+    else
+        pv_free(all);
+    return rc == 0 ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
 /* ---- Schema ------------------------------------------------------------------ */

@@ -74,6 +74,13 @@ enum eng_diff {
 /* Absent means "not managed": no diff when news lacks it (a list the user
  * stops giving is left as it is in AWS, not emptied). */
 #define EP_UNMANAGED_ABSENT 0x200u
+/* Not AWS's: the provider's own setting (namePrefix, forceDetachPolicies,
+ * region), reported in the outputs as the user gave it. */
+#define EP_LOCAL 0x400u
+
+/* The requests a row is sent in (eng_prop.send). */
+#define ES_CREATE 0x1u
+#define ES_UPDATE 0x2u
 
 typedef struct eng_object eng_object;
 
@@ -97,7 +104,9 @@ typedef struct eng_prop {
     const char *const *values; /* EV_ENUM, NULL-terminated */
     const char *service;       /* EV_ARN: the service ("iam"), NULL any */
     enum eng_diff diff;
-    const char *aws; /* the field in AWS's request and response (e.g. "RoleName") */
+    const char *aws;     /* the field in AWS's request and response (e.g. "RoleName") */
+    const char *aws_out; /* its path in the response when that differs ("A/B"); NULL: aws */
+    unsigned send;       /* ES_* requests it goes in (engine_*_request) */
     /* EP_NAME: the row holding a name prefix (NULL: none), and max length. */
     const char *prefix_of;
 } eng_prop;
@@ -120,6 +129,8 @@ typedef struct eng_table {
     /* In Diff, a string property holding "" is absent (state written by
      * pulumi-aws has empty strings where AWS returns nothing). */
     bool empty_is_absent;
+    /* The service returns policy documents URL-encoded (IAM). */
+    bool aws_url_encoded_docs;
 } eng_table;
 
 #define ENG_ROWS(a) (a), (sizeof(a) / sizeof((a)[0]))
@@ -143,6 +154,31 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
  * Check made it (tags carry any drift). Other outputs are dropped.
  * NULL on allocation failure. */
 pv *engine_read_inputs(const eng_table *t, const pv *outputs, const pv *old_inputs);
+
+/* Requests and responses from the rows' AWS fields. A request holds each
+ * row with .aws that op is in .send, whose value is known and not empty:
+ * strings, numbers, booleans, and objects by their own rows (JSON). Tags are
+ * the hook's: every service has its own shape for them. */
+struct cJSON;
+struct query;
+struct xml_node;
+int engine_json_request(const eng_table *t, const pv *in, unsigned op, struct cJSON *req);
+int engine_query_request(const eng_table *t, const pv *in, unsigned op, struct query *q);
+/* The outputs AWS reports: each row with .aws (.aws_out when set) found in
+ * the response, typed by its row, policy and JSON documents kept in ref's
+ * text when they mean the same; a row's default when AWS omits it, "" for a
+ * string ref has and AWS no longer does (drift); EP_LOCAL rows from ref.
+ * Lists, maps, tags and ED_HOOK rows are the hooks'. -1 only when memory ran
+ * out (or, for XML, a document does not decode: e says so). */
+int engine_json_outputs(const eng_table *t, const struct cJSON *resp, const pv *ref, pv *out);
+int engine_xml_outputs(const eng_table *t, const struct xml_node *node, const pv *ref, pv *out,
+                       err *e);
+/* tags and tagsAll in out from the tags AWS reports (actual, an object of
+ * strings): tags without the provider's default and ignored tags, kept absent
+ * when empty and the user gave none (no refresh drift); tagsAll all of them
+ * minus the ignored ones. */
+int engine_read_tags(const res_ctx *ctx, const eng_table *t, const pv *actual, const pv *ref,
+                     pv *out, err *e);
 
 /* arn:<partition>:<service>:<region>:<account>:<resource>, at most 2048
  * characters, partition and resource non-empty; service NULL for any. */

@@ -195,7 +195,8 @@ static const eng_prop role_rows[] = {
             "the role. Equivalent documents never diff; state keeps your text.",
      .valid = EV_POLICY,
      .diff = ED_POLICY,
-     .aws = "AssumeRolePolicyDocument"},
+     .aws = "AssumeRolePolicyDocument",
+     .send = ES_CREATE},
     {.name = "description",
      .type = ET_STRING,
      .doc = "Description of the role (at most 1000 characters, no curly quotes).",
@@ -204,10 +205,11 @@ static const eng_prop role_rows[] = {
      .max = 1000,
      .pred = no_curly_quotes,
      .pred_rule = "cannot contain curly quotes (\u201c \u2018 \u201d \u2019)",
-     .aws = "Description"},
+     .aws = "Description",
+     .send = ES_CREATE},
     {.name = "forceDetachPolicies",
      .type = ET_BOOL,
-     .flags = EP_ALWAYS,
+     .flags = EP_ALWAYS | EP_LOCAL,
      .def = "false",
      .doc = "On delete, also detach managed policies and delete inline policies."},
     {.name = "inlinePolicies",
@@ -235,7 +237,8 @@ static const eng_prop role_rows[] = {
      .valid = EV_INT,
      .min = 3600,
      .max = 43200,
-     .aws = "MaxSessionDuration"},
+     .aws = "MaxSessionDuration",
+     .send = ES_CREATE},
     {.name = "name",
      .type = ET_STRING,
      .flags = EP_REPLACE | EP_ALWAYS | EP_NAME,
@@ -247,10 +250,11 @@ static const eng_prop role_rows[] = {
      .charset = charset_iam_name,
      .rule = IAM_RULE,
      .prefix_of = "namePrefix",
-     .aws = "RoleName"},
+     .aws = "RoleName",
+     .send = ES_CREATE},
     {.name = "namePrefix",
      .type = ET_STRING,
-     .flags = EP_REPLACE,
+     .flags = EP_REPLACE | EP_LOCAL,
      .doc = "Creates a unique name beginning with this prefix (1-38 characters). Conflicts with "
             "`name`. Changing it replaces the role.",
      .valid = EV_STRING,
@@ -269,13 +273,16 @@ static const eng_prop role_rows[] = {
      .max = 512,
      .pred = path_ok,
      .pred_rule = "must start and end with / and hold only printable ASCII without spaces",
-     .aws = "Path"},
+     .aws = "Path",
+     .send = ES_CREATE},
     {.name = "permissionsBoundary",
      .type = ET_STRING,
      .doc = "ARN of the policy used as the role's permissions boundary.",
      .valid = EV_ARN,
      .service = "iam",
-     .aws = "PermissionsBoundary"},
+     .aws = "PermissionsBoundary",
+     .aws_out = "PermissionsBoundary/PermissionsBoundaryArn",
+     .send = ES_CREATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -311,6 +318,7 @@ static const eng_table role_table = {
     ENG_ROWS(role_rows),
     .diff_outputs = true,
     .empty_is_absent = true,
+    .aws_url_encoded_docs = true,
 };
 
 /* What the table cannot say: an inline policy's name and policy go together
@@ -453,7 +461,7 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
                       err *e)
 {
     xml_node *root = NULL;
-    pv *o = pv_object(), *actual = pv_object(), *tags = NULL, *tall = NULL, *list = NULL;
+    pv *o = pv_object(), *actual = pv_object(), *list = NULL;
     char *doc = NULL;
     strv a = {0}, b = {0};
     int rc = -1;
@@ -469,39 +477,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
         err_set(e, ERR_UNAVAILABLE, "iam GetRole for %s: the response has no Role", name);
         goto out;
     }
-    const char *rname = xml_path_text(r, "RoleName");
-    const char *desc = xml_path_text(r, "Description");
-    const char *msd = xml_path_text(r, "MaxSessionDuration");
-    const char *pb = xml_path_text(r, "PermissionsBoundary/PermissionsBoundaryArn");
-    const char *arp = xml_path_text(r, "AssumeRolePolicyDocument");
-    if (prop_set_str(o, "name", rname && *rname ? rname : name) != 0 ||
-        prop_set_str(o, "arn", xml_path_text(r, "Arn") ? xml_path_text(r, "Arn") : "") != 0 ||
-        prop_set_str(o, "uniqueId", xml_path_text(r, "RoleId") ? xml_path_text(r, "RoleId") : "") !=
-            0 ||
-        prop_set_str(o, "createDate",
-                     xml_path_text(r, "CreateDate") ? xml_path_text(r, "CreateDate") : "") != 0 ||
-        prop_set_str(o, "path", xml_path_text(r, "Path") ? xml_path_text(r, "Path") : "/") != 0 ||
-        prop_set_num(o, "maxSessionDuration", msd ? strtod(msd, NULL) : 3600) != 0)
-        goto nomem;
-    /* "" from the user and no value at AWS are the same: keep the user's. */
-    if ((desc && *desc) || prop_str(ref, "description"))
-        if (prop_set_str(o, "description", desc ? desc : "") != 0)
-            goto nomem;
-    if ((pb && *pb) || prop_str(ref, "permissionsBoundary"))
-        if (prop_set_str(o, "permissionsBoundary", pb ? pb : "") != 0)
-            goto nomem;
-    if (arp && policy_url_decode(arp, &doc, e) != 0)
+    if (engine_xml_outputs(&role_table, r, ref, o, e) != 0)
         goto out;
-    const char *mine = prop_str(ref, "assumeRolePolicy");
-    if (prop_set_str(o, "assumeRolePolicy",
-                     mine && doc && policies_same(mine, doc) ? mine : (doc ? doc : "")) != 0)
-        goto nomem;
-    const pv *fd = prop_get(ref, "forceDetachPolicies");
-    if (prop_set_bool(o, "forceDetachPolicies", fd && fd->kind == PV_BOOL && fd->u.b) != 0)
-        goto nomem;
-    const char *np = prop_str(ref, "namePrefix");
-    if (np && prop_set_str(o, "namePrefix", np) != 0)
-        goto nomem;
     xml_free(root);
     root = NULL;
 
@@ -513,20 +490,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
             goto nomem;
     strv_free(&a);
     strv_free(&b);
-    if (tags_from_actual(ctx, actual, &tags, &tall, e) != 0)
+    if (engine_read_tags(ctx, &role_table, actual, ref, o, e) != 0)
         goto out;
-    if (!is_empty_obj(tags) || prop_present(ref, "tags")) {
-        if (pv_object_set(o, "tags", tags) != 0) {
-            tags = NULL;
-            goto nomem;
-        }
-        tags = NULL;
-    }
-    if (pv_object_set(o, "tagsAll", tall ? tall : pv_object()) != 0) {
-        tall = NULL;
-        goto nomem;
-    }
-    tall = NULL;
 
     /* Inline policies, when managed (or on import): the user's order first,
      * then the rest, and the user's text where it means the same. */
@@ -603,8 +568,6 @@ out:
     strv_free(&b);
     pv_free(o);
     pv_free(actual);
-    pv_free(tags);
-    pv_free(tall);
     pv_free(list);
     return rc;
 }
@@ -673,18 +636,9 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
 {
     query q = {0};
     xml_node *root = NULL;
-    char msd[32];
     int rc = -1;
-    const pv *m = prop_get(in, "maxSessionDuration");
-    snprintf(msd, sizeof(msd), "%ld", m && m->kind == PV_NUMBER ? (long)m->u.n : 3600L);
-    const char *path = prop_str(in, "path"), *desc = prop_str(in, "description");
-    const char *pb = prop_str(in, "permissionsBoundary");
     if (query_init(&q, "CreateRole", IAM_VERSION) != 0 ||
-        query_add(&q, "Path", path ? path : "/") != 0 || query_add(&q, "RoleName", name) != 0 ||
-        query_add(&q, "AssumeRolePolicyDocument", prop_str(in, "assumeRolePolicy")) != 0 ||
-        (desc && *desc && query_add(&q, "Description", desc) != 0) ||
-        query_add(&q, "MaxSessionDuration", msd) != 0 ||
-        (pb && *pb && query_add(&q, "PermissionsBoundary", pb) != 0) ||
+        engine_query_request(&role_table, in, ES_CREATE, &q) != 0 ||
         add_tags(ctx, &q, tags_to_send(in)) != 0) {
         oom(e);
         goto out;
