@@ -758,6 +758,13 @@ int engine_json_request(const eng_table *t, const pv *in, unsigned op, cJSON *re
     return 0;
 }
 
+cJSON *engine_json_of(const eng_table *t, const char *prop, const pv *in)
+{
+    const eng_prop *p = engine_prop(t, prop);
+    const pv *v = p ? eng_sendable(t, p, in) : NULL;
+    return v ? eng_json_value(t, p, v) : NULL;
+}
+
 int engine_query_request(const eng_table *t, const pv *in, unsigned op, query *q)
 {
     for (size_t i = 0; i < t->n; i++) {

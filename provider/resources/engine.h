@@ -164,6 +164,9 @@ struct query;
 struct xml_node;
 int engine_json_request(const eng_table *t, const pv *in, unsigned op, struct cJSON *req);
 int engine_query_request(const eng_table *t, const pv *in, unsigned op, struct query *q);
+/* One row of in as its request JSON (objects by their rows); NULL when it
+ * is absent, unknown or empty, or memory ran out. */
+struct cJSON *engine_json_of(const eng_table *t, const char *prop, const pv *in);
 /* The outputs AWS reports: each row with .aws (.aws_out when set) found in
  * the response, typed by its row, policy and JSON documents kept in ref's
  * text when they mean the same; a row's default when AWS omits it, "" for a

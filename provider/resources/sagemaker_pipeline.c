@@ -115,7 +115,8 @@ static const eng_prop pl_s3_rows[] = {
      .valid = EV_STRING,
      .min = 1,
      .max = 63,
-     .aws = "Bucket"},
+     .aws = "Bucket",
+     .send = ES_CREATE},
     {.name = "objectKey",
      .type = ET_STRING,
      .flags = EP_REQUIRED,
@@ -123,11 +124,13 @@ static const eng_prop pl_s3_rows[] = {
      .valid = EV_STRING,
      .min = 1,
      .max = 1024,
-     .aws = "ObjectKey"},
+     .aws = "ObjectKey",
+     .send = ES_CREATE},
     {.name = "versionId",
      .type = ET_STRING,
      .doc = "Version of the object (else the latest).",
-     .aws = "VersionId"},
+     .aws = "VersionId",
+     .send = ES_CREATE},
 };
 
 static const eng_object pl_s3_object = {
@@ -144,7 +147,8 @@ static const eng_prop pl_parallelism_rows[] = {
      .valid = EV_INT,
      .min = 1,
      .max = 2147483647L,
-     .aws = "MaxParallelExecutionSteps"},
+     .aws = "MaxParallelExecutionSteps",
+     .send = ES_CREATE},
 };
 
 static const eng_object pl_parallelism_object = {
@@ -160,14 +164,16 @@ static const eng_prop pl_rows[] = {
      .doc = "Name of the pipeline: 1-256 of `[0-9A-Za-z-]`, starting with a letter or digit. "
             "Changing it replaces the pipeline.",
      PL_NAME_RULES,
-     .aws = "PipelineName"},
+     .aws = "PipelineName",
+     .send = ES_CREATE},
     {.name = "pipelineDisplayName",
      .type = ET_STRING,
      .flags = EP_ALWAYS,
      .doc = "Display name of the pipeline (same rules as `pipelineName`); defaults to "
             "`pipelineName`.",
      PL_NAME_RULES,
-     .aws = "PipelineDisplayName"},
+     .aws = "PipelineDisplayName",
+     .send = ES_CREATE},
     {.name = "pipelineDefinition",
      .type = ET_STRING,
      .doc = "The JSON pipeline definition (at most 1 MiB). Exactly one of `pipelineDefinition` "
@@ -175,30 +181,35 @@ static const eng_prop pl_rows[] = {
      .valid = EV_JSON,
      .max = (long)PL_DEF_MAX,
      .diff = ED_JSON,
-     .aws = "PipelineDefinition"},
+     .aws = "PipelineDefinition",
+     .send = ES_CREATE},
     {.name = "pipelineDefinitionS3Location",
      .type = ET_OBJECT,
      .object = &pl_s3_object,
      .doc = "Location of the pipeline definition in S3 (the object is checked before creating).",
-     .aws = "PipelineDefinitionS3Location"},
+     .aws = "PipelineDefinitionS3Location",
+     .send = ES_CREATE},
     {.name = "pipelineDescription",
      .type = ET_STRING,
      .doc = "Description of the pipeline (at most 3072 characters).",
      .valid = EV_STRING,
      .min = 0,
      .max = PL_DESC_MAX,
-     .aws = "PipelineDescription"},
+     .aws = "PipelineDescription",
+     .send = ES_CREATE},
     {.name = "roleArn",
      .type = ET_STRING,
      .doc = "ARN of the IAM role SageMaker assumes to run the pipeline.",
      .valid = EV_ARN,
      .service = "iam",
-     .aws = "RoleArn"},
+     .aws = "RoleArn",
+     .send = ES_CREATE},
     {.name = "parallelismConfiguration",
      .type = ET_OBJECT,
      .object = &pl_parallelism_object,
      .doc = "How many steps of an execution may run in parallel.",
-     .aws = "ParallelismConfiguration"},
+     .aws = "ParallelismConfiguration",
+     .send = ES_CREATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -208,7 +219,7 @@ static const eng_prop pl_rows[] = {
      .aws = "Tags"},
     {.name = "region",
      .type = ET_STRING,
-     .flags = EP_REPLACE | EP_ALWAYS,
+     .flags = EP_REPLACE | EP_ALWAYS | EP_LOCAL,
      .doc = "Region where this resource is managed; defaults to the provider's region. Changing "
             "it replaces the pipeline (the old one is deleted in its own region)."},
     {.name = "arn",
@@ -379,32 +390,6 @@ static int pl_check_s3_object(res_ctx *ctx, aws_client *c, const pv *loc, err *e
     return -1;
 }
 
-static cJSON *pl_s3_json(const pv *loc)
-{
-    cJSON *o = cJSON_CreateObject();
-    const char *ver = prop_str(loc, "versionId");
-    if (!o || !cJSON_AddStringToObject(o, "Bucket", prop_str(loc, "bucket")) ||
-        !cJSON_AddStringToObject(o, "ObjectKey", prop_str(loc, "objectKey")) ||
-        (ver && *ver && !cJSON_AddStringToObject(o, "VersionId", ver))) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-static cJSON *pl_parallelism_json(const pv *pc)
-{
-    const pv *n = pv_object_get(pv_plain(pc), "maxParallelExecutionSteps");
-    if (!n || pv_plain(n)->kind != PV_NUMBER)
-        return NULL;
-    cJSON *o = cJSON_CreateObject();
-    if (o && !cJSON_AddNumberToObject(o, "MaxParallelExecutionSteps", pv_plain(n)->u.n)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* tagsAll (provider default tags included) as [{Key, Value}]. */
 static cJSON *pl_tags_json(const pv *tags)
 {
@@ -552,34 +537,14 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         goto out;
 
     req = cJSON_CreateObject();
-    const char *disp = prop_str(inputs, "pipelineDisplayName");
-    const char *def = prop_str(inputs, "pipelineDefinition");
-    const char *descr = prop_str(inputs, "pipelineDescription");
-    const char *role = prop_str(inputs, "roleArn");
-    const pv *pc = pv_object_get(inputs, "parallelismConfiguration");
     cJSON *tags = pl_tags_json(pl_tags_of(inputs));
-    cJSON *s3 = pl_nullish(loc) ? NULL : pl_s3_json(pv_plain(loc));
-    cJSON *pj = pl_nullish(pc) ? NULL : pl_parallelism_json(pc);
-    bool ok = req && tags && (pl_nullish(loc) || s3) && (pl_nullish(pc) || pj);
-    ok = ok && cJSON_AddStringToObject(req, "PipelineName", name) &&
-         cJSON_AddStringToObject(req, "PipelineDisplayName", disp ? disp : name);
-    ok = ok && (!def || cJSON_AddStringToObject(req, "PipelineDefinition", def));
-    ok = ok && (!s3 || cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3));
-    if (ok && s3)
-        s3 = NULL; /* owned by req now */
-    ok = ok && (!descr || cJSON_AddStringToObject(req, "PipelineDescription", descr));
-    ok = ok && (!role || cJSON_AddStringToObject(req, "RoleArn", role));
-    ok = ok && (!pj || cJSON_AddItemToObject(req, "ParallelismConfiguration", pj));
-    if (ok && pj)
-        pj = NULL;
+    bool ok = req && tags && engine_json_request(&pl_table, inputs, ES_CREATE, req) == 0;
     if (ok && cJSON_GetArraySize(tags) > 0) {
         ok = cJSON_AddItemToObject(req, "Tags", tags);
         if (ok)
             tags = NULL;
     }
     cJSON_Delete(tags);
-    cJSON_Delete(s3);
-    cJSON_Delete(pj);
     if (!ok) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building CreatePipeline");
         goto out;
@@ -697,49 +662,19 @@ out:
 /* The properties Read reports and that refresh carries into the inputs. */
 static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
 {
-    static const char *const strs[][2] = {
-        {"PipelineName", "pipelineName"},
-        {"PipelineDisplayName", "pipelineDisplayName"},
-        {"PipelineDescription", "pipelineDescription"},
-        {"RoleArn", "roleArn"},
-        {"PipelineArn", "arn"},
-    };
-    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, strs[i][0]);
-        if (cJSON_IsString(v) && prop_set_str(out, strs[i][1], v->valuestring) != 0)
-            return -1;
-    }
-    const cJSON *pc = cJSON_GetObjectItemCaseSensitive(d, "ParallelismConfiguration");
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(pc, "MaxParallelExecutionSteps");
-    if (cJSON_IsNumber(n)) {
-        pv *o = pv_object();
-        if (!o || prop_set_num(o, "maxParallelExecutionSteps", n->valuedouble) != 0) {
-            pv_free(o);
-            return -1;
-        }
-        if (pv_object_set(out, "parallelismConfiguration", o) != 0)
-            return -1; /* o is freed by the failed set */
-    }
+    if (engine_json_outputs(&pl_table, d, old, out) != 0)
+        return -1;
     const pv *loc = pv_object_get(old, "pipelineDefinitionS3Location");
     if (!pl_nullish(loc)) {
-        /* Pain point 6: the S3 location stays the source of truth. */
+        /* Pain point 6: the S3 location stays the source of truth, and the
+         * definition SageMaker fetched from it is not an input. */
         pv *cp = pv_copy(loc);
-        if (!cp || pv_object_set(out, "pipelineDefinitionS3Location", cp) != 0)
+        if (!cp || pv_object_set(out, "pipelineDefinitionS3Location", cp) != 0 ||
+            (pv_object_get(out, "pipelineDefinition") &&
+             pv_object_remove(out, "pipelineDefinition") != 0))
             return -1;
-    } else {
-        const cJSON *def = cJSON_GetObjectItemCaseSensitive(d, "PipelineDefinition");
-        const char *olddef = prop_str(old, "pipelineDefinition");
-        if (cJSON_IsString(def)) {
-            /* keep the user's text when it is the same document */
-            const char *keep = pl_json_equal(olddef, def->valuestring) ? olddef : def->valuestring;
-            if (prop_set_str(out, "pipelineDefinition", keep) != 0)
-                return -1;
-        }
     }
-    const char *region = prop_str(old, "region");
-    if (!region && c)
-        region = aws_client_region(c);
-    if (region && prop_set_str(out, "region", region) != 0)
+    if (!prop_str(out, "region") && c && prop_set_str(out, "region", aws_client_region(c)) != 0)
         return -1;
     return 0;
 }
@@ -754,7 +689,7 @@ static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inpu
     if (!c)
         return -1;
     cJSON *d = NULL;
-    pv *out = NULL, *tags = NULL, *tg = NULL, *ta = NULL;
+    pv *out = NULL, *tags = NULL;
     int rc = -1;
     if (pl_describe(ctx, c, id, &d, e) != 0) {
         if (e->code != ERR_NOT_FOUND)
@@ -771,22 +706,8 @@ static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inpu
     const char *arn = prop_str(out, "arn");
     if (arn) {
         if (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
-            tags_from_actual(ctx, tags, &tg, &ta, e) != 0)
+            engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0)
             goto out;
-        /* an empty map where the program set none would show as refresh
-         * drift; pv_object_set owns the value whether or not it succeeds */
-        int set = 0;
-        if (tg->u.obj.len > 0 || pv_object_get(old, "tags"))
-            set = pv_object_set(out, "tags", tg);
-        else
-            pv_free(tg);
-        tg = NULL;
-        set |= pv_object_set(out, "tagsAll", ta);
-        ta = NULL;
-        if (set != 0) {
-            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-            goto out;
-        }
     }
     *new_inputs = engine_read_inputs(&pl_table, out, inputs);
     *new_id = str_dup(id);
@@ -806,8 +727,6 @@ out:
     cJSON_Delete(d);
     pv_free(out);
     pv_free(tags);
-    pv_free(tg);
-    pv_free(ta);
     return rc;
 }
 
@@ -910,7 +829,7 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     if (ok && !pl_nullish(loc) && pl_changed(news, base, "pipelineDefinitionS3Location")) {
         if (pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
             goto out;
-        cJSON *s3 = pl_s3_json(pv_plain(loc));
+        cJSON *s3 = engine_json_of(&pl_table, "pipelineDefinitionS3Location", news);
         ok = s3 && cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3);
         if (!ok)
             cJSON_Delete(s3);
@@ -918,7 +837,7 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     }
     const pv *pc = pv_object_get(news, "parallelismConfiguration");
     if (ok && !pl_nullish(pc) && pl_changed(news, base, "parallelismConfiguration")) {
-        cJSON *pj = pl_parallelism_json(pc);
+        cJSON *pj = engine_json_of(&pl_table, "parallelismConfiguration", news);
         ok = pj && cJSON_AddItemToObject(req, "ParallelismConfiguration", pj);
         if (!ok)
             cJSON_Delete(pj);

@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import threading
+from pathlib import Path
 
 import grpc
 import pytest
@@ -14,7 +15,8 @@ import pytest
 from conftest import ROOT, UNKNOWN, secret, struct, to_dict
 
 PROVIDER_URN = "urn:pulumi:dev::p::pulumi:providers:awsml::default"
-SCHEMA = json.loads((ROOT / "schema" / "schema.json").read_text())
+# build/schema.json: written by gen-schema from schema/package.json and the tables
+SCHEMA = json.loads((Path(os.environ.get("AWSML_BUILD", ROOT / "build")) / "schema.json").read_text())
 
 
 def check_config(plugin, pb, news):
