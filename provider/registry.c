@@ -223,6 +223,15 @@ static bool is_nullish(const pv *v)
     return !v || pv_plain(v)->kind == PV_NULL;
 }
 
+enum diff_kind diff_kind_of(bool old_absent, bool new_absent, bool replace)
+{
+    if (old_absent)
+        return replace ? DIFF_ADD_REPLACE : DIFF_ADD;
+    if (new_absent)
+        return replace ? DIFF_DELETE_REPLACE : DIFF_DELETE;
+    return replace ? DIFF_UPDATE_REPLACE : DIFF_UPDATE;
+}
+
 int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const pv *old_inputs,
                  char *const *ignore, size_t nignore, diff_result *out, err *e)
 {
@@ -247,14 +256,8 @@ int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const 
                 changed = !ov || !nv || !pv_equal(pv_plain(nv), pv_plain(ov));
             if (!changed)
                 continue;
-            bool repl = in_list(key, rt->replace_props);
-            enum diff_kind k;
-            if (is_nullish(ov))
-                k = repl ? DIFF_ADD_REPLACE : DIFF_ADD;
-            else if (is_nullish(nv))
-                k = repl ? DIFF_DELETE_REPLACE : DIFF_DELETE;
-            else
-                k = repl ? DIFF_UPDATE_REPLACE : DIFF_UPDATE;
+            enum diff_kind k =
+                diff_kind_of(is_nullish(ov), is_nullish(nv), in_list(key, rt->replace_props));
             if (diff_add(out, key, k, true) != 0)
                 return err_set(e, ERR_INTERNAL, "out of memory computing the diff");
         }

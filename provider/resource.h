@@ -83,6 +83,8 @@ typedef struct diff_result {
 } diff_result;
 
 int diff_add(diff_result *d, const char *path, enum diff_kind kind, bool input_diff);
+/* The kind of a changed property: added, deleted or updated, replacing or not. */
+enum diff_kind diff_kind_of(bool old_absent, bool new_absent, bool replace);
 bool diff_has_replace(const diff_result *d);
 void diff_result_free(diff_result *d);
 

@@ -592,15 +592,9 @@ static int eng_diff_key(const eng_table *t, const eng_prop *p, const char *key, 
             eng_absent(t, ov) || eng_absent(t, nv) || !eng_same(how, pv_plain(nv), pv_plain(ov));
     if (!changed)
         return 0;
-    bool repl = p && (p->flags & EP_REPLACE);
-    enum diff_kind k;
-    if (eng_absent(t, ov))
-        k = repl ? DIFF_ADD_REPLACE : DIFF_ADD;
-    else if (eng_absent(t, nv))
-        k = repl ? DIFF_DELETE_REPLACE : DIFF_DELETE;
-    else
-        k = repl ? DIFF_UPDATE_REPLACE : DIFF_UPDATE;
-    return diff_add(out, key, k, true);
+    return diff_add(
+        out, key, diff_kind_of(eng_absent(t, ov), eng_absent(t, nv), p && (p->flags & EP_REPLACE)),
+        true);
 }
 
 int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv *olds,
