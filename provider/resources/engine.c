@@ -409,6 +409,11 @@ static int eng_check_table(const resource_type *rt, res_ctx *ctx, const pv *olds
         } else if (p->flags & EP_NAME) {
             if (eng_autoname(t, p, ctx, olds, in, f, e) != 0)
                 return -1;
+        } else if (p->flags & EP_REGION) {
+            err none = {0};
+            aws_client *c = res_client(ctx, &none); /* unconfigured: left to Create */
+            if (c && prop_set_str(in, p->name, aws_client_region(c)) != 0)
+                goto oom;
         } else if ((p->flags & EP_REQUIRED) &&
                    check_failure_add(f, p->name, "'%s' is required", p->name) != 0) {
             goto oom;

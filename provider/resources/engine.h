@@ -78,6 +78,20 @@ enum eng_diff {
  * region), reported in the outputs as the user gave it. */
 #define EP_LOCAL 0x400u
 
+/* The resource's region (pulumi-aws 7): Check defaults it to the provider's;
+ * res_client_for() picks that region's client. */
+#define EP_REGION 0x800u
+
+/* The row every regional resource has. */
+#define ENG_REGION_ROW                                                                             \
+    {                                                                                              \
+        .name = "region", .type = ET_STRING,                                                       \
+        .flags = EP_REPLACE | EP_ALWAYS | EP_LOCAL | EP_REGION,                                    \
+        .doc =                                                                                     \
+            "Region where this resource is managed; defaults to the provider's region. Changing "  \
+            "it replaces the resource (the old one is deleted in its own region)."                 \
+    }
+
 /* The requests a row is sent in (eng_prop.send). */
 #define ES_CREATE 0x1u
 #define ES_UPDATE 0x2u

@@ -217,11 +217,7 @@ static const eng_prop pl_rows[] = {
      .doc = "Tags of the pipeline.",
      .diff = ED_MAP,
      .aws = "Tags"},
-    {.name = "region",
-     .type = ET_STRING,
-     .flags = EP_REPLACE | EP_ALWAYS | EP_LOCAL,
-     .doc = "Region where this resource is managed; defaults to the provider's region. Changing "
-            "it replaces the pipeline (the old one is deleted in its own region)."},
+    ENG_REGION_ROW,
     {.name = "arn",
      .type = ET_STRING,
      .flags = EP_OUTPUT,
@@ -241,9 +237,8 @@ static const eng_table pl_table = {
     ENG_ROWS(pl_rows),
 };
 
-/* What the table cannot say: the display name defaults to the name, exactly
- * one of the two definition sources, and the region defaults to the
- * provider's (any other is served by a client of its own). */
+/* What the table cannot say: the display name defaults to the name, and
+ * exactly one of the two definition sources. */
 static int pl_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *fails, err *e)
 {
     if (pl_nullish(pv_object_get(in, "pipelineDisplayName"))) {
@@ -267,12 +262,6 @@ static int pl_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *f
                               "exactly one of pipelineDefinition and pipelineDefinitionS3Location "
                               "must be set; they %s",
                               why) != 0)
-            goto oom;
-    }
-    err no_client;
-    aws_client *c = res_client(ctx, &no_client);
-    if (pl_nullish(pv_object_get(in, "region"))) {
-        if (c && prop_set_str(in, "region", aws_client_region(c)) != 0)
             goto oom;
     }
     return 0;
