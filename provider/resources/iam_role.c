@@ -33,6 +33,7 @@
 #include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
+#include "resources/iam.h"
 #include "resources/pending.h"
 #include "resources/policy.h"
 #include "util/buf.h"
@@ -40,7 +41,6 @@
 #include "util/str.h"
 #include "util/strv.h"
 
-#define IAM_VERSION "2010-05-08"
 /* Waits for IAM's eventual consistency: a principal created seconds ago, a
  * concurrent change, a detach that has not landed yet. */
 #define CREATE_RETRY_MS (2L * 60 * 1000)
@@ -56,87 +56,6 @@ static int oom(err *e)
 static bool is_empty_obj(const pv *v)
 {
     return !v || v->kind != PV_OBJECT || v->u.obj.len == 0;
-}
-
-/* ---- IAM calls ----------------------------------------------------------------------- */
-
-/* One IAM call with string parameters given as key, value pairs ending in
- * NULL; a NULL value skips its key. *out (may be NULL) gets the response. */
-static int iam_call(res_ctx *ctx, const char *action, bool idempotent, xml_node **out, err *e, ...)
-    __attribute__((sentinel));
-
-static int iam_send(res_ctx *ctx, const char *action, query *q, bool idempotent, xml_node **out,
-                    err *e)
-{
-    xml_node *root = NULL;
-    if (out)
-        *out = NULL;
-    aws_client *c = res_client(ctx, e);
-    if (!c)
-        return -1;
-    int rc = aws_query(c, ENDPOINTS_IAM, action, q, idempotent, res_aws_cancel(ctx), &root, e);
-    if (rc == 0 && out)
-        *out = root;
-    else
-        xml_free(root);
-    return rc;
-}
-
-static int iam_call(res_ctx *ctx, const char *action, bool idempotent, xml_node **out, err *e, ...)
-{
-    query q = {0};
-    int rc = -1;
-    va_list ap;
-    va_start(ap, e);
-    if (query_init(&q, action, IAM_VERSION) != 0) {
-        va_end(ap);
-        oom(e);
-        goto out;
-    }
-    for (;;) {
-        const char *k = va_arg(ap, const char *);
-        if (!k)
-            break;
-        const char *v = va_arg(ap, const char *);
-        if (v && query_add(&q, k, v) != 0) {
-            va_end(ap);
-            oom(e);
-            goto out;
-        }
-    }
-    va_end(ap);
-    rc = iam_send(ctx, action, &q, idempotent, out, e);
-out:
-    query_free(&q);
-    return rc;
-}
-
-typedef struct iam_list_into {
-    const char *f1, *f2;
-    strv *a, *b;
-} iam_list_into;
-
-static int iam_list_item(void *arg, const xml_node *m, err *e)
-{
-    iam_list_into *in = arg;
-    const char *v1 = in->f1 ? xml_path_text(m, in->f1) : m->text;
-    if (strv_push(in->a, v1) != 0 || (in->f2 && strv_push(in->b, xml_path_text(m, in->f2)) != 0))
-        return oom(e);
-    return 0;
-}
-
-/* Every page of a role's list call: <Action>Result/<list>/member items; f1
- * (and f2) name the item's fields, f1 NULL takes the member's own text. */
-static int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list,
-                    const char *f1, const char *f2, strv *a, strv *b, err *e)
-{
-    aws_client *c = res_client(ctx, e);
-    const char *const params[] = {"RoleName", role, NULL};
-    iam_list_into in = {f1, f2, a, b};
-    if (!c)
-        return -1;
-    return pages_query(c, ENDPOINTS_IAM, action, IAM_VERSION, params, list, res_aws_cancel(ctx),
-                       iam_list_item, &in, e);
 }
 
 /* ---- the table ----------------------------------------------------------------------- */
@@ -635,20 +554,13 @@ static int add_tags(const res_ctx *ctx, query *q, const pv *tags)
 static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
 {
     query q = {0};
-    xml_node *root = NULL;
     int rc = -1;
-    if (query_init(&q, "CreateRole", IAM_VERSION) != 0 ||
+    if (query_init(&q, "CreateRole", IAM_API_VERSION) != 0 ||
         engine_query_request(&role_table, in, ES_CREATE, &q) != 0 ||
-        add_tags(ctx, &q, tags_to_send(in)) != 0) {
+        add_tags(ctx, &q, tags_to_send(in)) != 0)
         oom(e);
-        goto out;
-    }
-    aws_client *c = res_client(ctx, e);
-    if (c)
-        rc = aws_query_ex(c, ENDPOINTS_IAM, "CreateRole", &q, false, res_aws_cancel(ctx), oc, &root,
-                          e);
-out:
-    xml_free(root);
+    else
+        rc = iam_send(ctx, "CreateRole", &q, false, oc, NULL, e);
     query_free(&q);
     return rc;
 }
@@ -893,8 +805,8 @@ static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv 
     query tq = {0}, uq = {0};
     size_t nt = 0, nu = 0;
     int rc = -1;
-    if (query_init(&tq, "TagRole", IAM_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
-        query_init(&uq, "UntagRole", IAM_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
+    if (query_init(&tq, "TagRole", IAM_API_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
+        query_init(&uq, "UntagRole", IAM_API_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
         goto nomem;
     for (size_t i = 0; want && i < want->u.obj.len; i++) {
         const char *k = want->u.obj.keys[i];
@@ -912,9 +824,9 @@ static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv 
         if (query_add_member(&uq, "TagKeys", ++nu, k) != 0)
             goto nomem;
     }
-    if (nu && iam_send(ctx, "UntagRole", &uq, true, NULL, e) != 0)
+    if (nu && iam_send(ctx, "UntagRole", &uq, true, NULL, NULL, e) != 0)
         goto out;
-    if (nt && iam_send(ctx, "TagRole", &tq, true, NULL, e) != 0)
+    if (nt && iam_send(ctx, "TagRole", &tq, true, NULL, NULL, e) != 0)
         goto out;
     rc = 0;
     goto out;

@@ -19,12 +19,12 @@
 #include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
+#include "resources/iam.h"
 #include "resources/pending.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/str.h"
 
-#define RPA_IAM_VERSION "2010-05-08"
 #define RPA_ROLE_MAX 64
 #define RPA_ARN_MAX 2048
 /* Waits for IAM's ConcurrentModification to clear (each attempt backs off). */
@@ -113,7 +113,7 @@ static int rpa_is_attached(res_ctx *ctx, aws_client *c, const char *role, const 
     rpa_search s = {arn, false};
     *attached = false;
     *role_missing = false;
-    if (pages_query(c, ENDPOINTS_IAM, "ListAttachedRolePolicies", RPA_IAM_VERSION, params,
+    if (pages_query(c, ENDPOINTS_IAM, "ListAttachedRolePolicies", IAM_API_VERSION, params,
                     "AttachedPolicies", res_aws_cancel(ctx), rpa_match, &s, e) != 0) {
         if (e->code != ERR_NOT_FOUND)
             return -1;
@@ -131,29 +131,18 @@ static bool rpa_concurrent(const err *e)
 }
 
 /* One Attach/DetachRolePolicy, retried while IAM reports ConcurrentModification. */
-static int rpa_call(res_ctx *ctx, aws_client *c, const char *action, const char *role,
-                    const char *arn, aws_outcome *oc, err *e)
+static int rpa_call(res_ctx *ctx, const char *action, const char *role, const char *arn,
+                    aws_outcome *oc, err *e)
 {
     res_backoff b;
     res_backoff_init(&b, RPA_RETRY_TOTAL_MS);
-    for (;;) {
-        query q;
-        xml_node *doc = NULL;
-        if (query_init(&q, action, RPA_IAM_VERSION) != 0 || query_add(&q, "RoleName", role) != 0 ||
-            query_add(&q, "PolicyArn", arn) != 0) {
-            query_free(&q);
-            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building a request");
-        }
-        int rc = aws_query_ex(c, ENDPOINTS_IAM, action, &q, true, res_aws_cancel(ctx), oc, &doc, e);
-        query_free(&q);
-        xml_free(doc);
-        if (rc == 0)
-            return 0;
+    while (iam_call_oc(ctx, action, true, oc, NULL, e, "RoleName", role, "PolicyArn", arn, NULL) !=
+           0)
         if (res_backoff_wait(ctx, &b, rpa_concurrent,
                              "waiting for IAM: a concurrent change to the role is in progress",
                              e) != 0)
             return -1;
-    }
+    return 0;
 }
 
 static pv *rpa_props(const char *role, const char *arn)
@@ -207,7 +196,7 @@ static int rpa_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
                  "policy %s is attached to role %s by an earlier create of this attachment "
                  "whose answer was lost (interrupted): it is taken as attached",
                  arn, role);
-    } else if (rpa_call(ctx, c, "AttachRolePolicy", role, arn, &oc, e) != 0) {
+    } else if (rpa_call(ctx, "AttachRolePolicy", role, arn, &oc, e) != 0) {
         if (!oc.maybe_applied)
             goto fail;
         /* An attempt may have attached it, and it was not attached before this
@@ -296,7 +285,7 @@ static int rpa_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
     aws_client *c = res_client(ctx, e);
     if (!c)
         return -1;
-    if (rpa_call(ctx, c, "DetachRolePolicy", role, arn, NULL, e) != 0) {
+    if (rpa_call(ctx, "DetachRolePolicy", role, arn, NULL, e) != 0) {
         if (e->code == ERR_NOT_FOUND) { /* role or attachment already gone */
             err_clear(e);
             return 0;

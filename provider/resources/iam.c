@@ -1,0 +1,82 @@
+/* iam: the IAM calls every IAM resource makes. */
+#include "resources/iam.h"
+
+#include <stdarg.h>
+
+#include "aws/pages.h"
+#include "aws/query.h"
+#include "resources/common.h"
+
+int iam_call_oc(res_ctx *ctx, const char *action, bool idempotent, aws_outcome *oc, xml_node **out,
+                err *e, ...)
+{
+    query q = {0};
+    int rc = -1;
+    va_list ap;
+    va_start(ap, e);
+    if (out)
+        *out = NULL;
+    if (query_init(&q, action, IAM_API_VERSION) != 0) {
+        res_oom(e);
+        goto out;
+    }
+    for (;;) {
+        const char *k = va_arg(ap, const char *);
+        if (!k)
+            break;
+        const char *v = va_arg(ap, const char *);
+        if (v && query_add(&q, k, v) != 0) {
+            res_oom(e);
+            goto out;
+        }
+    }
+    rc = iam_send(ctx, action, &q, idempotent, oc, out, e);
+out:
+    va_end(ap);
+    query_free(&q);
+    return rc;
+}
+
+int iam_send(res_ctx *ctx, const char *action, query *q, bool idempotent, aws_outcome *oc,
+             xml_node **out, err *e)
+{
+    xml_node *root = NULL;
+    aws_client *c = res_client(ctx, e);
+    if (out)
+        *out = NULL;
+    if (!c)
+        return -1;
+    int rc =
+        aws_query_ex(c, ENDPOINTS_IAM, action, q, idempotent, res_aws_cancel(ctx), oc, &root, e);
+    if (rc == 0 && out)
+        *out = root;
+    else
+        xml_free(root);
+    return rc;
+}
+
+typedef struct iam_list_into {
+    const char *f1, *f2;
+    strv *a, *b;
+} iam_list_into;
+
+static int iam_list_item(void *arg, const xml_node *m, err *e)
+{
+    iam_list_into *in = arg;
+    const char *v1 = in->f1 ? xml_path_text(m, in->f1) : m->text;
+    if (strv_push(in->a, v1) != 0 || (in->f2 && strv_push(in->b, xml_path_text(m, in->f2)) != 0))
+        return res_oom(e);
+    return 0;
+}
+
+int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list, const char *f1,
+             const char *f2, strv *a, strv *b, err *e)
+{
+    aws_client *c = res_client(ctx, e);
+    const char *const params[] = {"RoleName", role, NULL};
+    iam_list_into in = {f1, f2, a, b};
+    if (!c)
+        return -1;
+    return pages_query(c, ENDPOINTS_IAM, action, IAM_API_VERSION, params, list, res_aws_cancel(ctx),
+                       iam_list_item, &in, e);
+}

@@ -1,0 +1,33 @@
+/* iam: the IAM calls every IAM resource makes (query protocol, one API
+ * version): a call with string parameters, and a role's list calls. */
+#ifndef AWSML_RESOURCES_IAM_H
+#define AWSML_RESOURCES_IAM_H
+
+#include <stdbool.h>
+
+#include "aws/client.h"
+#include "resource.h"
+#include "util/err.h"
+#include "util/strv.h"
+
+#define IAM_API_VERSION "2010-05-08"
+
+/* One IAM call with string parameters given as key, value pairs ending in
+ * NULL; a NULL value skips its key. *out (may be NULL) gets the response;
+ * *oc (may be NULL) whether a failed call may have taken effect. */
+int iam_call_oc(res_ctx *ctx, const char *action, bool idempotent, aws_outcome *oc, xml_node **out,
+                err *e, ...) __attribute__((sentinel));
+#define iam_call(ctx, action, idempotent, out, e, ...)                                             \
+    iam_call_oc(ctx, action, idempotent, NULL, out, e, __VA_ARGS__)
+
+/* One IAM call of a request built by the caller (q). */
+int iam_send(res_ctx *ctx, const char *action, struct query *q, bool idempotent, aws_outcome *oc,
+             xml_node **out, err *e);
+
+/* Every page of a role's list call (<Action>Result/<list>/member items):
+ * field f1 of each item into a (f1 NULL: the member's own text), and f2 into
+ * b when given. */
+int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list, const char *f1,
+             const char *f2, strv *a, strv *b, err *e);
+
+#endif
