@@ -12,6 +12,7 @@
 #include "resources/pending.h"
 #include "util/log.h"
 #include "util/str.h"
+#include "util/strv.h"
 
 /* ---- property access --------------------------------------------------------- */
 
@@ -246,6 +247,31 @@ oom:
     pv_free(all);
     pv_free(own);
     return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+int tags_delta(const res_ctx *ctx, const pv *want, const pv *have, strv *set_keys, strv *set_values,
+               strv *remove_keys, err *e)
+{
+    want = want ? pv_plain(want) : NULL;
+    have = have ? pv_plain(have) : NULL;
+    bool w = want && want->kind == PV_OBJECT, h = have && have->kind == PV_OBJECT;
+    for (size_t i = 0; w && i < want->u.obj.len; i++) {
+        const char *k = want->u.obj.keys[i];
+        const pv *v = pv_plain(want->u.obj.vals[i]);
+        const pv *o = h ? pv_object_get(have, k) : NULL;
+        if (v->kind != PV_STRING || tags_ignored(ctx, k) || (o && pv_equal(v, pv_plain(o))))
+            continue;
+        if (strv_push(set_keys, k) != 0 || strv_push(set_values, v->u.str.s) != 0)
+            return res_oom(e);
+    }
+    for (size_t i = 0; h && i < have->u.obj.len; i++) {
+        const char *k = have->u.obj.keys[i];
+        if ((w && pv_object_get(want, k)) || tags_ignored(ctx, k))
+            continue;
+        if (strv_push(remove_keys, k) != 0)
+            return res_oom(e);
+    }
+    return 0;
 }
 
 /* ---- AWS --------------------------------------------------------------------------------------

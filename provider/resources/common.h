@@ -54,6 +54,14 @@ int tags_from_actual(const res_ctx *ctx, const pv *actual, pv **tags, pv **tags_
 /* Whether a key is ignored by the provider's ignoreTags or is AWS's own. */
 bool tags_ignored(const res_ctx *ctx, const char *key);
 
+/* What a tag update sends, from the tags wanted and the tags the resource has
+ * (objects of strings, either may be NULL): keys to set (new or changed,
+ * with their values) and keys to remove; keys the provider ignores (ignoreTags,
+ * aws:) are neither. -1 on allocation failure. */
+struct strv;
+int tags_delta(const res_ctx *ctx, const pv *want, const pv *have, struct strv *set_keys,
+               struct strv *set_values, struct strv *remove_keys, err *e);
+
 /* ---- AWS ---------------------------------------------------------------------- */
 /* true once the engine cancelled this call or the provider is shutting down
  * (unless within the call's grace_until_ms). */

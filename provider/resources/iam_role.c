@@ -803,36 +803,31 @@ out:
 static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv *have, err *e)
 {
     query tq = {0}, uq = {0};
-    size_t nt = 0, nu = 0;
+    strv sk = {0}, sv = {0}, rk = {0};
     int rc = -1;
+    if (tags_delta(ctx, want, have, &sk, &sv, &rk, e) != 0)
+        goto out;
     if (query_init(&tq, "TagRole", IAM_API_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
         query_init(&uq, "UntagRole", IAM_API_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
         goto nomem;
-    for (size_t i = 0; want && i < want->u.obj.len; i++) {
-        const char *k = want->u.obj.keys[i];
-        const pv *v = pv_plain(want->u.obj.vals[i]);
-        const pv *o = have ? pv_object_get(have, k) : NULL;
-        if (v->kind != PV_STRING || tags_ignored(ctx, k) || (o && pv_equal(v, pv_plain(o))))
-            continue;
-        if (query_add_tag(&tq, "Tags", ++nt, k, v->u.str.s) != 0)
+    for (size_t i = 0; i < sk.n; i++)
+        if (query_add_tag(&tq, "Tags", i + 1, sk.v[i], sv.v[i]) != 0)
             goto nomem;
-    }
-    for (size_t i = 0; have && i < have->u.obj.len; i++) {
-        const char *k = have->u.obj.keys[i];
-        if ((want && pv_object_get(want, k)) || tags_ignored(ctx, k))
-            continue;
-        if (query_add_member(&uq, "TagKeys", ++nu, k) != 0)
+    for (size_t i = 0; i < rk.n; i++)
+        if (query_add_member(&uq, "TagKeys", i + 1, rk.v[i]) != 0)
             goto nomem;
-    }
-    if (nu && iam_send(ctx, "UntagRole", &uq, true, NULL, NULL, e) != 0)
+    if (rk.n && iam_send(ctx, "UntagRole", &uq, true, NULL, NULL, e) != 0)
         goto out;
-    if (nt && iam_send(ctx, "TagRole", &tq, true, NULL, NULL, e) != 0)
+    if (sk.n && iam_send(ctx, "TagRole", &tq, true, NULL, NULL, e) != 0)
         goto out;
     rc = 0;
     goto out;
 nomem:
     oom(e);
 out:
+    strv_free(&sk);
+    strv_free(&sv);
+    strv_free(&rk);
     query_free(&tq);
     query_free(&uq);
     return rc;

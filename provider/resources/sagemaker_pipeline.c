@@ -32,6 +32,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/str.h"
+#include "util/strv.h"
 
 #define PL_NAME_MAX 256
 #define PL_DESC_MAX 3072
@@ -726,45 +727,45 @@ out:
 static int pl_update_tags(res_ctx *ctx, aws_client *c, const char *arn, const pv *oldt,
                           const pv *newt, err *e)
 {
-    const pv *o = pl_nullish(oldt) ? NULL : pv_plain(oldt);
-    const pv *n = pl_nullish(newt) ? NULL : pv_plain(newt);
     cJSON *del = cJSON_CreateObject(), *add = cJSON_CreateObject();
     cJSON *keys = cJSON_AddArrayToObject(del, "TagKeys");
     cJSON *tags = cJSON_AddArrayToObject(add, "Tags");
+    strv sk = {0}, sv = {0}, rk = {0};
     int rc = -1;
     if (!keys || !tags || !cJSON_AddStringToObject(del, "ResourceArn", arn) ||
         !cJSON_AddStringToObject(add, "ResourceArn", arn))
         goto oom;
-    for (size_t i = 0; o && o->kind == PV_OBJECT && i < o->u.obj.len; i++) {
-        const pv *nv = n && n->kind == PV_OBJECT ? pv_object_get(n, o->u.obj.keys[i]) : NULL;
-        if (nv && pv_equal(pv_plain(nv), pv_plain(o->u.obj.vals[i])))
-            continue;
-        cJSON *k = cJSON_CreateString(o->u.obj.keys[i]);
+    if (tags_delta(ctx, newt, oldt, &sk, &sv, &rk, e) != 0)
+        goto out;
+    for (size_t i = 0; i < rk.n; i++) {
+        cJSON *k = cJSON_CreateString(rk.v[i]);
         if (!k || !cJSON_AddItemToArray(keys, k)) {
             cJSON_Delete(k);
             goto oom;
         }
     }
-    for (size_t i = 0; n && n->kind == PV_OBJECT && i < n->u.obj.len; i++) {
-        const pv *ov = o && o->kind == PV_OBJECT ? pv_object_get(o, n->u.obj.keys[i]) : NULL;
-        const pv *nv = pv_plain(n->u.obj.vals[i]);
-        if ((ov && pv_equal(pv_plain(ov), nv)) || nv->kind != PV_STRING)
-            continue;
+    for (size_t i = 0; i < sk.n; i++) {
         cJSON *t = cJSON_CreateObject();
-        if (!t || !cJSON_AddItemToArray(tags, t) ||
-            !cJSON_AddStringToObject(t, "Key", n->u.obj.keys[i]) ||
-            !cJSON_AddStringToObject(t, "Value", nv->u.str.s))
+        if (!t || !cJSON_AddItemToArray(tags, t)) {
+            cJSON_Delete(t);
             goto oom;
+        }
+        if (!cJSON_AddStringToObject(t, "Key", sk.v[i]) ||
+            !cJSON_AddStringToObject(t, "Value", sv.v[i]))
+            goto oom; /* t belongs to tags */
     }
-    if (cJSON_GetArraySize(keys) > 0 && pl_call(ctx, c, "DeleteTags", del, true, NULL, e) != 0)
+    if (rk.n && pl_call(ctx, c, "DeleteTags", del, true, NULL, e) != 0)
         goto out;
-    if (cJSON_GetArraySize(tags) > 0 && pl_call(ctx, c, "AddTags", add, true, NULL, e) != 0)
+    if (sk.n && pl_call(ctx, c, "AddTags", add, true, NULL, e) != 0)
         goto out;
     rc = 0;
     goto out;
 oom:
     err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building the tag update");
 out:
+    strv_free(&sk);
+    strv_free(&sv);
+    strv_free(&rk);
     cJSON_Delete(del);
     cJSON_Delete(add);
     return rc;
