@@ -202,27 +202,6 @@ void diff_result_free(diff_result *d)
     memset(d, 0, sizeof(*d));
 }
 
-static bool in_list(const char *key, const char *const *list)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        if (strcmp(list[i], key) == 0)
-            return true;
-    return false;
-}
-
-static bool ignored(const char *key, char *const *ignore, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(ignore[i], key) == 0)
-            return true;
-    return false;
-}
-
-static bool is_nullish(const pv *v)
-{
-    return !v || pv_plain(v)->kind == PV_NULL;
-}
-
 enum diff_kind diff_kind_of(bool old_absent, bool new_absent, bool replace)
 {
     if (old_absent)
@@ -230,38 +209,4 @@ enum diff_kind diff_kind_of(bool old_absent, bool new_absent, bool replace)
     if (new_absent)
         return replace ? DIFF_DELETE_REPLACE : DIFF_DELETE;
     return replace ? DIFF_UPDATE_REPLACE : DIFF_UPDATE;
-}
-
-int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const pv *old_inputs,
-                 char *const *ignore, size_t nignore, diff_result *out, err *e)
-{
-    const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
-    const pv *sides[2] = {news, base};
-    for (int side = 0; side < 2; side++) {
-        const pv *obj = sides[side];
-        for (size_t i = 0; obj && i < obj->u.obj.len; i++) {
-            const char *key = obj->u.obj.keys[i];
-            if (side == 1 && pv_object_get(news, key))
-                continue; /* already compared from the news side */
-            if (ignored(key, ignore, nignore))
-                continue;
-            const pv *nv = pv_object_get(news, key);
-            const pv *ov = pv_object_get(base, key);
-            bool changed;
-            if (nv && pv_contains_unknown(nv))
-                changed = true;
-            else if (is_nullish(nv) && is_nullish(ov))
-                changed = false;
-            else
-                changed = !ov || !nv || !pv_equal(pv_plain(nv), pv_plain(ov));
-            if (!changed)
-                continue;
-            enum diff_kind k =
-                diff_kind_of(is_nullish(ov), is_nullish(nv), in_list(key, rt->replace_props));
-            if (diff_add(out, key, k, true) != 0)
-                return err_set(e, ERR_INTERNAL, "out of memory computing the diff");
-        }
-    }
-    out->delete_before_replace = rt->delete_before_replace;
-    return 0;
 }

@@ -572,12 +572,12 @@ static bool eng_absent(const eng_table *t, const pv *v)
     if (eng_nullish(v))
         return true;
     v = pv_plain(v);
-    return t->empty_is_absent && v->kind == PV_STRING && v->u.str.len == 0;
+    return t && t->empty_is_absent && v->kind == PV_STRING && v->u.str.len == 0;
 }
 
 /* One top-level key: rows by their diff rule, keys outside the table plainly. */
-static int eng_diff_key(const eng_table *t, const eng_prop *p, const char *key, const pv *news,
-                        const pv *base, diff_result *out)
+static int eng_diff_key(const eng_table *t, const eng_prop *p, bool replace, const char *key,
+                        const pv *news, const pv *base, diff_result *out)
 {
     const pv *nv = pv_object_get(news, key), *ov = pv_object_get(base, key);
     enum eng_diff how = p ? p->diff : ED_PLAIN;
@@ -597,9 +597,52 @@ static int eng_diff_key(const eng_table *t, const eng_prop *p, const char *key, 
             eng_absent(t, ov) || eng_absent(t, nv) || !eng_same(how, pv_plain(nv), pv_plain(ov));
     if (!changed)
         return 0;
-    return diff_add(
-        out, key, diff_kind_of(eng_absent(t, ov), eng_absent(t, nv), p && (p->flags & EP_REPLACE)),
-        true);
+    return diff_add(out, key, diff_kind_of(eng_absent(t, ov), eng_absent(t, nv), replace), true);
+}
+
+static bool eng_listed(const char *key, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (strcmp(list[i], key) == 0)
+            return true;
+    return false;
+}
+
+/* Every key of news and base once: by its row when t has one, else plainly
+ * (replacing when rt's replace_props lists it). */
+static int eng_diff_keys(const resource_type *rt, const pv *news, const pv *base, bool base_outputs,
+                         char *const *ignore, size_t nignore, diff_result *out, err *e)
+{
+    const eng_table *t = rt->table;
+    const pv *sides[2] = {news, base};
+    for (int side = 0; side < 2; side++) {
+        const pv *obj = sides[side];
+        for (size_t i = 0; obj && i < obj->u.obj.len; i++) {
+            const char *key = obj->u.obj.keys[i];
+            if (side == 1 && pv_object_get(news, key))
+                continue; /* compared from the news side */
+            const eng_prop *p = engine_prop(t, key);
+            /* Outputs are not inputs: an old output missing from news is no
+             * change (tagsAll is set by Check, so it is compared), nor is a
+             * key of the old outputs the table does not know ("id"). */
+            if (eng_ignored(key, ignore, nignore) ||
+                (p && (p->flags & EP_OUTPUT) && !(p->flags & EP_TAGS_ALL)) ||
+                (t && !p && side == 1 && base_outputs))
+                continue;
+            bool replace = p ? (p->flags & EP_REPLACE) != 0 : eng_listed(key, rt->replace_props);
+            if (eng_diff_key(t, p, replace, key, news, base, out) != 0)
+                return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory computing the diff");
+        }
+    }
+    out->delete_before_replace = rt->delete_before_replace;
+    return 0;
+}
+
+int diff_generic(const resource_type *rt, const pv *olds, const pv *news, const pv *old_inputs,
+                 char *const *ignore, size_t nignore, diff_result *out, err *e)
+{
+    const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
+    return eng_diff_keys(rt, news, base, false, ignore, nignore, out, e);
 }
 
 int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv *olds,
@@ -615,27 +658,8 @@ int engine_diff(const resource_type *rt, res_ctx *ctx, const char *id, const pv 
     bool has_inputs = old_inputs && old_inputs->u.obj.len, has_outputs = olds && olds->u.obj.len;
     const pv *base =
         (t->diff_outputs ? has_outputs || !has_inputs : !has_inputs) ? olds : old_inputs;
-    bool base_outputs = base == olds;
-    const pv *sides[2] = {news, base};
-    for (int side = 0; side < 2; side++) {
-        const pv *obj = sides[side];
-        for (size_t i = 0; obj && i < obj->u.obj.len; i++) {
-            const char *key = obj->u.obj.keys[i];
-            if (side == 1 && pv_object_get(news, key))
-                continue; /* compared from the news side */
-            const eng_prop *p = engine_prop(t, key);
-            /* Outputs are not inputs: an old output missing from news is no
-             * change (tagsAll is set by Check, so it is compared), nor is a
-             * key of the old outputs the table does not know ("id"). */
-            if (eng_ignored(key, ignore, nignore) ||
-                (p && (p->flags & EP_OUTPUT) && !(p->flags & EP_TAGS_ALL)) ||
-                (!p && side == 1 && base_outputs))
-                continue;
-            if (eng_diff_key(t, p, key, news, base, out) != 0)
-                return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory computing the diff");
-        }
-    }
-    out->delete_before_replace = rt->delete_before_replace;
+    if (eng_diff_keys(rt, news, base, base == olds, ignore, nignore, out, e) != 0)
+        return -1;
     if (rt->diff_hook && rt->diff_hook(ctx, news, base, out, e) != 0)
         return -1;
     return 0;
