@@ -379,6 +379,40 @@ bool res_created_since(const char *created, time_t started, time_t now)
     return t >= (double)started - RES_CLOCK_SKEW_S && t <= (double)now + RES_CLOCK_SKEW_S;
 }
 
+enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
+                         const char *name, time_t started, const err *lookup_err,
+                         const char *created, const char *differs, err *e)
+{
+    if (lookup_err && lookup_err->code == ERR_NOT_FOUND)
+        return RES_ADOPT_ABSENT; /* nothing was created: the create's error stands */
+    if (lookup_err && lookup_err->code) {
+        err_set(e, ERR_UNAVAILABLE,
+                "%s %s: whether %s created it is unknown (%s), and looking it up failed (%s); it "
+                "is recorded so it cannot be lost: run `pulumi refresh`, which drops it if it "
+                "does not exist",
+                what, name, call, e->msg, lookup_err->msg);
+        return RES_ADOPT_UNKNOWN;
+    }
+    if (!differs && !res_created_since(created, started, time(NULL)))
+        differs = "it was created before this update started";
+    if (differs) {
+        const char *noun = strrchr(what, ' ') ? strrchr(what, ' ') + 1 : what;
+        err_set(e, ERR_ALREADY_EXISTS,
+                "%s %s: %s failed (%s), and a %s of that name exists that this update did not "
+                "create (%s, created %s); awsml left it alone: delete or rename it, import it "
+                "with `pulumi import aws:%s <name> %s`, or choose another name",
+                what, name, call, e->msg, noun, differs, created ? created : "at an unknown time",
+                token, name);
+        return RES_ADOPT_FOREIGN;
+    }
+    log_user(LOG_WARNING, ctx->urn, false,
+             "%s %s: the answer to %s was lost (%s), but it exists as asked, created at %s, after "
+             "this create (or an interrupted earlier one) began: it is taken as created",
+             what, name, call, e->msg, created);
+    err_clear(e);
+    return RES_ADOPT_OURS;
+}
+
 void res_grace(res_ctx *ctx)
 {
     if (!ctx->shutting_down || !ctx->shutting_down() || ctx->grace_until_ms)

@@ -108,6 +108,24 @@ int res_backoff_wait(res_ctx *ctx, res_backoff *b, bool (*retry_if)(const err *e
  * Used, with the resource's own properties, to tell "our lost create" from
  * "someone else's resource of the same name". */
 bool res_created_since(const char *created, time_t started, time_t now);
+/* A create whose answer was lost (an attempt may have created it) or that a
+ * resumed create finds existing: the resource looks itself up by name and
+ * hands over what it found; res_adopt decides, with one set of messages:
+ *   ABSENT   lookup_err is NotFound: nothing was created, e (the create's
+ *            failure) stands;
+ *   UNKNOWN  the lookup failed too: e says so; the caller records the id so
+ *            the resource cannot be lost (refresh settles it);
+ *   FOREIGN  it exists but differs (differs says how) or was created before
+ *            started: e names it and how to import it;
+ *   OURS     it is what this create asked for: a warning, e cleared.
+ * what: "iam role" (its last word names it in "a role of that name");
+ * call: "CreateRole"; token: the type token for `pulumi import`; created:
+ * AWS's creation time (res_created_since), NULL unknown. */
+enum res_adopt { RES_ADOPT_ABSENT, RES_ADOPT_OURS, RES_ADOPT_FOREIGN, RES_ADOPT_UNKNOWN };
+enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
+                         const char *name, time_t started, const err *lookup_err,
+                         const char *created, const char *differs, err *e);
+
 /* How long a create interrupted by the provider shutting down (Cancel, SIGINT)
  * may keep calling AWS to find out what it did: within the server's 3 s grace. */
 #define RES_GRACE_MS 2000

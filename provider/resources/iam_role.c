@@ -568,57 +568,29 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
 /* After a CreateRole whose effect is unknown (an attempt was sent and came
  * back without a definite answer: 5xx, reset, timeout, cut short), maybe
  * followed by EntityAlreadyExists from a retry: is there a role, and is it
- * the one this call asked for? */
-enum adopt { ADOPT_ABSENT, ADOPT_OURS, ADOPT_FOREIGN, ADOPT_UNKNOWN };
-
-static enum adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, time_t started, err *e)
+ * the one this call asked for (trust policy, path, created during it)?
+ * res_adopt decides. */
+static enum res_adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, time_t started,
+                                 err *e)
 {
     xml_node *root = NULL;
     char *doc = NULL;
     err le = {0};
-    enum adopt a = ADOPT_UNKNOWN;
-    if (iam_call(ctx, "GetRole", true, &root, &le, "RoleName", name, NULL) != 0) {
-        if (le.code == ERR_NOT_FOUND) {
-            a = ADOPT_ABSENT; /* nothing was created: the create's error stands */
-            goto out;
-        }
-        err_set(e, ERR_UNAVAILABLE,
-                "iam role %s: whether CreateRole created it is unknown (%s), and looking it up "
-                "failed (%s); it is recorded so it cannot be lost: run `pulumi refresh`, which "
-                "drops it if it does not exist",
-                name, e->msg, le.msg);
-        goto out;
+    const char *created = NULL, *why = NULL;
+    if (iam_call(ctx, "GetRole", true, &root, &le, "RoleName", name, NULL) == 0) {
+        const char *arp = xml_path_text(root, "GetRoleResult/Role/AssumeRolePolicyDocument");
+        const char *path = xml_path_text(root, "GetRoleResult/Role/Path");
+        const char *want_path = prop_str(in, "path");
+        created = xml_path_text(root, "GetRoleResult/Role/CreateDate");
+        err de = {0};
+        if (!arp || policy_url_decode(arp, &doc, &de) != 0 ||
+            !policies_same(doc, prop_str(in, "assumeRolePolicy")))
+            why = "its trust policy differs from this role's assumeRolePolicy";
+        else if (!str_eq(path ? path : "/", want_path ? want_path : "/"))
+            why = "its path differs";
     }
-    const char *arp = xml_path_text(root, "GetRoleResult/Role/AssumeRolePolicyDocument");
-    const char *path = xml_path_text(root, "GetRoleResult/Role/Path");
-    const char *created = xml_path_text(root, "GetRoleResult/Role/CreateDate");
-    const char *want_path = prop_str(in, "path");
-    const char *why = NULL;
-    if (!arp || policy_url_decode(arp, &doc, &le) != 0 ||
-        !policies_same(doc, prop_str(in, "assumeRolePolicy")))
-        why = "its trust policy differs from this role's assumeRolePolicy";
-    else if (!str_eq(path ? path : "/", want_path ? want_path : "/"))
-        why = "its path differs";
-    else if (!res_created_since(created, started, time(NULL)))
-        why = "it was created before this update started";
-    if (why) {
-        err_set(e, ERR_ALREADY_EXISTS,
-                "iam role %s: CreateRole failed (%s), and a role of that name exists that this "
-                "update did not create (%s, created %s); awsml left it alone: delete or rename "
-                "it, import it with `pulumi import aws:iam/role:Role <name> %s`, or choose "
-                "another name",
-                name, e->msg, why, created ? created : "at an unknown time", name);
-        a = ADOPT_FOREIGN;
-        goto out;
-    }
-    log_user(LOG_WARNING, ctx->urn, false,
-             "iam role %s: the answer to CreateRole was lost (%s), but the role exists as asked, "
-             "created at %s, after this create (or an interrupted earlier one) began: it is taken "
-             "as created",
-             name, e->msg, created);
-    err_clear(e);
-    a = ADOPT_OURS;
-out:
+    enum res_adopt a = res_adopt(ctx, "iam role", "CreateRole", "iam/role:Role", name, started, &le,
+                                 created, why, e);
     xml_free(root);
     free(doc);
     return a;
@@ -678,14 +650,14 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
             /* The role may exist although the call failed (or an earlier,
              * interrupted create made it): never lose it. */
             res_grace(ctx);
-            enum adopt a = role_adopt(ctx, name, inputs, started, e);
-            if (a == ADOPT_OURS)
+            enum res_adopt a = role_adopt(ctx, name, inputs, started, e);
+            if (a == RES_ADOPT_OURS)
                 break;
-            if (a == ADOPT_UNKNOWN) {
+            if (a == RES_ADOPT_UNKNOWN) {
                 *id = str_dup(name); /* recorded with the inputs; refresh settles it */
                 return *id ? -1 : oom(e);
             }
-            if (a == ADOPT_FOREIGN)
+            if (a == RES_ADOPT_FOREIGN)
                 return -1;
         }
         if (res_backoff_wait(ctx, &b, create_retryable,

@@ -431,75 +431,53 @@ static pv *pl_outputs(const pv *inputs, const char *arn, bool arn_unknown, aws_c
 
 /* ---- Create ------------------------------------------------------------- */
 
-/* After a CreatePipeline whose effect is unknown (an attempt was sent and came
- * back without a definite answer), perhaps followed by "already exists" from a
- * retry (an endpoint that does not honour ClientRequestToken answers so): is
- * there a pipeline, and is it the one this call asked for (role, display name,
- * description, inline definition, created during this call)? On OURS *desc
- * gets its description. */
-enum pl_adopt { PL_ABSENT, PL_OURS, PL_FOREIGN, PL_UNKNOWN };
-
 static const char *pl_jstr(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static enum pl_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, const pv *in,
-                              time_t started, cJSON **desc, err *e)
+/* After a CreatePipeline whose effect is unknown (an attempt was sent and came
+ * back without a definite answer), perhaps followed by "already exists" from a
+ * retry (an endpoint that does not honour ClientRequestToken answers so): is
+ * there a pipeline, and is it the one this call asked for (role, display name,
+ * description, inline definition, created during this call)? res_adopt
+ * decides; on OURS *desc gets its description. */
+static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, const pv *in,
+                               time_t started, cJSON **desc, err *e)
 {
     err le = {0};
     cJSON *d = NULL;
-    if (pl_describe(ctx, c, name, &d, &le) != 0) {
-        if (le.code == ERR_NOT_FOUND)
-            return PL_ABSENT; /* nothing was created: the create's error stands */
-        err_set(e, ERR_UNAVAILABLE,
-                "sagemaker pipeline %s: whether CreatePipeline created it is unknown (%s), and "
-                "looking it up failed (%s); it is recorded so it cannot be lost: run `pulumi "
-                "refresh`, which drops it if it does not exist",
-                name, e->msg, le.msg);
-        return PL_UNKNOWN;
-    }
-    const char *disp = prop_str(in, "pipelineDisplayName");
-    const char *descr = prop_str(in, "pipelineDescription");
-    const char *role = prop_str(in, "roleArn");
-    const char *def = prop_str(in, "pipelineDefinition");
-    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(d, "CreationTime");
     char created[64] = "";
-    if (cJSON_IsNumber(ct))
-        snprintf(created, sizeof(created), "%.3f", ct->valuedouble);
-    else if (cJSON_IsString(ct))
-        snprintf(created, sizeof(created), "%.60s", ct->valuestring);
     const char *why = NULL;
-    if (role && !str_eq(role, pl_jstr(d, "RoleArn")))
-        why = "its role differs";
-    else if (!str_eq(disp ? disp : name, pl_jstr(d, "PipelineDisplayName")))
-        why = "its display name differs";
-    else if (!str_eq(descr ? descr : "",
-                     pl_jstr(d, "PipelineDescription") ? pl_jstr(d, "PipelineDescription") : ""))
-        why = "its description differs";
-    else if (def && !pl_json_equal(def, pl_jstr(d, "PipelineDefinition")))
-        why = "its definition differs";
-    else if (!res_created_since(created, started, time(NULL)))
-        why = "it was created before this update started";
-    if (why) {
-        err_set(e, ERR_ALREADY_EXISTS,
-                "sagemaker pipeline %s: CreatePipeline failed (%s), and a pipeline of that name "
-                "exists that this update did not create (%s); awsml left it alone: delete it, "
-                "import it with `pulumi import aws:sagemaker/pipeline:Pipeline <name> %s`, or "
-                "choose another pipelineName",
-                name, e->msg, why, name);
-        cJSON_Delete(d);
-        return PL_FOREIGN;
+    if (pl_describe(ctx, c, name, &d, &le) == 0) {
+        const char *disp = prop_str(in, "pipelineDisplayName");
+        const char *descr = prop_str(in, "pipelineDescription");
+        const char *role = prop_str(in, "roleArn");
+        const char *def = prop_str(in, "pipelineDefinition");
+        const char *got_descr = pl_jstr(d, "PipelineDescription");
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(d, "CreationTime");
+        if (cJSON_IsNumber(ct))
+            snprintf(created, sizeof(created), "%.3f", ct->valuedouble);
+        else if (cJSON_IsString(ct))
+            snprintf(created, sizeof(created), "%.60s", ct->valuestring);
+        if (role && !str_eq(role, pl_jstr(d, "RoleArn")))
+            why = "its role differs";
+        else if (!str_eq(disp ? disp : name, pl_jstr(d, "PipelineDisplayName")))
+            why = "its display name differs";
+        else if (!str_eq(descr ? descr : "", got_descr ? got_descr : ""))
+            why = "its description differs";
+        else if (def && !pl_json_equal(def, pl_jstr(d, "PipelineDefinition")))
+            why = "its definition differs";
     }
-    log_user(LOG_WARNING, ctx->urn, false,
-             "sagemaker pipeline %s: the answer to CreatePipeline was lost (%s), but the pipeline "
-             "exists as asked, created after this create (or an interrupted earlier one) began: it "
-             "is taken as created",
-             name, e->msg);
-    err_clear(e);
-    *desc = d;
-    return PL_OURS;
+    enum res_adopt a =
+        res_adopt(ctx, "sagemaker pipeline", "CreatePipeline", "sagemaker/pipeline:Pipeline", name,
+                  started, &le, created[0] ? created : NULL, why, e);
+    if (a == RES_ADOPT_OURS)
+        *desc = d;
+    else
+        cJSON_Delete(d);
+    return a;
 }
 
 /* resumed_from: the start of an earlier create of this pipeline whose answer
@@ -555,13 +533,13 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         /* The pipeline may exist although the call failed (or an earlier,
          * interrupted create made it): never lose it. */
         res_grace(ctx);
-        enum pl_adopt a = pl_adopt(ctx, c, name, inputs, started, &desc, e);
-        if (a == PL_UNKNOWN) {
+        enum res_adopt a = pl_adopt(ctx, c, name, inputs, started, &desc, e);
+        if (a == RES_ADOPT_UNKNOWN) {
             *id = str_dup(name); /* recorded with the inputs; refresh settles it */
             if (!*id)
                 err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         }
-        if (a != PL_OURS)
+        if (a != RES_ADOPT_OURS)
             goto out;
         drc = 0;
     } else {
