@@ -266,8 +266,11 @@ int aws_query(aws_client *c, enum endpoints_service svc, const char *action, que
     return aws_query_ex(c, svc, action, q, idempotent, cancel, NULL, out, e);
 }
 
-int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, query *q,
-                 bool idempotent, aws_cancel cancel, aws_outcome *outcome, xml_node **out, err *e)
+/* One query-protocol POST of q and its parsed answer: signed with creds
+ * (NULL: the client's chain), or unsigned. */
+static int query_post(aws_client *c, enum endpoints_service svc, const char *action, query *q,
+                      bool idempotent, const aws_credentials *creds, bool unsigned_,
+                      aws_cancel cancel, aws_outcome *outcome, xml_node **out, err *e)
 {
     http_response resp = {0};
     size_t len = 0;
@@ -286,7 +289,9 @@ int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, 
               .body_len = len,
               .idempotent = idempotent,
               .kind = BODY_XML,
-              .outcome = outcome};
+              .outcome = outcome,
+              .creds = creds,
+              .unsigned_ = unsigned_};
     if (do_call(c, &k, cancel, &resp, e) != 0)
         goto out;
     if (xml_parse(resp.body ? resp.body : "", resp.body_len, out, e) != 0) {
@@ -304,6 +309,12 @@ out:
         OPENSSL_cleanse(resp.body, resp.body_len);
     http_response_free(&resp);
     return rc;
+}
+
+int aws_query_ex(aws_client *c, enum endpoints_service svc, const char *action, query *q,
+                 bool idempotent, aws_cancel cancel, aws_outcome *outcome, xml_node **out, err *e)
+{
+    return query_post(c, svc, action, q, idempotent, NULL, false, cancel, outcome, out, e);
 }
 
 int aws_json(aws_client *c, enum endpoints_service svc, const char *target, const char *body,
@@ -435,38 +446,15 @@ static int add_policy_arns(query *q, const char *const *arns, size_t n)
 static int sts_credentials(aws_client *c, query *q, const char *action, const aws_credentials *base,
                            const char *what, aws_credentials *out, err *e)
 {
-    http_response resp = {0};
     xml_node *root = NULL;
     char result[64];
-    size_t len = 0;
-    int rc = -1;
-    char *body = query_finish(q, &len, e);
-    if (!body)
-        return -1;
-    http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-    call k = {.svc = ENDPOINTS_STS,
-              .operation = action,
-              .method = "POST",
-              .headers = h,
-              .n_headers = 1,
-              .body = body,
-              .body_len = len,
-              .idempotent = true,
-              .kind = BODY_XML,
-              .creds = base,
-              .unsigned_ = base == NULL};
     aws_cancel none = {0};
-    if (do_call(c, &k, none, &resp, e) != 0 ||
-        xml_parse(resp.body ? resp.body : "", resp.body_len, &root, e) != 0)
-        goto out;
-    snprintf(result, sizeof(result), "%sResult", action);
-    rc = creds_from_sts_xml(root, result, what, out, e);
-out:
-    OPENSSL_cleanse(body, len);
-    free(body);
-    if (resp.body)
-        OPENSSL_cleanse(resp.body, resp.body_len);
-    http_response_free(&resp);
+    int rc =
+        query_post(c, ENDPOINTS_STS, action, q, true, base, base == NULL, none, NULL, &root, e);
+    if (rc == 0) {
+        snprintf(result, sizeof(result), "%sResult", action);
+        rc = creds_from_sts_xml(root, result, what, out, e);
+    }
     xml_free(root);
     return rc;
 }
