@@ -16,11 +16,11 @@ int err_set(err *e, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (code != e->code) { /* another failure: the AWS facts were of the one before */
-        e->aws_code[0] = '\0';
-        e->http_status = 0;
-        e->aws_message[0] = '\0';
-    }
+    /* A new error: the AWS facts, if any, were the last one's (awserr_to_err
+     * sets them after calling this). e may be uninitialised: nothing is read. */
+    e->aws_code[0] = '\0';
+    e->http_status = 0;
+    e->aws_message[0] = '\0';
     e->code = code;
     memcpy(e->msg, msg, sizeof(msg));
     return -1;

@@ -40,8 +40,8 @@ typedef struct err {
 
 /* Sets code and message; returns -1 so callers can `return err_set(...)`.
  * e->msg may itself be an argument (to add context to an earlier error).
- * The AWS facts are kept when the code stays (context added to an AWS
- * failure is still that failure) and cleared when it changes. */
+ * It starts a new error: the AWS facts are cleared (classify an AWS failure
+ * before adding context to it). */
 int err_set(err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void err_clear(err *e);
 /* Whether e is the AWS failure with this error code. */
