@@ -316,11 +316,28 @@ static int eng_check_tags(const char *name, const pv *in, check_failures *f)
     return 0;
 }
 
-static int eng_default(const eng_prop *p, pv *in, err *e)
+/* A row's default (JSON text) as a value: the scalars the tables use are read
+ * directly, anything else through cJSON. NULL when memory ran out. */
+static pv *eng_default_value(const char *def)
 {
-    cJSON *j = cJSON_Parse(p->def);
+    size_t n = strlen(def);
+    if (n >= 2 && def[0] == '"' && def[n - 1] == '"' && !memchr(def + 1, '\\', n - 2))
+        return pv_stringn(def + 1, n - 2);
+    if (strcmp(def, "true") == 0 || strcmp(def, "false") == 0)
+        return pv_bool(def[0] == 't');
+    char *end = NULL;
+    double d = strtod(def, &end);
+    if (end && end != def && !*end)
+        return pv_number(d);
+    cJSON *j = cJSON_Parse(def);
     pv *v = j ? pv_from_cjson(j) : NULL;
     cJSON_Delete(j);
+    return v;
+}
+
+static int eng_default(const eng_prop *p, pv *in, err *e)
+{
+    pv *v = eng_default_value(p->def);
     if (!v || pv_object_set(in, p->name, v) != 0)
         return eng_oom(e);
     return 0;
@@ -825,9 +842,7 @@ static int eng_set_read(const eng_prop *p, const char *text, double num, bool is
     pv *v = NULL;
     if (!text && !is_num) {
         if (p->def) {
-            cJSON *j = cJSON_Parse(p->def);
-            v = j ? pv_from_cjson(j) : NULL;
-            cJSON_Delete(j);
+            v = eng_default_value(p->def);
         } else if (p->type == ET_STRING && mine && pv_plain(mine)->kind == PV_STRING) {
             v = pv_string(""); /* the user's value is gone from AWS: drift */
         } else {
