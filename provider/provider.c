@@ -98,41 +98,57 @@ void provider_set_client(aws_client *c)
     pthread_mutex_unlock(&cfg_lock);
 }
 
-aws_client *provider_client_for(const char *region, err *e)
+/* Under cfg_lock: the client serving region, or NULL with e set (not
+ * configured, too many regions), or NULL and e clear when one is to be made. */
+static aws_client *client_for_locked(const char *region, err *e)
 {
-    aws_client *c = NULL;
-    pthread_mutex_lock(&cfg_lock);
-    if (client && (!region || !*region || strcmp(region, aws_client_region(client)) == 0)) {
-        c = client;
-        goto out;
-    }
+    if (client && (!region || !*region || strcmp(region, aws_client_region(client)) == 0))
+        return client;
     if (!client || !conf) {
         err_set(e, ERR_FAILED_PRECONDITION,
                 "the awsml provider is not configured (Configure has not run)");
-        goto out;
+        return NULL;
     }
-    for (size_t i = 0; i < n_regional && !c; i++)
+    for (size_t i = 0; i < n_regional; i++)
         if (strcmp(regional[i].region, region) == 0)
-            c = regional[i].client;
-    if (c)
-        goto out;
-    if (n_regional == PROVIDER_MAX_REGIONS ||
-        str_copy(regional[n_regional].region, sizeof(regional[0].region), region) >=
-            sizeof(regional[0].region)) {
+            return regional[i].client;
+    if (n_regional == PROVIDER_MAX_REGIONS || strlen(region) >= sizeof(regional[0].region))
         err_set(e, ERR_RESOURCE_EXHAUSTED,
                 "region '%.64s': awsml serves at most %d regions per provider", region,
                 PROVIDER_MAX_REGIONS);
-        goto out;
-    }
-    aws_options o = conf->aws;
+    return NULL;
+}
+
+aws_client *provider_client_for(const char *region, err *e)
+{
+    aws_client *made = NULL;
+    err_clear(e);
+    pthread_mutex_lock(&cfg_lock);
+    aws_client *c = client_for_locked(region, e);
+    const config_settings *from = conf; /* alive until reset, also when replaced */
+    pthread_mutex_unlock(&cfg_lock);
+    if (c || e->code)
+        return c;
+    /* Made outside the lock: reading profile files must not hold up Check and
+     * Diff, which take the lock on the polling thread (provider_fill_ctx). */
+    aws_options o = from->aws;
     o.region = region;
-    if (aws_client_new(&o, &c, e) != 0) {
+    if (aws_client_new(&o, &made, e) != 0) {
         err_set(e, e->code, "region '%.64s': %s", region, e->msg);
-        c = NULL;
-        goto out;
+        return NULL;
     }
-    regional[n_regional++].client = c;
-out:
+    pthread_mutex_lock(&cfg_lock);
+    if (conf != from) {
+        retire(made); /* Configure ran meanwhile: serve this call, free at reset */
+        c = made;
+    } else if ((c = client_for_locked(region, e)) != NULL) {
+        aws_client_free(made); /* another call made it first; nobody holds ours */
+    } else if (!e->code) {
+        str_copy(regional[n_regional].region, sizeof(regional[0].region), region);
+        regional[n_regional++].client = c = made;
+    } else {
+        aws_client_free(made);
+    }
     pthread_mutex_unlock(&cfg_lock);
     return c;
 }

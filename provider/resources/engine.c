@@ -489,17 +489,24 @@ int engine_map_path(char *out, size_t outlen, const char *prop, const char *key)
     return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
-static bool eng_json_equal(const pv *a, const pv *b)
+bool engine_json_text_equal(const char *a, const char *b)
 {
-    if (a->kind != PV_STRING || b->kind != PV_STRING)
-        return pv_equal(a, b);
-    if (strcmp(a->u.str.s, b->u.str.s) == 0)
+    if (!a || !b)
+        return false;
+    if (strcmp(a, b) == 0)
         return true;
-    cJSON *ja = cJSON_Parse(a->u.str.s), *jb = cJSON_Parse(b->u.str.s);
+    cJSON *ja = cJSON_Parse(a), *jb = cJSON_Parse(b);
     bool eq = ja && jb && cJSON_Compare(ja, jb, true);
     cJSON_Delete(ja);
     cJSON_Delete(jb);
     return eq;
+}
+
+static bool eng_json_equal(const pv *a, const pv *b)
+{
+    if (a->kind != PV_STRING || b->kind != PV_STRING)
+        return pv_equal(a, b);
+    return engine_json_text_equal(a->u.str.s, b->u.str.s);
 }
 
 static bool eng_in_list(const pv *l, const pv *x)
@@ -526,11 +533,9 @@ static bool eng_set_equal(const pv *a, const pv *b)
 static bool eng_same(enum eng_diff how, const pv *n, const pv *o)
 {
     switch (how) {
-    case ED_POLICY: /* the same text first: canonicalising costs two JSON parses */
-        return n->kind == PV_STRING && o->kind == PV_STRING
-                   ? strcmp(n->u.str.s, o->u.str.s) == 0 ||
-                         policy_equivalent(n->u.str.s, o->u.str.s)
-                   : pv_equal(n, o);
+    case ED_POLICY:
+        return n->kind == PV_STRING && o->kind == PV_STRING ? policy_same(n->u.str.s, o->u.str.s)
+                                                            : pv_equal(n, o);
     case ED_JSON:
         return eng_json_equal(n, o);
     case ED_SET:

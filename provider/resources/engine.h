@@ -201,6 +201,9 @@ int engine_read_tags(const res_ctx *ctx, const eng_table *t, const pv *actual, c
  * characters, partition and resource non-empty; service NULL for any. */
 bool engine_arn_ok(const char *s, const char *service);
 
+/* Both strings parse as JSON and are the same document (ED_JSON's rule). */
+bool engine_json_text_equal(const char *a, const char *b);
+
 /* The Diff path of a map key: "tags.env", or tags["k.with dots"]. */
 int engine_map_path(char *out, size_t outlen, const char *prop, const char *key);
 

@@ -298,13 +298,6 @@ static const pv *inline_find(const pv *l, const char *name)
     return NULL;
 }
 
-static bool policies_same(const char *a, const char *b)
-{
-    if (!a || !b)
-        return a == b;
-    return strcmp(a, b) == 0 || policy_equivalent(a, b);
-}
-
 /* Every element of a has a same-named element of b with an equivalent policy. */
 static bool inline_subset(const pv *a, const pv *b)
 {
@@ -313,7 +306,7 @@ static bool inline_subset(const pv *a, const pv *b)
         if (el->kind != PV_OBJECT || (!prop_present(el, "name") && !prop_present(el, "policy")))
             continue;
         const pv *other = inline_find(b, prop_str(el, "name"));
-        if (!other || !policies_same(prop_str(el, "policy"), prop_str(other, "policy")))
+        if (!other || !policy_same(prop_str(el, "policy"), prop_str(other, "policy")))
             return false;
     }
     return true;
@@ -341,7 +334,7 @@ static int diff_inline(const pv *nv, const pv *ov, diff_result *out)
         return diff_add(out, "inlinePolicies", DIFF_UPDATE, true);
     for (size_t i = 0; i < nv->u.arr.len; i++) {
         const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
-        if (policies_same(prop_str(a, "policy"), prop_str(b, "policy")))
+        if (policy_same(prop_str(a, "policy"), prop_str(b, "policy")))
             continue;
         char path[64];
         snprintf(path, sizeof(path), "inlinePolicies[%zu].policy", i);
@@ -438,8 +431,7 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
                 const char *utext = u ? prop_str(u, "policy") : NULL;
                 pv *el = pv_object();
                 if (!el || pv_array_push(list, el) != 0 || prop_set_str(el, "name", a.v[i]) != 0 ||
-                    prop_set_str(el, "policy", utext && policies_same(utext, doc) ? utext : doc) !=
-                        0)
+                    prop_set_str(el, "policy", utext && policy_same(utext, doc) ? utext : doc) != 0)
                     goto nomem;
             }
         strv_free(&a);
@@ -584,7 +576,7 @@ static enum res_adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, t
         created = xml_path_text(root, "GetRoleResult/Role/CreateDate");
         err de = {0};
         if (!arp || policy_url_decode(arp, &doc, &de) != 0 ||
-            !policies_same(doc, prop_str(in, "assumeRolePolicy")))
+            !policy_same(doc, prop_str(in, "assumeRolePolicy")))
             why = "its trust policy differs from this role's assumeRolePolicy";
         else if (!str_eq(path ? path : "/", want_path ? want_path : "/"))
             why = "its path differs";
@@ -721,7 +713,7 @@ static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv 
         if (!pn || !prop_str(el, "policy"))
             continue; /* the empty element: only removes */
         const pv *old = inline_find(ol, pn);
-        if (old && policies_same(prop_str(el, "policy"), prop_str(old, "policy")))
+        if (old && policy_same(prop_str(el, "policy"), prop_str(old, "policy")))
             continue;
         if (put_inline(ctx, name, el, e) != 0)
             goto out;
@@ -808,7 +800,7 @@ out:
 static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv *news, err *e)
 {
     const char *na = prop_str(news, "assumeRolePolicy"), *oa = prop_str(olds, "assumeRolePolicy");
-    if (na && !policies_same(na, oa) &&
+    if (na && !policy_same(na, oa) &&
         iam_call(ctx, "UpdateAssumeRolePolicy", true, NULL, e, "RoleName", name, "PolicyDocument",
                  na, NULL) != 0)
         return -1;

@@ -297,6 +297,13 @@ int policy_canonical(const char *json, char **out, err *e)
     return rc;
 }
 
+bool policy_same(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0 || policy_equivalent(a, b);
+}
+
 bool policy_equivalent(const char *a, const char *b)
 {
     char *ca = NULL, *cb = NULL;

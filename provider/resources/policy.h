@@ -20,6 +20,9 @@ int policy_canonical(const char *json, char **out, err *e);
 struct cJSON *policy_canonical_json(const char *json, err *e);
 /* true when both parse and their canonical forms are equal. */
 bool policy_equivalent(const char *a, const char *b);
+/* The same text (no parsing: the common case of an unchanged document, valid
+ * or not), or equivalent; two NULLs are the same. What Diff compares. */
+bool policy_same(const char *a, const char *b);
 /* A policy document must be a JSON object; why names the rule. */
 int policy_check(const char *json, char *why, size_t whylen);
 /* IAM returns documents percent-encoded (GetRole, GetRolePolicy): decode. */

@@ -77,20 +77,6 @@ static bool pl_role_not_ready(const err *e)
                                        err_aws_says(e, "trust") || err_aws_says(e, "principal"));
 }
 
-/* true when both strings parse as JSON and are the same document. */
-static bool pl_json_equal(const char *a, const char *b)
-{
-    if (!a || !b)
-        return false;
-    if (strcmp(a, b) == 0)
-        return true;
-    cJSON *ja = cJSON_Parse(a), *jb = cJSON_Parse(b);
-    bool eq = ja && jb && cJSON_Compare(ja, jb, true);
-    cJSON_Delete(ja);
-    cJSON_Delete(jb);
-    return eq;
-}
-
 /* ---- The table ---------------------------------------------------------- */
 
 static bool pl_name_char(int c)
@@ -467,7 +453,7 @@ static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, co
             why = "its display name differs";
         else if (!str_eq(descr ? descr : "", got_descr ? got_descr : ""))
             why = "its description differs";
-        else if (def && !pl_json_equal(def, pl_jstr(d, "PipelineDefinition")))
+        else if (def && !engine_json_text_equal(def, pl_jstr(d, "PipelineDefinition")))
             why = "its definition differs";
     }
     enum res_adopt a =
@@ -789,7 +775,7 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
         any = true;
     }
     const char *def = prop_str(news, "pipelineDefinition");
-    if (ok && def && !pl_json_equal(def, prop_str(base, "pipelineDefinition"))) {
+    if (ok && def && !engine_json_text_equal(def, prop_str(base, "pipelineDefinition"))) {
         ok = cJSON_AddStringToObject(req, "PipelineDefinition", def) != NULL;
         any = true;
     }
