@@ -122,32 +122,37 @@ static aws_client *client_for_locked(const char *region, err *e)
 aws_client *provider_client_for(const char *region, err *e)
 {
     aws_client *made = NULL;
-    err_clear(e);
+    err le = {0}; /* e is the caller's: written only on failure */
     pthread_mutex_lock(&cfg_lock);
-    aws_client *c = client_for_locked(region, e);
+    aws_client *c = client_for_locked(region, &le);
     const config_settings *from = conf; /* alive until reset, also when replaced */
     pthread_mutex_unlock(&cfg_lock);
-    if (c || e->code)
+    if (c)
         return c;
+    if (le.code) {
+        *e = le;
+        return NULL;
+    }
     /* Made outside the lock: reading profile files must not hold up Check and
      * Diff, which take the lock on the polling thread (provider_fill_ctx). */
     aws_options o = from->aws;
     o.region = region;
-    if (aws_client_new(&o, &made, e) != 0) {
-        err_set(e, e->code, "region '%.64s': %s", region, e->msg);
+    if (aws_client_new(&o, &made, &le) != 0) {
+        err_set(e, le.code, "region '%.64s': %s", region, le.msg);
         return NULL;
     }
     pthread_mutex_lock(&cfg_lock);
     if (conf != from) {
         retire(made); /* Configure ran meanwhile: serve this call, free at reset */
         c = made;
-    } else if ((c = client_for_locked(region, e)) != NULL) {
+    } else if ((c = client_for_locked(region, &le)) != NULL) {
         aws_client_free(made); /* another call made it first; nobody holds ours */
-    } else if (!e->code) {
+    } else if (!le.code) {
         str_copy(regional[n_regional].region, sizeof(regional[0].region), region);
         regional[n_regional++].client = c = made;
     } else {
         aws_client_free(made);
+        *e = le;
     }
     pthread_mutex_unlock(&cfg_lock);
     return c;

@@ -291,7 +291,7 @@ bool res_cancelled(const res_ctx *ctx)
 static aws_client *res_client_in(const res_ctx *ctx, const char *region, err *e)
 {
     aws_client *c = ctx && ctx->client_for ? ctx->client_for(region, e) : NULL;
-    if (!c && (!ctx || !ctx->client_for || !e->code))
+    if (!c && (!ctx || !ctx->client_for)) /* client_for says why itself */
         err_set(e, ERR_FAILED_PRECONDITION,
                 "the awsml provider is not configured (Configure has not run)");
     return c;
