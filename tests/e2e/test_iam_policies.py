@@ -4,6 +4,8 @@ drift, an equal document written differently (no diff), six document updates in 
 (IAM keeps five versions), a replace by name, bad input, import of both, destroy."""
 import json
 import re
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -172,3 +174,53 @@ def test_policy_and_role_policy_lifecycle(make_project):
         iam.get_role(RoleName=ROLE)
     assert iam.list_role_policies(RoleName="iampol-outside")["PolicyNames"] == []
     iam.delete_role(RoleName="iampol-outside")
+
+
+def test_lost_create_policy_answers(make_project, moto_endpoint):
+    """CreatePolicy is not idempotent: when its answer is lost after moto made the
+    policy, the provider looks it up by name and path and keeps it (nothing orphaned,
+    nothing made twice); a policy of that name made outside Pulumi with another
+    document is left alone, and the error names it and how to import it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+    from fault_proxy import FaultProxy  # noqa: E402
+
+    iam = boto3.client("iam")
+    with FaultProxy(moto_endpoint) as proxy:
+        def faulty(name, rules):
+            proj = make_project(f"""
+import pulumi
+import pulumi_aws as aws
+p = aws.iam.Policy("p", name="{name}", policy={doc("lost")!r})
+pulumi.export("arn", p.arn)
+""", providers=("aws",), name=name)
+            for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS"):
+                proj.env[var] = proxy.url
+            proj.env["AWSML_HTTP_TIMEOUT_MS"] = "4000"
+            proj.env["AWSML_RETRY_BASE_MS"] = "50"
+            proxy.clear()
+            proxy.set_rules(rules)
+            return proj
+
+        proj = faulty("lost-answer", [{"action": "CreatePolicy", "fault": "reset",
+                                       "when": "after"}])
+        r = proj.up()
+        assert [e["fault"] for e in proxy.log() if e["action"] == "CreatePolicy"] == ["reset"]
+        assert "the answer to CreatePolicy was lost" in r.output, r
+        arn = proj.outputs()["arn"]
+        assert proj.resource(POLICY_T, "p")["id"] == arn
+        assert [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]
+                if p["PolicyName"] == "lost-answer"] == [arn]
+        proxy.set_rules([])
+        proj.up("--expect-no-changes")
+        proj.destroy()
+
+        other = iam.create_policy(PolicyName="foreign-one", PolicyDocument=doc("other"))
+        proj = faulty("foreign-one", [{"action": "CreatePolicy", "fault": "500",
+                                       "when": "after"}])
+        r = proj.up(check=False)
+        assert r.returncode != 0, r
+        assert "its document differs" in r.output, r
+        assert f"pulumi import aws:iam/policy:Policy <name> {other['Policy']['Arn']}" in r.output
+        assert not proj.resources(POLICY_T)
+        assert statement(default_doc(iam, other["Policy"]["Arn"])) == "arn:aws:s3:::other/*"
+        iam.delete_policy(PolicyArn=other["Policy"]["Arn"])
