@@ -646,14 +646,11 @@ static int pol_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
     while (iam_call(ctx, "DeletePolicy", true, NULL, e, "PolicyArn", id, NULL) != 0)
         if (res_backoff_wait(ctx, &b, pol_delete_retryable,
                              "waiting for the policy's attachments to be removed", e) != 0) {
-            if (e->code == ERR_FAILED_PRECONDITION) {
-                char why[512];
-                str_copy(why, sizeof(why), e->msg);
+            if (e->code == ERR_FAILED_PRECONDITION) /* err_set formats e->msg first */
                 err_set(e, ERR_FAILED_PRECONDITION,
                         "iam policy %.300s is still attached to a user, group or role (%s): "
                         "detach it (delete its attachments) and run destroy again",
-                        id, why);
-            }
+                        id, e->msg);
             goto out;
         }
     rc = 0;

@@ -34,7 +34,8 @@ Paths
                             "prune" lists five versions whose oldest is the default,
                             "conflict" answers DeletePolicy with DeleteConflict once,
                             "notyet" answers PutRolePolicy with NoSuchEntity twice (a
-                            role IAM does not show yet); /stats counts each call as
+                            role IAM does not show yet), "exists" has the inline
+                            policy r:p already; /stats counts each call as
                             /iam/<scenario>/<Action> (DeletePolicyVersion also with
                             /<VersionId>)
 
@@ -356,7 +357,7 @@ def iam_answer(scenario, action, counts):
     if action == "PutRolePolicy" and scenario == "notyet" and n <= 2:
         return iam_error(404, "NoSuchEntity", "The role with name r cannot be found.")
     if action == "GetRolePolicy":
-        if counts.get("/iam/%s/PutRolePolicy" % scenario, 0) < 3:
+        if scenario != "exists" and counts.get("/iam/%s/PutRolePolicy" % scenario, 0) < 3:
             return iam_error(404, "NoSuchEntity", "The role policy with name p cannot be found.")
         return ok("<RoleName>r</RoleName><PolicyName>p</PolicyName><PolicyDocument>%s"
                   "</PolicyDocument>" % IAM_DOC)

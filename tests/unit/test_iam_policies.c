@@ -2,8 +2,9 @@
  * document meaning, the preview halves of Create/Update and ID errors without
  * AWS; then, against tests/support/fault_server.py (POST /iam/<scenario>),
  * what moto cannot show: the version IAM's five-version limit makes the
- * update delete, a DeleteConflict while an attachment's removal lands, and
- * NoSuchEntity from PutRolePolicy for a role IAM does not show yet. (The
+ * update delete, a DeleteConflict while an attachment's removal lands,
+ * NoSuchEntity from PutRolePolicy for a role IAM does not show yet, and an
+ * inline policy of the same name that create refuses to overwrite. (The
  * whole life cycle runs against moto in tests/e2e/test_iam_policies.py.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -517,6 +518,28 @@ static void test_put_role_policy_waits_for_the_role(void **state)
     pv_free(in);
 }
 
+/* The role has an inline policy of that name already: refused (PutRolePolicy
+ * would overwrite it without a word), naming the import command. */
+static void test_role_policy_create_refuses_to_overwrite(void **state)
+{
+    (void)state;
+    use_scenario("exists");
+    res_ctx c = mkctx(&iam_role_policy_type, true);
+    pv *in = role_policy_news();
+    set(in, "name", pv_string("p"));
+    char *id = NULL;
+    pv *out = NULL;
+    err e = {0};
+    assert_int_equal(iam_role_policy_type.create(&c, in, &id, &out, &e), -1);
+    assert_int_equal(e.code, ERR_ALREADY_EXISTS);
+    assert_non_null(strstr(e.msg, "role r already has an inline policy named p"));
+    assert_non_null(strstr(e.msg, "pulumi import aws:iam/rolePolicy:RolePolicy <name> r:p"));
+    assert_null(id); /* nothing of this resource's was made */
+    assert_null(out);
+    assert_int_equal(hits("/iam/exists/PutRolePolicy"), 0);
+    pv_free(in);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -545,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_update_deletes_the_oldest_non_default_version),
         cmocka_unit_test(test_delete_waits_out_a_conflict),
         cmocka_unit_test(test_put_role_policy_waits_for_the_role),
+        cmocka_unit_test(test_role_policy_create_refuses_to_overwrite),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
