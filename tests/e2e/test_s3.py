@@ -3,10 +3,17 @@ with its public access block, SSE-KMS encryption, versioning and policy created 
 (the provider serialises changes to one bucket, so they never race), a no-change preview, a
 refresh without drift, an in-place update, a replace, a policy rewritten with the same meaning,
 import, Check failures naming the property and the rule, and destroy of a forceDestroy bucket
-that holds object versions and delete markers."""
+that holds object versions and delete markers. Then a CreateBucket whose answer is lost
+(through tests/support/fault_proxy.py): the bucket is found, adopted, and nothing is
+orphaned or made twice."""
 import json
+import sys
+from pathlib import Path
 
 import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from fault_proxy import FaultProxy  # noqa: E402
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
@@ -174,3 +181,35 @@ def test_bucket_family(make_project):
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert "awsml-e2e-data" not in names and "awsml-e2e-made-outside" not in names
     assert new_other not in names
+
+
+LOST = """
+import pulumi
+import pulumi_aws as aws
+
+b = aws.s3.Bucket("lost", bucket="awsml-e2e-lost-answer", tags={"k": "v"})
+pulumi.export("bucket", b.bucket)
+"""
+
+
+def test_lost_create_bucket_answer_is_adopted(make_project, moto_endpoint):
+    s3 = boto3.client("s3")
+    with FaultProxy(moto_endpoint) as proxy:
+        proj = make_project(LOST, providers=("aws",), name="s3lost")
+        for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+            proj.env[var] = proxy.url
+        proj.env["AWSML_RETRY_BASE_MS"] = "50"
+        # S3's action is the method: the first PUT is CreateBucket. moto creates the
+        # bucket, the provider sees the connection reset.
+        proxy.set_rules([{"action": "PUT", "fault": "reset", "when": "after"}])
+        r = proj.up()
+        puts = [e for e in proxy.log() if e["action"] == "PUT"]
+        assert puts[0]["fault"] == "reset" and puts[0]["upstream_status"] == 200, puts
+        assert "the answer to CreateBucket was lost" in r.output, r
+        assert proj.resource(BUCKET, "lost")["id"] == "awsml-e2e-lost-answer"
+        assert s3.get_bucket_tagging(Bucket="awsml-e2e-lost-answer")["TagSet"] == [
+            {"Key": "k", "Value": "v"}]
+        proxy.set_rules([])
+        proj.up("--expect-no-changes")
+        proj.destroy()
+    assert "awsml-e2e-lost-answer" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
