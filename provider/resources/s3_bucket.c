@@ -564,6 +564,36 @@ done:
 
 /* ---- Update ----------------------------------------------------------------------- */
 
+/* PutBucketTagging replaces the whole set: the tags the provider ignores
+ * (ignoreTags) that the bucket has are written back with the wanted ones, so
+ * an update leaves them alone. */
+static int bk_update_tags(res_ctx *ctx, aws_client *c, const char *bucket, const pv *want, err *e)
+{
+    pv *actual = NULL, *merged = NULL;
+    int rc = -1;
+    if (bk_get_tags(ctx, c, bucket, &actual, e) != 0)
+        return -1;
+    merged = want ? pv_copy(want) : pv_object();
+    if (!merged)
+        goto oom;
+    for (size_t i = 0; i < actual->u.obj.len; i++) {
+        const char *k = actual->u.obj.keys[i];
+        pv *cp = NULL;
+        if (!tags_ignored(ctx, k) || str_has_prefix(k, "aws:") || pv_object_get(merged, k))
+            continue;
+        if (!(cp = pv_copy(actual->u.obj.vals[i])) || pv_object_set(merged, k, cp) != 0)
+            goto oom;
+    }
+    rc = bk_put_tags(ctx, c, bucket, merged, S3S_WRITE, e);
+    goto done;
+oom:
+    res_oom(e);
+done:
+    pv_free(actual);
+    pv_free(merged);
+    return rc;
+}
+
 /* Everything but tags replaces or is the provider's own (forceDestroy). */
 static int bk_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                      const pv *old_inputs, pv **outputs, err *e)
@@ -581,7 +611,7 @@ static int bk_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
         region = aws_client_region(c);
     const pv *want = bk_tags_of(news), *have = bk_tags_of(olds);
     bool same = (!want && !have) || (want && have && pv_equal(want, have));
-    if (!ctx->preview && !same && bk_put_tags(ctx, c, id, want, S3S_WRITE, e) != 0)
+    if (!ctx->preview && !same && bk_update_tags(ctx, c, id, want, e) != 0)
         return -1;
     *outputs = bk_outputs(c, news, id, region);
     return *outputs ? 0 : res_oom(e);
