@@ -242,9 +242,12 @@ static pv *bk_preview_outputs(res_ctx *ctx, const pv *inputs)
 
 /* ---- AWS calls ----------------------------------------------------------------- */
 
+/* tagsAll (Check made it), else tags. */
 static const pv *bk_tags_of(const pv *obj)
 {
     const pv *all = pv_object_get(obj, "tagsAll");
+    if (!all || pv_plain(all)->kind != PV_OBJECT)
+        all = pv_object_get(obj, "tags");
     return all && pv_plain(all)->kind == PV_OBJECT ? pv_plain(all) : NULL;
 }
 
