@@ -283,6 +283,33 @@ static void test_check_rules(void **state)
     check_failures_free(&f);
 }
 
+/* A replacement keeping a name the user set deletes the old bucket first (the
+ * name is taken until then); a generated name is drawn anew, so it does not. */
+static bool replaces_first(const char *olds, const char *news)
+{
+    res_ctx ctx = ctx_for("My_Bucket");
+    pv *o = parse(olds), *n = parse(news);
+    diff_result d = {0};
+    err e = {0};
+    assert_int_equal(engine_diff(&s3_bucket_type, &ctx, "id", o, n, o, NULL, 0, &d, &e), 0);
+    assert_true(diff_has_replace(&d));
+    bool dbr = d.delete_before_replace;
+    diff_result_free(&d);
+    pv_free(o);
+    pv_free(n);
+    return dbr;
+}
+
+static void test_replace_order(void **state)
+{
+    (void)state;
+    assert_true(replaces_first("{\"bucket\":\"explicit-name\",\"objectLockEnabled\":false}",
+                               "{\"bucket\":\"explicit-name\",\"objectLockEnabled\":true}"));
+    assert_false(replaces_first("{\"bucket\":\"my-bucket-0a1b2c3\",\"objectLockEnabled\":false}",
+                                "{\"bucket\":\"my-bucket-0a1b2c3\",\"objectLockEnabled\":true}"));
+    assert_false(replaces_first("{\"bucket\":\"one-name\"}", "{\"bucket\":\"other-name\"}"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_fresh_bucket_no_such_bucket_is_retried),
         cmocka_unit_test(test_errors_name_the_call),
         cmocka_unit_test(test_check_rules),
+        cmocka_unit_test(test_replace_order),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
