@@ -55,12 +55,13 @@ aws.s3.BucketVersioning("ver", bucket=b.id,
                         versioning_configuration={{"status": "{status}"}},
                         opts=pulumi.ResourceOptions(retain_on_delete=True))
 aws.s3.BucketPolicy("pol", bucket=b.id, policy='{pol}')
-other = aws.s3.BucketV2("Other_Bucket", object_lock_enabled={lock})
+other = aws.s3.BucketV2("Other_Bucket", object_lock_enabled={lock}, region="eu-west-1")
 pulumi.export("bucket", b.bucket)
 pulumi.export("arn", b.arn)
 pulumi.export("regional", b.bucket_regional_domain_name)
 pulumi.export("zone", b.hosted_zone_id)
 pulumi.export("other", other.bucket)
+pulumi.export("other_regional", other.bucket_regional_domain_name)
 """
 
 
@@ -78,6 +79,9 @@ def test_bucket_family(make_project):
     assert out["regional"] == "awsml-e2e-data.s3.us-east-1.amazonaws.com"
     assert out["zone"] == "Z3AQBSTGFYJSTF"
     assert out["other"].startswith("other-bucket-")  # autonamed, lowercased
+    # Created in its own region (LocationConstraint): moto refuses it without.
+    assert s3.get_bucket_location(Bucket=out["other"])["LocationConstraint"] == "eu-west-1"
+    assert out["other_regional"] == out["other"] + ".s3.eu-west-1.amazonaws.com"
     assert s3.get_bucket_tagging(Bucket="awsml-e2e-data")["TagSet"] == [
         {"Key": "env", "Value": "dev"}]
     pab = s3.get_public_access_block(Bucket="awsml-e2e-data")["PublicAccessBlockConfiguration"]

@@ -30,7 +30,8 @@ Paths
                             busy (409 OperationAborted), missing (404 NoSuchBucket, no
                             body for HEAD), once-aborted-* (409 OperationAborted the first
                             time, then as usual), once-missing-* (404 NoSuchBucket the first
-                            time), slow-* (each request takes 300 ms; /stats "s3max" holds the
+                            time), default-sse (GET ?encryption
+                            answers S3's default, SSE-S3), slow-* (each request takes 300 ms; /stats "s3max" holds the
                             most requests ever in flight at once per bucket)
   PUT /latest/api/token     IMDSv2: needs X-aws-ec2-metadata-token-ttl-seconds
   GET /latest/meta-data/iam/security-credentials/          role name (token required)
@@ -328,6 +329,12 @@ class Handler(BaseHTTPRequestHandler):
             with STATS_LOCK:
                 for b in (bucket, "*"):
                     S3_INFLIGHT[b] -= 1
+        if bucket == "default-sse" and self.command == "GET" and raw_query == "encryption":
+            return self.send(200, "<ServerSideEncryptionConfiguration><Rule>"
+                             "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256"
+                             "</SSEAlgorithm></ApplyServerSideEncryptionByDefault>"
+                             "<BucketKeyEnabled>false</BucketKeyEnabled></Rule>"
+                             "</ServerSideEncryptionConfiguration>", "application/xml")
         if bucket == "redirect-me" and region != "eu-west-1":
             return self.send(301, err % ("PermanentRedirect", "The bucket you are attempting to "
                                          "access must be addressed using the specified endpoint.",

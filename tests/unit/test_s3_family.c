@@ -140,6 +140,9 @@ static void *run_create(void *arg)
 #define POL_IN(b)                                                                                  \
     "{\"bucket\":\"" b "\",\"region\":\"us-east-1\",\"policy\":\"{\\\"Version\\\":"                \
     "\\\"2012-10-17\\\",\\\"Statement\\\":[]}\"}"
+#define SSE_KMS_IN                                                                                 \
+    "{\"bucket\":\"default-sse\",\"region\":\"us-east-1\",\"rules\":[{"                            \
+    "\"applyServerSideEncryptionByDefault\":{\"sseAlgorithm\":\"aws:kms\"}}]}"
 #define SSE_IN(b)                                                                                  \
     "{\"bucket\":\"" b "\",\"region\":\"us-east-1\",\"rules\":[{"                                  \
     "\"applyServerSideEncryptionByDefault\":{\"sseAlgorithm\":\"AES256\"}}]}"
@@ -283,6 +286,37 @@ static void test_check_rules(void **state)
     check_failures_free(&f);
 }
 
+/* Real S3 answers its default (SSE-S3) where an encryption configuration
+ * was deleted: read as gone when the resource asked for something else, as
+ * is when it asked for AES256 or on import. */
+static bool sse_read_finds(const char *inputs)
+{
+    res_ctx ctx = ctx_for("res");
+    pv *in = parse(inputs), *out = NULL, *nin = NULL;
+    char *nid = NULL;
+    err e = {0};
+    assert_int_equal(s3_encryption_type.read(&ctx, "default-sse", in, in, &nid, &out, &nin, &e), 0);
+    bool found = nid != NULL;
+    if (found) {
+        const pv *rules = pv_object_get(out, "rules");
+        assert_non_null(rules);
+        assert_int_equal(pv_plain(rules)->u.arr.len, 1);
+    }
+    free(nid);
+    pv_free(out);
+    pv_free(nin);
+    pv_free(in);
+    return found;
+}
+
+static void test_default_encryption_is_not_drift(void **state)
+{
+    (void)state;
+    assert_false(sse_read_finds(SSE_KMS_IN));
+    assert_true(sse_read_finds(SSE_IN("default-sse")));
+    assert_true(sse_read_finds("{}")); /* import */
+}
+
 /* A replacement keeping a name the user set deletes the old bucket first (the
  * name is taken until then); a generated name is drawn anew, so it does not. */
 static bool replaces_first(const char *olds, const char *news)
@@ -319,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_the_call),
         cmocka_unit_test(test_check_rules),
         cmocka_unit_test(test_replace_order),
+        cmocka_unit_test(test_default_encryption_is_not_drift),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
