@@ -685,10 +685,14 @@ static int bk_delete_batch(res_ctx *ctx, aws_client *c, const char *bucket, buf 
     if (buf_append_str(body, "<Quiet>true</Quiet></Delete>") != 0)
         return res_oom(e);
     xml_node *root = NULL;
+    /* Objects under a governance-mode retention go too, as pulumi-aws deletes them. */
+    http_header h[1] = {{"x-amz-bypass-governance-retention", "true"}};
     s3_request rq = {.operation = "DeleteObjects",
                      .method = "POST",
                      .bucket = bucket,
                      .subresource = "delete",
+                     .headers = h,
+                     .n_headers = 1,
                      .body = body->data,
                      .body_len = body->len,
                      .content_md5 = true,
@@ -699,8 +703,8 @@ static int bk_delete_batch(res_ctx *ctx, aws_client *c, const char *bucket, buf 
         const char *key = xml_path_text(failed, "Key"), *code = xml_path_text(failed, "Code");
         const char *msg = xml_path_text(failed, "Message");
         rc = err_set(e, ERR_FAILED_PRECONDITION,
-                     "forceDestroy: S3 refused to delete s3://%s/%s: %s: %s (an Object Lock "
-                     "retention or legal hold keeps it?)",
+                     "forceDestroy: S3 refused to delete s3://%s/%s: %s: %s (a compliance-mode "
+                     "retention or a legal hold keeps it?)",
                      bucket, key ? key : "?", code ? code : "?", msg ? msg : "");
     }
     xml_free(root);
