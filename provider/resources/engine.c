@@ -335,6 +335,11 @@ static pv *eng_default_value(const char *def)
     return v;
 }
 
+pv *engine_default_value(const char *def)
+{
+    return eng_default_value(def);
+}
+
 static int eng_default(const eng_prop *p, pv *in, err *e)
 {
     pv *v = eng_default_value(p->def);
@@ -543,6 +548,11 @@ static bool eng_same(enum eng_diff how, const pv *n, const pv *o)
     default:
         return pv_equal(n, o);
     }
+}
+
+bool engine_same(enum eng_diff how, const pv *a, const pv *b)
+{
+    return eng_same(how, a, b);
 }
 
 static int eng_diff_map(diff_result *out, const char *prop, const pv *nv, const pv *ov)

@@ -80,3 +80,11 @@ int iam_list(res_ctx *ctx, const char *action, const char *role, const char *lis
     return pages_query(c, ENDPOINTS_IAM, action, IAM_API_VERSION, params, list, res_aws_cancel(ctx),
                        iam_list_item, &in, e);
 }
+
+static int iam_api_send(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
+{
+    (void)arg;
+    return iam_send(ctx, action, req, true, NULL, NULL, e);
+}
+
+const eng_api iam_api = {.version = IAM_API_VERSION, .send = iam_api_send};

@@ -7,6 +7,7 @@
 
 #include "aws/client.h"
 #include "resource.h"
+#include "resources/engine.h"
 #include "util/err.h"
 #include "util/strv.h"
 
@@ -29,5 +30,9 @@ int iam_send(res_ctx *ctx, const char *action, struct query *q, bool idempotent,
  * b when given. */
 int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list, const char *f1,
              const char *f2, strv *a, strv *b, err *e);
+
+/* IAM for the engine's update calls and tag writes (engine.h): queries of
+ * IAM_API_VERSION, each sent by iam_send as idempotent. */
+extern const eng_api iam_api;
 
 #endif

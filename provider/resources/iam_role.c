@@ -115,7 +115,7 @@ static const eng_prop role_rows[] = {
      .valid = EV_POLICY,
      .diff = ED_POLICY,
      .aws = "AssumeRolePolicyDocument",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "description",
      .type = ET_STRING,
      .doc = "Description of the role (at most 1000 characters, no curly quotes).",
@@ -125,7 +125,7 @@ static const eng_prop role_rows[] = {
      .pred = no_curly_quotes,
      .pred_rule = "cannot contain curly quotes (\u201c \u2018 \u201d \u2019)",
      .aws = "Description",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "forceDetachPolicies",
      .type = ET_BOOL,
      .flags = EP_ALWAYS | EP_LOCAL,
@@ -157,7 +157,7 @@ static const eng_prop role_rows[] = {
      .min = 3600,
      .max = 43200,
      .aws = "MaxSessionDuration",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "name",
      .type = ET_STRING,
      .flags = EP_REPLACE | EP_ALWAYS | EP_NAME,
@@ -201,7 +201,7 @@ static const eng_prop role_rows[] = {
      .service = "iam",
      .aws = "PermissionsBoundary",
      .aws_out = "PermissionsBoundary/PermissionsBoundaryArn",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -239,6 +239,26 @@ static const eng_table role_table = {
     .empty_is_absent = true,
     .aws_url_encoded_docs = true,
 };
+
+/* The calls an update makes, in order, for the rows that changed (IAM has one
+ * per property; UpdateRole resets what it is not given, in moto and in AWS
+ * for MaxSessionDuration, so it always gets both). Inline and managed
+ * policies and tags follow. */
+static const eng_update role_updates[] = {
+    {.action = "UpdateAssumeRolePolicy",
+     .props = {"assumeRolePolicy"},
+     .fields = {"PolicyDocument"}},
+    {.action = "UpdateRole", .props = {"description", "maxSessionDuration"}, .all = true},
+    {.action = "PutRolePermissionsBoundary",
+     .props = {"permissionsBoundary"},
+     .clear = "DeleteRolePermissionsBoundary"},
+};
+
+static const eng_tagging role_tagging = {.tag = "TagRole",
+                                         .untag = "UntagRole",
+                                         .id_field = "RoleName",
+                                         .list = "Tags",
+                                         .keys = "TagKeys"};
 
 /* What the table cannot say: an inline policy's name and policy go together
  * (a single empty element {} removes them all), each name once. */
@@ -484,73 +504,27 @@ out:
 }
 
 /* The inputs a program would have given for what Read found: on import all
- * of them; on refresh the ones the program manages (those in old), so drift
- * shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
+ * of them; on refresh the ones the program manages (those in its inputs), so
+ * drift shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
 static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
                      pv **outputs, pv **new_inputs, err *e)
 {
-    bool import = is_empty_obj(props) && is_empty_obj(inputs);
-    const pv *ref = !is_empty_obj(inputs) ? inputs : props;
-    pv *empty = NULL;
-    *new_id = NULL;
-    if (!ref && !(ref = empty = pv_object()))
-        return oom(e);
-    int rc = role_fetch(ctx, id, ref, import, outputs, e);
-    pv_free(empty);
-    if (rc != 0) {
-        if (e->code == ERR_NOT_FOUND) {
-            err_clear(e);
-            return 0; /* gone: the engine drops it from state */
-        }
-        return -1;
-    }
-    *new_inputs = engine_read_inputs(&role_table, *outputs, import ? NULL : ref);
-    *new_id = str_dup(id);
-    if (!*new_inputs || !*new_id) {
-        pv_free(*outputs);
-        pv_free(*new_inputs);
-        free(*new_id);
-        *outputs = *new_inputs = NULL;
-        *new_id = NULL;
-        return oom(e);
-    }
-    pending_forget(ctx, id); /* the engine has this role now (import, refresh) */
-    return 0;
+    return engine_read(&role_table, role_fetch, false, ctx, id, props, inputs, new_id, outputs,
+                       new_inputs, e);
 }
 
 /* ---- create ----------------------------------------------------------------------------- */
-
-/* Tags to send: tagsAll (defaultTags included) when known, else tags. */
-static const pv *tags_to_send(const pv *obj)
-{
-    const pv *t = prop_get(obj, "tagsAll");
-    if (t && t->kind == PV_OBJECT)
-        return t;
-    t = prop_get(obj, "tags");
-    return (t && t->kind == PV_OBJECT) ? t : NULL;
-}
-
-static int add_tags(const res_ctx *ctx, query *q, const pv *tags)
-{
-    size_t n = 0;
-    for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
-        const pv *v = pv_plain(tags->u.obj.vals[i]);
-        if (v->kind != PV_STRING || tags_ignored(ctx, tags->u.obj.keys[i]))
-            continue;
-        if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
-            return -1;
-    }
-    return 0;
-}
 
 static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
 {
     query q = {0};
     int rc = -1;
     if (query_init(&q, "CreateRole", IAM_API_VERSION) != 0 ||
-        engine_query_request(&role_table, in, ES_CREATE, &q) != 0 ||
-        add_tags(ctx, &q, tags_to_send(in)) != 0)
+        engine_query_request(&role_table, in, ES_CREATE, &q) != 0)
         oom(e);
+    else if (engine_tags_request(ctx, &iam_api, &role_tagging, engine_tags_of(&role_table, in), &q,
+                                 e) != 0)
+        rc = -1;
     else
         rc = iam_send(ctx, "CreateRole", &q, false, oc, NULL, e);
     query_free(&q);
@@ -615,16 +589,8 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
 {
     *id = NULL;
     *outputs = NULL;
-    if (ctx->preview) {
-        pv *o = pv_copy(inputs);
-        if (!o || prop_set_unknown(o, "arn") != 0 || prop_set_unknown(o, "uniqueId") != 0 ||
-            prop_set_unknown(o, "createDate") != 0) {
-            pv_free(o);
-            return oom(e);
-        }
-        *outputs = o;
-        return 0;
-    }
+    if (ctx->preview)
+        return (*outputs = engine_preview_outputs(&role_table, inputs, NULL)) ? 0 : oom(e);
     const char *name = prop_str(inputs, "name");
     const char *arp = prop_str(inputs, "assumeRolePolicy");
     if (!name || !arp)
@@ -697,12 +663,6 @@ static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, 
 
 /* ---- update ------------------------------------------------------------------------------ */
 
-static bool str_changed(const pv *news, const pv *olds, const char *key)
-{
-    const char *a = prop_str(news, key), *b = prop_str(olds, key);
-    return !str_eq(a ? a : "", b ? b : "");
-}
-
 static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv *ol, err *e)
 {
     strv actual = {0};
@@ -764,72 +724,12 @@ out:
     return rc;
 }
 
-static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv *have, err *e)
-{
-    query tq = {0}, uq = {0};
-    strv sk = {0}, sv = {0}, rk = {0};
-    int rc = -1;
-    if (tags_delta(ctx, want, have, &sk, &sv, &rk, e) != 0)
-        goto out;
-    if (query_init(&tq, "TagRole", IAM_API_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
-        query_init(&uq, "UntagRole", IAM_API_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
-        goto nomem;
-    for (size_t i = 0; i < sk.n; i++)
-        if (query_add_tag(&tq, "Tags", i + 1, sk.v[i], sv.v[i]) != 0)
-            goto nomem;
-    for (size_t i = 0; i < rk.n; i++)
-        if (query_add_member(&uq, "TagKeys", i + 1, rk.v[i]) != 0)
-            goto nomem;
-    if (rk.n && iam_send(ctx, "UntagRole", &uq, true, NULL, NULL, e) != 0)
-        goto out;
-    if (sk.n && iam_send(ctx, "TagRole", &tq, true, NULL, NULL, e) != 0)
-        goto out;
-    rc = 0;
-    goto out;
-nomem:
-    oom(e);
-out:
-    strv_free(&sk);
-    strv_free(&sv);
-    strv_free(&rk);
-    query_free(&tq);
-    query_free(&uq);
-    return rc;
-}
-
 static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv *news, err *e)
 {
-    const char *na = prop_str(news, "assumeRolePolicy"), *oa = prop_str(olds, "assumeRolePolicy");
-    if (na && !policy_same(na, oa) &&
-        iam_call(ctx, "UpdateAssumeRolePolicy", true, NULL, e, "RoleName", name, "PolicyDocument",
-                 na, NULL) != 0)
+    if (engine_update(ctx, &role_table, &iam_api, NULL, role_updates,
+                      sizeof(role_updates) / sizeof(role_updates[0]), "RoleName", name, news, olds,
+                      e) != 0)
         return -1;
-    const pv *nm = prop_get(news, "maxSessionDuration"), *om = prop_get(olds, "maxSessionDuration");
-    long msd = nm && nm->kind == PV_NUMBER ? (long)nm->u.n : 3600;
-    long omsd = om && om->kind == PV_NUMBER ? (long)om->u.n : 3600;
-    if (str_changed(news, olds, "description") || msd != omsd) {
-        /* UpdateRole resets what it is not given (moto, and AWS for
-         * MaxSessionDuration): always send both. */
-        char msdbuf[32];
-        snprintf(msdbuf, sizeof(msdbuf), "%ld", msd);
-        const char *d = prop_str(news, "description");
-        if (iam_call(ctx, "UpdateRole", true, NULL, e, "RoleName", name, "Description", d ? d : "",
-                     "MaxSessionDuration", msdbuf, NULL) != 0)
-            return -1;
-    }
-    if (str_changed(news, olds, "permissionsBoundary")) {
-        const char *pb = prop_str(news, "permissionsBoundary");
-        if (pb && *pb) {
-            if (iam_call(ctx, "PutRolePermissionsBoundary", true, NULL, e, "RoleName", name,
-                         "PermissionsBoundary", pb, NULL) != 0)
-                return -1;
-        } else if (iam_call(ctx, "DeleteRolePermissionsBoundary", true, NULL, e, "RoleName", name,
-                            NULL) != 0) {
-            if (e->code != ERR_NOT_FOUND)
-                return -1;
-            err_clear(e);
-        }
-    }
     const pv *nl = prop_get(news, "inlinePolicies");
     if (nl && nl->kind == PV_ARRAY &&
         update_inline(ctx, name, nl, prop_get(olds, "inlinePolicies"), e) != 0)
@@ -839,36 +739,17 @@ static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv
         update_arns(ctx, name, ml, prop_get(olds, "managedPolicyArns"), e) != 0)
         return -1;
     /* The role carries tagsAll; the old outputs' tagsAll is what it had. */
-    const pv *want = tags_to_send(news);
-    const pv *have = prop_get(olds, "tagsAll");
-    if (!have || have->kind != PV_OBJECT)
-        have = prop_get(olds, "tags");
-    if (have && have->kind != PV_OBJECT)
-        have = NULL;
-    return update_tags(ctx, name, want, have, e);
+    return engine_write_tags(ctx, &iam_api, NULL, &role_tagging, name,
+                             engine_tags_of(&role_table, news), engine_tags_of(&role_table, olds),
+                             e);
 }
 
 static int role_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                        const pv *old_inputs, pv **outputs, err *e)
 {
     *outputs = NULL;
-    if (ctx->preview) {
-        /* What AWS computed does not change in place. */
-        static const char *const kept[] = {"arn", "uniqueId", "createDate"};
-        pv *o = pv_copy(news);
-        for (size_t i = 0; o && i < sizeof(kept) / sizeof(kept[0]); i++) {
-            const pv *v = pv_object_get(olds, kept[i]);
-            if (pv_object_set(o, kept[i], v ? pv_copy(v) : pv_unknown(PV_UNK_ANY)) != 0) {
-                pv_free(o);
-                o = NULL;
-                break;
-            }
-        }
-        if (!o)
-            return oom(e);
-        *outputs = o;
-        return 0;
-    }
+    if (ctx->preview) /* what AWS computed does not change in place */
+        return (*outputs = engine_preview_outputs(&role_table, news, olds)) ? 0 : oom(e);
     const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
     pv *empty = NULL;
     if (!base && !(base = empty = pv_object()))

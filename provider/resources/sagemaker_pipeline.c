@@ -160,7 +160,7 @@ static const eng_prop pl_rows[] = {
             "`pipelineName`.",
      PL_NAME_RULES,
      .aws = "PipelineDisplayName",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDefinition",
      .type = ET_STRING,
      .doc = "The JSON pipeline definition (at most 1 MiB). Exactly one of `pipelineDefinition` "
@@ -169,13 +169,13 @@ static const eng_prop pl_rows[] = {
      .max = (long)PL_DEF_MAX,
      .diff = ED_JSON,
      .aws = "PipelineDefinition",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDefinitionS3Location",
      .type = ET_OBJECT,
      .object = &pl_s3_object,
      .doc = "Location of the pipeline definition in S3 (the object is checked before creating).",
      .aws = "PipelineDefinitionS3Location",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDescription",
      .type = ET_STRING,
      .doc = "Description of the pipeline (at most 3072 characters).",
@@ -183,20 +183,20 @@ static const eng_prop pl_rows[] = {
      .min = 0,
      .max = PL_DESC_MAX,
      .aws = "PipelineDescription",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "roleArn",
      .type = ET_STRING,
      .doc = "ARN of the IAM role SageMaker assumes to run the pipeline.",
      .valid = EV_ARN,
      .service = "iam",
      .aws = "RoleArn",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "parallelismConfiguration",
      .type = ET_OBJECT,
      .object = &pl_parallelism_object,
      .doc = "How many steps of an execution may run in parallel.",
      .aws = "ParallelismConfiguration",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -223,6 +223,18 @@ static const eng_table pl_table = {
            "awsml:sagemaker/pipeline:Pipeline NAME <pipeline-name>`.",
     ENG_ROWS(pl_rows),
 };
+
+/* One UpdatePipeline carries every changed ES_UPDATE row; tags are AddTags
+ * and DeleteTags on the pipeline's ARN. */
+static const eng_update pl_updates[] = {{.action = "UpdatePipeline"}};
+
+static const eng_tagging pl_tagging = {.tag = "AddTags",
+                                       .untag = "DeleteTags",
+                                       .id_field = "ResourceArn",
+                                       .list = "Tags",
+                                       .key = "Key",
+                                       .value = "Value",
+                                       .keys = "TagKeys"};
 
 /* What the table cannot say: the display name defaults to the name, and
  * exactly one of the two definition sources. */
@@ -366,29 +378,37 @@ static int pl_check_s3_object(res_ctx *ctx, aws_client *c, const pv *loc, err *e
     return -1;
 }
 
-/* tagsAll (provider default tags included) as [{Key, Value}]. */
-static cJSON *pl_tags_json(const pv *tags)
+/* What the engine's calls need: the region's client, the pipeline and the
+ * inputs being applied. */
+typedef struct pl_send_arg {
+    aws_client *c;
+    const char *name;
+    const pv *news;
+} pl_send_arg;
+
+/* The engine's calls (UpdatePipeline, AddTags, DeleteTags). UpdatePipeline
+ * first checks the S3 definition it names, takes a removed display name back
+ * to the default (the name), and is retried while SageMaker cannot assume a
+ * new role. */
+static int pl_send(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
 {
-    cJSON *a = cJSON_CreateArray();
-    const pv *t = pl_nullish(tags) ? NULL : pv_plain(tags);
-    for (size_t i = 0; a && t && t->kind == PV_OBJECT && i < t->u.obj.len; i++) {
-        const pv *v = pv_plain(t->u.obj.vals[i]);
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(a, o) ||
-            !cJSON_AddStringToObject(o, "Key", t->u.obj.keys[i]) ||
-            !cJSON_AddStringToObject(o, "Value", v->kind == PV_STRING ? v->u.str.s : "")) {
-            cJSON_Delete(a);
-            return NULL;
-        }
+    pl_send_arg *a = arg;
+    if (strcmp(action, "UpdatePipeline") != 0)
+        return pl_call(ctx, a->c, action, req, true, NULL, e);
+    const cJSON *disp = cJSON_GetObjectItemCaseSensitive(req, "PipelineDisplayName");
+    cJSON *name = cJSON_IsString(disp) && !*disp->valuestring ? cJSON_CreateString(a->name) : NULL;
+    if (name && !cJSON_ReplaceItemInObjectCaseSensitive(req, "PipelineDisplayName", name)) {
+        cJSON_Delete(name);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
     }
-    return a;
+    if (cJSON_GetObjectItemCaseSensitive(req, "PipelineDefinitionS3Location") &&
+        pl_check_s3_object(
+            ctx, a->c, pv_plain(pv_object_get(a->news, "pipelineDefinitionS3Location")), e) != 0)
+        return -1;
+    return pl_call_role_retry(ctx, a->c, action, req, NULL, e);
 }
 
-static const pv *pl_tags_of(const pv *obj)
-{
-    const pv *all = pv_object_get(obj, "tagsAll");
-    return pl_nullish(all) ? pv_object_get(obj, "tags") : all;
-}
+static const eng_api pl_api = {.json = true, .send = pl_send};
 
 /* Outputs = inputs + arn + region (tagsAll came from Check). */
 static pv *pl_outputs(const pv *inputs, const char *arn, bool arn_unknown, aws_client *c)
@@ -491,18 +511,13 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         goto out;
 
     req = cJSON_CreateObject();
-    cJSON *tags = pl_tags_json(pl_tags_of(inputs));
-    bool ok = req && tags && engine_json_request(&pl_table, inputs, ES_CREATE, req) == 0;
-    if (ok && cJSON_GetArraySize(tags) > 0) {
-        ok = cJSON_AddItemToObject(req, "Tags", tags);
-        if (ok)
-            tags = NULL;
-    }
-    cJSON_Delete(tags);
-    if (!ok) {
+    if (!req || engine_json_request(&pl_table, inputs, ES_CREATE, req) != 0) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building CreatePipeline");
         goto out;
     }
+    if (engine_tags_request(ctx, &pl_api, &pl_tagging, engine_tags_of(&pl_table, inputs), req, e) !=
+        0)
+        goto out;
     char token[SHA_256_HEX_LEN + 1];
     if (pl_token("CreatePipeline", ctx, name, req, NULL, token, e) != 0)
         goto out;
@@ -633,49 +648,26 @@ static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv
     return 0;
 }
 
-/* Refreshed inputs: the old ones with every managed property set to what
- * AWS reports, so drift shows in the next diff. */
-static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
-                   pv **outputs, pv **new_inputs, err *e)
+/* The pipeline as AWS has it (ERR_NOT_FOUND: gone), in old's region. */
+static int pl_fetch(res_ctx *ctx, const char *id, const pv *old, bool import, pv **outputs, err *e)
 {
-    const pv *old = (props && props->u.obj.len) ? props : inputs;
     aws_client *c = res_client_for(ctx, old, e);
-    if (!c)
-        return -1;
     cJSON *d = NULL;
     pv *out = NULL, *tags = NULL;
     int rc = -1;
-    if (pl_describe(ctx, c, id, &d, e) != 0) {
-        if (e->code != ERR_NOT_FOUND)
-            return -1;
-        err_clear(e);
-        *new_id = NULL; /* deleted out of band */
-        return 0;
-    }
+    if (!c || pl_describe(ctx, c, id, &d, e) != 0)
+        return -1;
     out = pv_object();
     if (!out || pl_out_from_describe(d, old, c, out) != 0) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
     const char *arn = prop_str(out, "arn");
-    if (arn) {
-        if (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
-            engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0)
-            goto out;
-    }
-    *new_inputs = engine_read_inputs(&pl_table, out, inputs);
-    *new_id = str_dup(id);
-    if (!*new_inputs || !*new_id) {
-        pv_free(*new_inputs);
-        free(*new_id);
-        *new_inputs = NULL;
-        *new_id = NULL;
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (arn && (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
+                engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0))
         goto out;
-    }
     *outputs = out;
     out = NULL;
-    pending_forget(ctx, id); /* the engine has this pipeline now (import, refresh) */
     rc = 0;
 out:
     cJSON_Delete(d);
@@ -684,64 +676,16 @@ out:
     return rc;
 }
 
+/* Refreshed inputs: the old ones with every managed property set to what
+ * AWS reports, so drift shows in the next diff. */
+static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                   pv **outputs, pv **new_inputs, err *e)
+{
+    return engine_read(&pl_table, pl_fetch, true, ctx, id, props, inputs, new_id, outputs,
+                       new_inputs, e);
+}
+
 /* ---- Update ---------------------------------------------------------------- */
-
-/* DeleteTags for removed or changed keys first (moto's AddTags appends
- * duplicates instead of replacing), then AddTags for new or changed ones. */
-static int pl_update_tags(res_ctx *ctx, aws_client *c, const char *arn, const pv *oldt,
-                          const pv *newt, err *e)
-{
-    cJSON *del = cJSON_CreateObject(), *add = cJSON_CreateObject();
-    cJSON *keys = cJSON_AddArrayToObject(del, "TagKeys");
-    cJSON *tags = cJSON_AddArrayToObject(add, "Tags");
-    strv sk = {0}, sv = {0}, rk = {0};
-    int rc = -1;
-    if (!keys || !tags || !cJSON_AddStringToObject(del, "ResourceArn", arn) ||
-        !cJSON_AddStringToObject(add, "ResourceArn", arn))
-        goto oom;
-    if (tags_delta(ctx, newt, oldt, &sk, &sv, &rk, e) != 0)
-        goto out;
-    for (size_t i = 0; i < rk.n; i++) {
-        cJSON *k = cJSON_CreateString(rk.v[i]);
-        if (!k || !cJSON_AddItemToArray(keys, k)) {
-            cJSON_Delete(k);
-            goto oom;
-        }
-    }
-    for (size_t i = 0; i < sk.n; i++) {
-        cJSON *t = cJSON_CreateObject();
-        if (!t || !cJSON_AddItemToArray(tags, t)) {
-            cJSON_Delete(t);
-            goto oom;
-        }
-        if (!cJSON_AddStringToObject(t, "Key", sk.v[i]) ||
-            !cJSON_AddStringToObject(t, "Value", sv.v[i]))
-            goto oom; /* t belongs to tags */
-    }
-    if (rk.n && pl_call(ctx, c, "DeleteTags", del, true, NULL, e) != 0)
-        goto out;
-    if (sk.n && pl_call(ctx, c, "AddTags", add, true, NULL, e) != 0)
-        goto out;
-    rc = 0;
-    goto out;
-oom:
-    err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building the tag update");
-out:
-    strv_free(&sk);
-    strv_free(&sv);
-    strv_free(&rk);
-    cJSON_Delete(del);
-    cJSON_Delete(add);
-    return rc;
-}
-
-static bool pl_changed(const pv *news, const pv *base, const char *k)
-{
-    const pv *a = pv_object_get(news, k), *b = pv_object_get(base, k);
-    if (pl_nullish(a) && pl_nullish(b))
-        return false;
-    return pl_nullish(a) || pl_nullish(b) || !pv_equal(pv_plain(a), pv_plain(b));
-}
 
 static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                      const pv *old_inputs, pv **outputs, err *e)
@@ -757,59 +701,20 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     if (!c)
         return -1;
     const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
-    cJSON *req = cJSON_CreateObject(), *d = NULL;
+    cJSON *d = NULL;
     int rc = -1;
-    bool any = false, ok = req && cJSON_AddStringToObject(req, "PipelineName", id);
-    static const char *const strs[][2] = {
-        {"pipelineDisplayName", "PipelineDisplayName"},
-        {"pipelineDescription", "PipelineDescription"},
-        {"roleArn", "RoleArn"},
-    };
-    for (size_t i = 0; ok && i < sizeof(strs) / sizeof(strs[0]); i++) {
-        if (!pl_changed(news, base, strs[i][0]))
-            continue;
-        const char *v = prop_str(news, strs[i][0]);
-        if (!v && i == 0)
-            v = id; /* display name removed: back to the default */
-        ok = cJSON_AddStringToObject(req, strs[i][1], v ? v : "") != NULL;
-        any = true;
-    }
-    const char *def = prop_str(news, "pipelineDefinition");
-    if (ok && def && !engine_json_text_equal(def, prop_str(base, "pipelineDefinition"))) {
-        ok = cJSON_AddStringToObject(req, "PipelineDefinition", def) != NULL;
-        any = true;
-    }
-    const pv *loc = pv_object_get(news, "pipelineDefinitionS3Location");
-    if (ok && !pl_nullish(loc) && pl_changed(news, base, "pipelineDefinitionS3Location")) {
-        if (pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
-            goto out;
-        cJSON *s3 = engine_json_of(&pl_table, "pipelineDefinitionS3Location", news);
-        ok = s3 && cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3);
-        if (!ok)
-            cJSON_Delete(s3);
-        any = true;
-    }
-    const pv *pc = pv_object_get(news, "parallelismConfiguration");
-    if (ok && !pl_nullish(pc) && pl_changed(news, base, "parallelismConfiguration")) {
-        cJSON *pj = engine_json_of(&pl_table, "parallelismConfiguration", news);
-        ok = pj && cJSON_AddItemToObject(req, "ParallelismConfiguration", pj);
-        if (!ok)
-            cJSON_Delete(pj);
-        any = true;
-    }
-    if (!ok) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
-        goto out;
-    }
-    if (any && pl_call_role_retry(ctx, c, "UpdatePipeline", req, NULL, e) != 0)
+    pl_send_arg a = {c, id, news};
+    if (engine_update(ctx, &pl_table, &pl_api, &a, pl_updates, 1, "PipelineName", id, news, base,
+                      e) != 0)
         goto out;
     if (!arn) {
         if (pl_describe(ctx, c, id, &d, e) != 0)
             goto out;
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "PipelineArn");
-        arn = cJSON_IsString(a) ? a->valuestring : NULL;
+        arn = pl_jstr(d, "PipelineArn");
     }
-    if (arn && pl_update_tags(ctx, c, arn, pl_tags_of(olds), pl_tags_of(news), e) != 0)
+    if (arn &&
+        engine_write_tags(ctx, &pl_api, &a, &pl_tagging, arn, engine_tags_of(&pl_table, news),
+                          engine_tags_of(&pl_table, olds), e) != 0)
         goto out;
     *outputs = pl_outputs(news, arn, false, c);
     if (!*outputs) {
@@ -818,7 +723,6 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     }
     rc = 0;
 out:
-    cJSON_Delete(req);
     cJSON_Delete(d);
     return rc;
 }
