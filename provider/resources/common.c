@@ -379,6 +379,8 @@ bool res_created_since(const char *created, time_t started, time_t now)
     return t >= (double)started - RES_CLOCK_SKEW_S && t <= (double)now + RES_CLOCK_SKEW_S;
 }
 
+const char RES_CREATED_DURING[] = "during this create";
+
 enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
                          const char *name, time_t started, const err *lookup_err,
                          const char *created, const char *differs, err *e)
@@ -393,7 +395,8 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
                 what, name, call, e->msg, lookup_err->msg);
         return RES_ADOPT_UNKNOWN;
     }
-    if (!differs && !res_created_since(created, started, time(NULL)))
+    bool during = created == RES_CREATED_DURING;
+    if (!differs && !during && !res_created_since(created, started, time(NULL)))
         differs = "it was created before this update started";
     if (differs) {
         const char *noun = strrchr(what, ' ') ? strrchr(what, ' ') + 1 : what;
@@ -405,10 +408,16 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
                 token, name);
         return RES_ADOPT_FOREIGN;
     }
-    log_user(LOG_WARNING, ctx->urn, false,
-             "%s %s: the answer to %s was lost (%s), but it exists as asked, created at %s, after "
-             "this create (or an interrupted earlier one) began: it is taken as created",
-             what, name, call, e->msg, created);
+    if (during)
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "%s %s: the answer to %s was lost (%s), but it exists as asked and did not "
+                 "before this create began: it is taken as created",
+                 what, name, call, e->msg);
+    else
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "%s %s: the answer to %s was lost (%s), but it exists as asked, created at %s, "
+                 "after this create (or an interrupted earlier one) began: it is taken as created",
+                 what, name, call, e->msg, created);
     err_clear(e);
     return RES_ADOPT_OURS;
 }

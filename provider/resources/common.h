@@ -120,7 +120,10 @@ bool res_created_since(const char *created, time_t started, time_t now);
  *   OURS     it is what this create asked for: a warning, e cleared.
  * what: "iam role" (its last word names it in "a role of that name");
  * call: "CreateRole"; token: the type token for `pulumi import`; created:
- * AWS's creation time (res_created_since), NULL unknown. */
+ * AWS's creation time (res_created_since), NULL unknown, or
+ * RES_CREATED_DURING for a resource AWS keeps no time of (an attachment)
+ * that the create saw absent when it began: it can only be this create's. */
+extern const char RES_CREATED_DURING[];
 enum res_adopt { RES_ADOPT_ABSENT, RES_ADOPT_OURS, RES_ADOPT_FOREIGN, RES_ADOPT_UNKNOWN };
 enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
                          const char *name, time_t started, const err *lookup_err,
