@@ -59,6 +59,11 @@ enum eng_diff {
     ED_MAP,       /* one entry per added, removed or changed key (tags, tagsAll) */
     ED_HOOK,      /* the type's diff hook compares it */
     ED_NEVER,     /* never diffed (outputs only) */
+    /* A list of objects as a set keyed by .object->key: elements holding no
+     * row are no elements ([] and [{}] are the same), the others compare by
+     * key, their rows by their own rules; with the same keys in the same
+     * places only the rows that changed show ("list[1].policy"). */
+    ED_KEYED,
 };
 
 /* Row flags. */
@@ -130,6 +135,7 @@ struct eng_object {
     const char *doc;
     const eng_prop *props;
     size_t n;
+    const char *key; /* ED_KEYED lists of it: the row naming each element */
 };
 
 /* The table of one resource type. */

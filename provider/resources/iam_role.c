@@ -104,6 +104,7 @@ static const eng_object inline_object = {
     .token = "iam/RoleInlinePolicy:RoleInlinePolicy",
     .doc = "An inline policy of a role.",
     ENG_ROWS(inline_rows),
+    .key = "name",
 };
 
 static const eng_prop role_rows[] = {
@@ -137,7 +138,7 @@ static const eng_prop role_rows[] = {
      .flags = EP_UNMANAGED_ABSENT,
      .doc = "Inline policies. Unset: not managed. `[]` or `[{}]`: remove them all. Otherwise "
             "exactly this set.",
-     .diff = ED_HOOK},
+     .diff = ED_KEYED},
     {.name = "managedPolicyArns",
      .type = ET_LIST,
      .item = ET_STRING,
@@ -292,20 +293,7 @@ static int role_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures 
     return rc == 0 ? 0 : oom(e);
 }
 
-/* ---- diff ---------------------------------------------------------------------------- */
-
-/* The non-empty {name, policy} elements of an inlinePolicies value: [] and
- * [{}] both normalise to nothing. */
-static size_t inline_count(const pv *l)
-{
-    size_t n = 0;
-    for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
-        const pv *el = pv_plain(l->u.arr.items[i]);
-        if (el->kind == PV_OBJECT && (prop_present(el, "name") || prop_present(el, "policy")))
-            n++;
-    }
-    return n;
-}
+/* ---- policy lists --------------------------------------------------------------------- */
 
 static const pv *inline_find(const pv *l, const char *name)
 {
@@ -318,52 +306,6 @@ static const pv *inline_find(const pv *l, const char *name)
     return NULL;
 }
 
-/* Every element of a has a same-named element of b with an equivalent policy. */
-static bool inline_subset(const pv *a, const pv *b)
-{
-    for (size_t i = 0; a && a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
-        const pv *el = pv_plain(a->u.arr.items[i]);
-        if (el->kind != PV_OBJECT || (!prop_present(el, "name") && !prop_present(el, "policy")))
-            continue;
-        const pv *other = inline_find(b, prop_str(el, "name"));
-        if (!other || !policy_same(prop_str(el, "policy"), prop_str(other, "policy")))
-            return false;
-    }
-    return true;
-}
-
-static int diff_inline(const pv *nv, const pv *ov, diff_result *out)
-{
-    if (!nv)
-        return 0; /* not managed: nothing to compare */
-    if (pv_contains_unknown(nv))
-        return diff_add(out, "inlinePolicies", ov ? DIFF_UPDATE : DIFF_ADD, true);
-    if (!ov) /* starts being managed: the update makes the set exact */
-        return diff_add(out, "inlinePolicies", DIFF_ADD, true);
-    if (inline_count(nv) == inline_count(ov) && inline_subset(nv, ov) && inline_subset(ov, nv))
-        return 0;
-    /* Same names at the same places: show just the policies that changed. */
-    bool same_names =
-        nv->kind == PV_ARRAY && ov->kind == PV_ARRAY && nv->u.arr.len == ov->u.arr.len;
-    for (size_t i = 0; same_names && i < nv->u.arr.len; i++) {
-        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
-        same_names = a->kind == PV_OBJECT && b->kind == PV_OBJECT && prop_str(a, "name") &&
-                     str_eq(prop_str(a, "name"), prop_str(b, "name"));
-    }
-    if (!same_names)
-        return diff_add(out, "inlinePolicies", DIFF_UPDATE, true);
-    for (size_t i = 0; i < nv->u.arr.len; i++) {
-        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
-        if (policy_same(prop_str(a, "policy"), prop_str(b, "policy")))
-            continue;
-        char path[64];
-        snprintf(path, sizeof(path), "inlinePolicies[%zu].policy", i);
-        if (diff_add(out, path, DIFF_UPDATE, true) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static bool arn_in(const pv *l, const char *s)
 {
     for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
@@ -372,16 +314,6 @@ static bool arn_in(const pv *l, const char *s)
             return true;
     }
     return false;
-}
-
-/* inlinePolicies: absent is not managed; [] and [{}] are the same empty set;
- * policies compare by meaning; the same names in the same places show just
- * the policies that changed. */
-static int role_diff_hook(res_ctx *ctx, const pv *news, const pv *base, diff_result *out, err *e)
-{
-    return diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) == 0
-               ? 0
-               : oom(e);
 }
 
 /* ---- read ---------------------------------------------------------------------------- */
@@ -831,7 +763,6 @@ const resource_type iam_role_type = {
     .token = "iam/role:Role",
     .table = &role_table,
     .check_hook = role_check_hook,
-    .diff_hook = role_diff_hook,
     .create = role_create,
     .read = role_read,
     .update = role_update,
