@@ -430,3 +430,32 @@ void res_grace(res_ctx *ctx)
     log_at(1, "%s: shutting down; %d ms to find out what the interrupted create did",
            ctx->urn ? ctx->urn : "?", RES_GRACE_MS);
 }
+
+int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t resumed_from, err *e)
+{
+    res_backoff b;
+    res_backoff_init(&b, c->budget_ms);
+    time_t started = resumed_from ? resumed_from : time(NULL);
+    for (;;) {
+        aws_outcome oc = {0};
+        if (c->call(ctx, arg, &oc, e) == 0) {
+            err_clear(e);
+            return 0;
+        }
+        bool exists = c->exists ? c->exists(e) : e->code == ERR_ALREADY_EXISTS;
+        if (oc.maybe_applied || (resumed_from && exists)) {
+            /* It may exist although the call failed (or an earlier,
+             * interrupted create made it): never lose it. */
+            res_grace(ctx);
+            enum res_adopt a = c->adopt(ctx, arg, started, e);
+            if (a == RES_ADOPT_OURS)
+                return 0;
+            if (a == RES_ADOPT_UNKNOWN)
+                return 1;
+            if (a == RES_ADOPT_FOREIGN)
+                return -1;
+        }
+        if (!c->retry_if || res_backoff_wait(ctx, &b, c->retry_if, c->status, e) != 0)
+            return -1;
+    }
+}

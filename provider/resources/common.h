@@ -136,4 +136,24 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
  * made then still run, so the answer names a resource that exists. */
 void res_grace(res_ctx *ctx);
 
+/* A create that may take effect without its answer arriving: one attempt
+ * (with any retries of its own) and, after a failure that may have taken
+ * effect (or "already exists" on a resumed create), a lookup that lets
+ * res_adopt decide. */
+typedef struct res_create {
+    int (*call)(res_ctx *ctx, void *arg, aws_outcome *oc, err *e);
+    enum res_adopt (*adopt)(res_ctx *ctx, void *arg, time_t started, err *e);
+    bool (*exists)(const err *e); /* the call's "already exists"; NULL: ERR_ALREADY_EXISTS */
+    /* Failures that may clear with time: retried within budget_ms, showing
+     * status (res_backoff_wait); NULL: none. */
+    bool (*retry_if)(const err *e);
+    long budget_ms;
+    const char *status;
+} res_create;
+/* Runs c (resumed_from as pending_create gives it): 0 when the resource was
+ * created, or found and taken as this create's; 1 when whether it exists is
+ * unknown (e says so: record its id, refresh settles it); -1 when it failed
+ * and nothing of this create's exists (or another's does), e says why. */
+int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t resumed_from, err *e);
+
 #endif

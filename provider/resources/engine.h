@@ -317,6 +317,12 @@ int engine_read(const eng_table *t, eng_fetch_fn fetch, bool ref_outputs, res_ct
                 const char *id, const pv *props, const pv *inputs, char **new_id, pv **outputs,
                 pv **new_inputs, err *e);
 
+/* After a failure once the resource exists: *outputs = what fetch finds now
+ * (NULL when that fails too), so the next run starts from the truth; e is
+ * kept. Returns -1. */
+int engine_refetch(eng_fetch_fn fetch, res_ctx *ctx, const char *id, const pv *ref, pv **outputs,
+                   err *e);
+
 /* The outputs of a preview's create or update: the inputs, with each value
  * AWS computes (EP_OUTPUT rows but tagsAll) as olds has it (it does not
  * change in place), else unknown. NULL when memory ran out. */

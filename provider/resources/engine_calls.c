@@ -391,6 +391,16 @@ int engine_read(const eng_table *t, eng_fetch_fn fetch, bool ref_outputs, res_ct
     return 0;
 }
 
+int engine_refetch(eng_fetch_fn fetch, res_ctx *ctx, const char *id, const pv *ref, pv **outputs,
+                   err *e)
+{
+    err saved = *e, ignored = {0};
+    if (fetch(ctx, id, ref, false, outputs, &ignored) != 0)
+        *outputs = NULL;
+    *e = saved;
+    return -1;
+}
+
 pv *engine_preview_outputs(const eng_table *t, const pv *news, const pv *olds)
 {
     pv *o = pv_copy(news);

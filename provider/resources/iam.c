@@ -81,6 +81,37 @@ int iam_list(res_ctx *ctx, const char *action, const char *role, const char *lis
                        iam_list_item, &in, e);
 }
 
+int iam_each(res_ctx *ctx, const char *list_action, const char *role, const char *list,
+             const char *f1, const char *call, const char *param,
+             bool (*keep)(const void *arg, const char *item), const void *arg, err *e)
+{
+    strv l = {0};
+    int rc = iam_list(ctx, list_action, role, list, f1, NULL, &l, NULL, e);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        if ((keep && !keep(arg, l.v[i])) ||
+            iam_call(ctx, call, true, NULL, e, "RoleName", role, param, l.v[i], NULL) == 0)
+            continue;
+        if (e->code == ERR_NOT_FOUND)
+            err_clear(e);
+        else
+            rc = -1;
+    }
+    strv_free(&l);
+    return rc;
+}
+
+int iam_list_tags(res_ctx *ctx, const char *action, const char *role, pv *out, err *e)
+{
+    strv k = {0}, v = {0};
+    int rc = iam_list(ctx, action, role, "Tags", "Key", "Value", &k, &v, e);
+    for (size_t i = 0; rc == 0 && i < k.n && i < v.n; i++)
+        if (prop_set_str(out, k.v[i], v.v[i]) != 0)
+            rc = res_oom(e);
+    strv_free(&k);
+    strv_free(&v);
+    return rc;
+}
+
 static int iam_api_send(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
 {
     (void)arg;

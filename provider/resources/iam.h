@@ -31,6 +31,16 @@ int iam_send(res_ctx *ctx, const char *action, struct query *q, bool idempotent,
 int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list, const char *f1,
              const char *f2, strv *a, strv *b, err *e);
 
+/* For each item of a role's list call (f1 of each member, NULL: its text)
+ * that keep(arg, item) keeps (keep NULL: all), one call with RoleName = role
+ * and param = item; NotFound from it (already gone) is success. */
+int iam_each(res_ctx *ctx, const char *list_action, const char *role, const char *list,
+             const char *f1, const char *call, const char *param,
+             bool (*keep)(const void *arg, const char *item), const void *arg, err *e);
+
+/* A role's tags (action "ListRoleTags", every page) into out, an object. */
+int iam_list_tags(res_ctx *ctx, const char *action, const char *role, pv *out, err *e);
+
 /* IAM for the engine's update calls and tag writes (engine.h): queries of
  * IAM_API_VERSION, each sent by iam_send as idempotent. */
 extern const eng_api iam_api;

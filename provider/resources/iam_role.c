@@ -22,22 +22,17 @@
  * - Diff compares the new inputs with the old outputs (the last known state of
  *   the role), as pulumi-aws does, so a drift found by refresh is put right by
  *   the next update. */
-#include <cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "resource.h"
-#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/iam.h"
 #include "resources/pending.h"
 #include "resources/policy.h"
-#include "util/buf.h"
-#include "util/log.h"
 #include "util/str.h"
 #include "util/strv.h"
 
@@ -47,11 +42,6 @@
 #define DELETE_RETRY_MS (60L * 1000)
 
 /* ---- small utilities ------------------------------------------------------- */
-
-static int oom(err *e)
-{
-    return res_oom(e);
-}
 
 static bool is_empty_obj(const pv *v)
 {
@@ -290,7 +280,7 @@ static int role_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures 
             rc = strv_push(&names, name);
     }
     strv_free(&names);
-    return rc == 0 ? 0 : oom(e);
+    return rc == 0 ? 0 : res_oom(e);
 }
 
 /* ---- policy lists --------------------------------------------------------------------- */
@@ -327,11 +317,11 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     xml_node *root = NULL;
     pv *o = pv_object(), *actual = pv_object(), *list = NULL;
     char *doc = NULL;
-    strv a = {0}, b = {0};
+    strv a = {0};
     int rc = -1;
     *outputs = NULL;
     if (!o || !actual) {
-        oom(e);
+        res_oom(e);
         goto out;
     }
     if (iam_call(ctx, "GetRole", true, &root, e, "RoleName", name, NULL) != 0)
@@ -347,14 +337,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     root = NULL;
 
     /* Tags: ListRoleTags has them all (GetRole's copy is not complete everywhere). */
-    if (iam_list(ctx, "ListRoleTags", name, "Tags", "Key", "Value", &a, &b, e) != 0)
-        goto out;
-    for (size_t i = 0; i < a.n && i < b.n; i++)
-        if (prop_set_str(actual, a.v[i], b.v[i]) != 0)
-            goto nomem;
-    strv_free(&a);
-    strv_free(&b);
-    if (engine_read_tags(ctx, &role_table, actual, ref, o, e) != 0)
+    if (iam_list_tags(ctx, "ListRoleTags", name, actual, e) != 0 ||
+        engine_read_tags(ctx, &role_table, actual, ref, o, e) != 0)
         goto out;
 
     /* Inline policies, when managed (or on import): the user's order first,
@@ -423,12 +407,11 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     rc = 0;
     goto out;
 nomem:
-    oom(e);
+    res_oom(e);
 out:
     xml_free(root);
     free(doc);
     strv_free(&a);
-    strv_free(&b);
     pv_free(o);
     pv_free(actual);
     pv_free(list);
@@ -447,13 +430,19 @@ static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *in
 
 /* ---- create ----------------------------------------------------------------------------- */
 
-static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
+typedef struct role_create_arg {
+    const char *name;
+    const pv *in;
+} role_create_arg;
+
+static int create_role_call(res_ctx *ctx, void *arg, aws_outcome *oc, err *e)
 {
+    const pv *in = ((role_create_arg *)arg)->in;
     query q = {0};
     int rc = -1;
     if (query_init(&q, "CreateRole", IAM_API_VERSION) != 0 ||
         engine_query_request(&role_table, in, ES_CREATE, &q) != 0)
-        oom(e);
+        res_oom(e);
     else if (engine_tags_request(ctx, &iam_api, &role_tagging, engine_tags_of(&role_table, in), &q,
                                  e) != 0)
         rc = -1;
@@ -468,9 +457,10 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
  * followed by EntityAlreadyExists from a retry: is there a role, and is it
  * the one this call asked for (trust policy, path, created during it)?
  * res_adopt decides. */
-static enum res_adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, time_t started,
-                                 err *e)
+static enum res_adopt role_adopt(res_ctx *ctx, void *arg, time_t started, err *e)
 {
+    const char *name = ((role_create_arg *)arg)->name;
+    const pv *in = ((role_create_arg *)arg)->in;
     xml_node *root = NULL;
     char *doc = NULL;
     err le = {0};
@@ -508,6 +498,15 @@ static bool delete_retryable(const err *e)
     return e->code == ERR_FAILED_PRECONDITION;
 }
 
+static const res_create role_creating = {
+    .call = create_role_call,
+    .adopt = role_adopt,
+    .retry_if = create_retryable,
+    .budget_ms = CREATE_RETRY_MS,
+    .status = "waiting for IAM to accept the role (principal not yet propagated or a concurrent "
+              "change)",
+};
+
 static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)
 {
     return iam_call(ctx, "PutRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
@@ -522,43 +521,19 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
     *id = NULL;
     *outputs = NULL;
     if (ctx->preview)
-        return (*outputs = engine_preview_outputs(&role_table, inputs, NULL)) ? 0 : oom(e);
+        return (*outputs = engine_preview_outputs(&role_table, inputs, NULL)) ? 0 : res_oom(e);
     const char *name = prop_str(inputs, "name");
     const char *arp = prop_str(inputs, "assumeRolePolicy");
     if (!name || !arp)
         return err_set(e, ERR_INVALID_ARGUMENT,
                        "iam role %s: name and assumeRolePolicy must be known strings to create it",
                        ctx->name ? ctx->name : "");
-    res_backoff b;
-    res_backoff_init(&b, CREATE_RETRY_MS);
-    time_t started = resumed_from ? resumed_from : time(NULL);
-    for (;;) {
-        aws_outcome oc = {0};
-        if (create_role_call(ctx, name, inputs, &oc, e) == 0)
-            break;
-        if (oc.maybe_applied || (resumed_from && e->code == ERR_ALREADY_EXISTS)) {
-            /* The role may exist although the call failed (or an earlier,
-             * interrupted create made it): never lose it. */
-            res_grace(ctx);
-            enum res_adopt a = role_adopt(ctx, name, inputs, started, e);
-            if (a == RES_ADOPT_OURS)
-                break;
-            if (a == RES_ADOPT_UNKNOWN) {
-                *id = str_dup(name); /* recorded with the inputs; refresh settles it */
-                return *id ? -1 : oom(e);
-            }
-            if (a == RES_ADOPT_FOREIGN)
-                return -1;
-        }
-        if (res_backoff_wait(ctx, &b, create_retryable,
-                             "waiting for IAM to accept the role (principal not yet propagated or "
-                             "a concurrent change)",
-                             e) != 0)
-            return -1;
-    }
-    err_clear(e);
+    role_create_arg arg = {name, inputs};
+    int made = res_create_adopting(ctx, &role_creating, &arg, resumed_from, e);
+    if (made != 0) /* unknown: recorded with the inputs; refresh settles it */
+        return made < 0 ? -1 : (*id = str_dup(name)) ? -1 : res_oom(e);
     if (!(*id = str_dup(name)))
-        return oom(e);
+        return res_oom(e);
     /* From here on the role exists: every failure returns with *id set. */
     const pv *il = prop_get(inputs, "inlinePolicies");
     for (size_t i = 0; il && il->kind == PV_ARRAY && i < il->u.arr.len; i++) {
@@ -574,18 +549,9 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
                                               name, "PolicyArn", it->u.str.s, NULL) != 0)
             goto partial;
     }
-    if (role_fetch(ctx, name, inputs, false, outputs, e) != 0)
-        return -1;
-    return 0;
-partial : {
-    /* Record what exists; the next update finishes the job. */
-    err saved = *e;
-    err ignored = {0};
-    if (role_fetch(ctx, name, inputs, false, outputs, &ignored) != 0)
-        *outputs = NULL;
-    *e = saved;
-    return -1;
-}
+    return role_fetch(ctx, name, inputs, false, outputs, e);
+partial: /* record what exists; the next update finishes the job */
+    return engine_refetch(role_fetch, ctx, name, inputs, outputs, e);
 }
 
 static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
@@ -595,10 +561,13 @@ static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, 
 
 /* ---- update ------------------------------------------------------------------------------ */
 
+static bool not_listed(const void *nl, const char *name)
+{
+    return !inline_find(nl, name);
+}
+
 static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv *ol, err *e)
 {
-    strv actual = {0};
-    int rc = -1;
     for (size_t i = 0; i < nl->u.arr.len; i++) {
         const pv *el = pv_plain(nl->u.arr.items[i]);
         const char *pn = el->kind == PV_OBJECT ? prop_str(el, "name") : NULL;
@@ -608,23 +577,12 @@ static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv 
         if (old && policy_same(prop_str(el, "policy"), prop_str(old, "policy")))
             continue;
         if (put_inline(ctx, name, el, e) != 0)
-            goto out;
+            return -1;
     }
     /* Exclusive: whatever the role has beyond the list goes, also policies
      * added out of band. */
-    if (iam_list(ctx, "ListRolePolicies", name, "PolicyNames", NULL, NULL, &actual, NULL, e) != 0)
-        goto out;
-    for (size_t i = 0; i < actual.n; i++)
-        if (!inline_find(nl, actual.v[i]) &&
-            iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
-                     actual.v[i], NULL) != 0 &&
-            e->code != ERR_NOT_FOUND)
-            goto out;
-    err_clear(e);
-    rc = 0;
-out:
-    strv_free(&actual);
-    return rc;
+    return iam_each(ctx, "ListRolePolicies", name, "PolicyNames", NULL, "DeleteRolePolicy",
+                    "PolicyName", not_listed, nl, e);
 }
 
 /* Attaches the new list's ARNs and detaches those the role owned before (ol)
@@ -681,81 +639,48 @@ static int role_update(res_ctx *ctx, const char *id, const pv *olds, const pv *n
 {
     *outputs = NULL;
     if (ctx->preview) /* what AWS computed does not change in place */
-        return (*outputs = engine_preview_outputs(&role_table, news, olds)) ? 0 : oom(e);
+        return (*outputs = engine_preview_outputs(&role_table, news, olds)) ? 0 : res_oom(e);
+    /* The role as last seen, else the old inputs (either may be missing). */
     const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
-    pv *empty = NULL;
-    if (!base && !(base = empty = pv_object()))
-        return oom(e);
-    int rc = apply_update(ctx, id, base, news, e);
-    pv_free(empty);
-    if (rc != 0) {
-        /* Record what the role is now, so the next run starts from the truth. */
-        err saved = *e;
-        err ignored = {0};
-        if (role_fetch(ctx, id, news, false, outputs, &ignored) != 0)
-            *outputs = NULL;
-        *e = saved;
-        return -1;
-    }
+    if (apply_update(ctx, id, base, news, e) !=
+        0) /* record what the role is now, so the next run starts from the truth */
+        return engine_refetch(role_fetch, ctx, id, news, outputs, e);
     return role_fetch(ctx, id, news, false, outputs, e);
 }
 
 /* ---- delete ------------------------------------------------------------------------------ */
 
+static bool owned(const void *ml, const char *arn)
+{
+    return arn_in(ml, arn);
+}
+
 static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
 {
-    strv l = {0};
-    int rc = -1;
-    if (iam_list(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles", "InstanceProfileName",
-                 NULL, &l, NULL, e) != 0)
-        goto out;
-    for (size_t i = 0; i < l.n; i++)
-        if (iam_call(ctx, "RemoveRoleFromInstanceProfile", true, NULL, e, "InstanceProfileName",
-                     l.v[i], "RoleName", id, NULL) != 0 &&
-            e->code != ERR_NOT_FOUND)
-            goto out;
-    strv_free(&l);
     const pv *fd = prop_get(props, "forceDetachPolicies");
     bool force = fd && fd->kind == PV_BOOL && fd->u.b;
     const pv *ml = prop_get(props, "managedPolicyArns"), *il = prop_get(props, "inlinePolicies");
-    if (force || (ml && ml->kind == PV_ARRAY)) {
-        if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL, &l,
-                     NULL, e) != 0)
-            goto out;
-        /* forceDetachPolicies: everything; else what the role owns (others'
-         * attachments are deleted by their own resources first). */
-        for (size_t i = 0; i < l.n; i++)
-            if ((force || arn_in(ml, l.v[i])) &&
-                iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", id, "PolicyArn",
-                         l.v[i], NULL) != 0 &&
-                e->code != ERR_NOT_FOUND)
-                goto out;
-        strv_free(&l);
-    }
-    if (force || (il && il->kind == PV_ARRAY)) {
-        if (iam_list(ctx, "ListRolePolicies", id, "PolicyNames", NULL, NULL, &l, NULL, e) != 0)
-            goto out;
-        for (size_t i = 0; i < l.n; i++)
-            if (iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", id, "PolicyName",
-                         l.v[i], NULL) != 0 &&
-                e->code != ERR_NOT_FOUND)
-                goto out;
-        strv_free(&l);
-    }
     res_backoff b;
     res_backoff_init(&b, DELETE_RETRY_MS);
-    while (iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) != 0)
-        if (res_backoff_wait(ctx, &b, delete_retryable,
-                             "waiting for the role's policies and instance profiles to be removed",
-                             e) != 0)
-            goto out;
-    rc = 0;
-out:
+    /* forceDetachPolicies: every policy; else what the role owns (others'
+     * attachments are deleted by their own resources first). */
+    int rc =
+        iam_each(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles", "InstanceProfileName",
+                 "RemoveRoleFromInstanceProfile", "InstanceProfileName", NULL, NULL, e);
+    if (rc == 0 && (force || (ml && ml->kind == PV_ARRAY)))
+        rc = iam_each(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn",
+                      "DetachRolePolicy", "PolicyArn", force ? NULL : owned, ml, e);
+    if (rc == 0 && (force || (il && il->kind == PV_ARRAY)))
+        rc = iam_each(ctx, "ListRolePolicies", id, "PolicyNames", NULL, "DeleteRolePolicy",
+                      "PolicyName", NULL, NULL, e);
+    while (rc == 0 && iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) != 0)
+        rc = res_backoff_wait(ctx, &b, delete_retryable,
+                              "waiting for the role's policies and instance profiles to be removed",
+                              e);
     if (rc != 0 && e->code == ERR_NOT_FOUND) {
         err_clear(e); /* already gone */
         rc = 0;
     }
-    strv_free(&l);
     return rc;
 }
 
