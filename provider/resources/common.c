@@ -1,5 +1,6 @@
 #include "resources/common.h"
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "resources/pending.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/strv.h"
 
@@ -458,4 +460,29 @@ int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t res
         if (!c->retry_if || res_backoff_wait(ctx, &b, c->retry_if, c->status, e) != 0)
             return -1;
     }
+}
+
+int res_json_call(res_ctx *ctx, aws_client *c, enum endpoints_service svc, const char *prefix,
+                  const char *op, const cJSON *body, bool idem, aws_outcome *oc, cJSON **resp,
+                  err *e)
+{
+    char target[128];
+    snprintf(target, sizeof(target), "%s.%s", prefix, op);
+    char *text = cJSON_PrintUnformatted(body);
+    if (!text)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
+    char *out = NULL;
+    size_t outlen = 0;
+    int rc = aws_json_ex(c, svc, target, text, idem, res_aws_cancel(ctx), oc, &out, &outlen, e);
+    cJSON_free(text);
+    if (rc == 0 && resp) {
+        unsigned long mark = mem_failures();
+        *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
+        if (!*resp && mem_failures() != mark)
+            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s response", op);
+        else if (!*resp)
+            rc = err_set(e, ERR_INTERNAL, "%s %s returned a body that is not JSON", prefix, op);
+    }
+    free(out);
+    return rc;
 }

@@ -156,4 +156,12 @@ typedef struct res_create {
  * and nothing of this create's exists (or another's does), e says why. */
 int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t resumed_from, err *e);
 
+/* One call of a JSON 1.1 service: target "<prefix>.<op>" ("SageMaker"), body
+ * serialised; *resp (may be NULL) gets the parsed answer ({} when empty), *oc
+ * (may be NULL) whether a failed call may have taken effect. */
+struct cJSON;
+int res_json_call(res_ctx *ctx, aws_client *c, enum endpoints_service svc, const char *prefix,
+                  const char *op, const struct cJSON *body, bool idem, aws_outcome *oc,
+                  struct cJSON **resp, err *e);
+
 #endif

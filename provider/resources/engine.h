@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/endpoints.h"
 #include "props.h"
 #include "resource.h"
 #include "util/err.h"
@@ -301,6 +302,14 @@ int engine_tags_request(const res_ctx *ctx, const eng_api *api, const eng_taggin
  * call. */
 int engine_write_tags(res_ctx *ctx, const eng_api *api, void *arg, const eng_tagging *tg,
                       const char *id, const pv *want, const pv *have, err *e);
+
+/* The tags of resource id (tg->id_field = id) from a JSON service's list
+ * call (target "<Service>.<Op>", every page of tg->list, tags as tg->key and
+ * tg->value) into out, an object. */
+struct aws_client;
+int engine_list_tags_json(res_ctx *ctx, struct aws_client *c, enum endpoints_service svc,
+                          const char *target, const eng_tagging *tg, const char *id, pv *out,
+                          err *e);
 
 /* Reads a resource into *outputs: ERR_NOT_FOUND when it is gone. ref holds
  * what the user gave (the texts to keep, the sets managed); import: nothing

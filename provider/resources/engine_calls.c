@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/pages.h"
 #include "aws/query.h"
 #include "resources/common.h"
 #include "resources/engine.h"
@@ -350,6 +351,35 @@ int engine_write_tags(res_ctx *ctx, const eng_api *api, void *arg, const eng_tag
     strv_free(&sk);
     strv_free(&sv);
     strv_free(&rk);
+    return rc;
+}
+
+typedef struct ec_tag_sink {
+    const eng_tagging *tg;
+    pv *out;
+} ec_tag_sink;
+
+static int ec_tag_item(void *arg, const cJSON *t, err *e)
+{
+    ec_tag_sink *s = arg;
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, s->tg->key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, s->tg->value);
+    if (cJSON_IsString(k) &&
+        prop_set_str(s->out, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0)
+        return res_oom(e);
+    return 0;
+}
+
+int engine_list_tags_json(res_ctx *ctx, aws_client *c, enum endpoints_service svc,
+                          const char *target, const eng_tagging *tg, const char *id, pv *out,
+                          err *e)
+{
+    cJSON *req = cJSON_CreateObject();
+    ec_tag_sink sink = {tg, out};
+    int rc = req && cJSON_AddStringToObject(req, tg->id_field, id) ? 0 : res_oom(e);
+    if (rc == 0)
+        rc = pages_json(c, svc, target, req, tg->list, res_aws_cancel(ctx), ec_tag_item, &sink, e);
+    cJSON_Delete(req);
     return rc;
 }
 

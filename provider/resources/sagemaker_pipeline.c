@@ -15,7 +15,6 @@
  *   document is not a change.
  * - A missing pipeline is ResourceNotFound on AWS but a ValidationException
  *   "Could not find pipeline" on moto: both mean gone. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +23,11 @@
 #include <cjson/cJSON.h>
 
 #include "aws/sha.h"
-#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
 #include "util/buf.h"
-#include "util/log.h"
-#include "util/mem.h"
 #include "util/str.h"
-#include "util/strv.h"
 
 #define PL_NAME_MAX 256
 #define PL_DESC_MAX 3072
@@ -270,37 +265,10 @@ oom:
 
 /* ---- AWS calls ------------------------------------------------------------ */
 
-/* One SageMaker call with a cJSON body; *resp (may be NULL) gets the parsed
- * reply; *oc (may be NULL) whether a failed call may have taken effect. */
-static int pl_call_oc(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
-                      aws_outcome *oc, cJSON **resp, err *e)
-{
-    char target[64];
-    snprintf(target, sizeof(target), "SageMaker.%s", op);
-    char *text = cJSON_PrintUnformatted(body);
-    if (!text)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
-    char *out = NULL;
-    size_t outlen = 0;
-    int rc = aws_json_ex(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), oc, &out,
-                         &outlen, e);
-    cJSON_free(text);
-    if (rc == 0 && resp) {
-        unsigned long mark = mem_failures();
-        *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
-        if (!*resp && mem_failures() != mark)
-            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s response", op);
-        else if (!*resp)
-            rc = err_set(e, ERR_INTERNAL, "SageMaker %s returned a body that is not JSON", op);
-    }
-    free(out);
-    return rc;
-}
-
 static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
                    cJSON **resp, err *e)
 {
-    return pl_call_oc(ctx, c, op, body, idem, NULL, resp, e);
+    return res_json_call(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker", op, body, idem, NULL, resp, e);
 }
 
 /* Create/UpdatePipeline, retried while SageMaker cannot assume a new role. */
@@ -309,7 +277,8 @@ static int pl_call_role_retry(res_ctx *ctx, aws_client *c, const char *op, const
 {
     res_backoff b;
     res_backoff_init(&b, PL_ROLE_WAIT_MS);
-    while (pl_call_oc(ctx, c, op, body, true, oc, NULL, e) != 0)
+    while (res_json_call(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker", op, body, true, oc, NULL, e) !=
+           0)
         if (res_backoff_wait(ctx, &b, pl_role_not_ready,
                              "waiting for IAM: SageMaker cannot assume the pipeline's role yet",
                              e) != 0)
@@ -449,9 +418,19 @@ static const char *pl_jstr(const cJSON *o, const char *k)
  * there a pipeline, and is it the one this call asked for (role, display name,
  * description, inline definition, created during this call)? res_adopt
  * decides; on OURS *desc gets its description. */
-static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, const pv *in,
-                               time_t started, cJSON **desc, err *e)
+typedef struct pl_create_arg {
+    aws_client *c;
+    const char *name;
+    const pv *in;
+    cJSON *req, *desc;
+} pl_create_arg;
+
+static enum res_adopt pl_adopt(res_ctx *ctx, void *arg, time_t started, err *e)
 {
+    pl_create_arg *pa = arg;
+    aws_client *c = pa->c;
+    const char *name = pa->name;
+    const pv *in = pa->in;
     err le = {0};
     cJSON *d = NULL;
     char created[64] = "";
@@ -480,11 +459,22 @@ static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, co
         res_adopt(ctx, "sagemaker pipeline", "CreatePipeline", "sagemaker/pipeline:Pipeline", name,
                   started, &le, created[0] ? created : NULL, why, e);
     if (a == RES_ADOPT_OURS)
-        *desc = d;
+        pa->desc = d;
     else
         cJSON_Delete(d);
     return a;
 }
+
+static int pl_create_call(res_ctx *ctx, void *arg, aws_outcome *oc, err *e)
+{
+    pl_create_arg *pa = arg;
+    return pl_call_role_retry(ctx, pa->c, "CreatePipeline", pa->req, oc, e);
+}
+
+/* CreatePipeline retries by itself while SageMaker cannot assume the role;
+ * moto's "already exists" is a ValidationException. */
+static const res_create pl_creating = {
+    .call = pl_create_call, .adopt = pl_adopt, .exists = pl_exists_error};
 
 /* resumed_from: the start of an earlier create of this pipeline whose answer
  * was lost (pending.h), 0 for none. */
@@ -525,27 +515,14 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
-    time_t started = resumed_from ? resumed_from : time(NULL);
-    aws_outcome oc = {0};
-    int drc;
-    if (pl_call_role_retry(ctx, c, "CreatePipeline", req, &oc, e) != 0) {
-        if (!oc.maybe_applied && !(resumed_from && pl_exists_error(e)))
-            goto out;
-        /* The pipeline may exist although the call failed (or an earlier,
-         * interrupted create made it): never lose it. */
-        res_grace(ctx);
-        enum res_adopt a = pl_adopt(ctx, c, name, inputs, started, &desc, e);
-        if (a == RES_ADOPT_UNKNOWN) {
-            *id = str_dup(name); /* recorded with the inputs; refresh settles it */
-            if (!*id)
-                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        if (a != RES_ADOPT_OURS)
-            goto out;
-        drc = 0;
-    } else {
-        drc = pl_describe(ctx, c, name, &desc, e);
-    }
+    pl_create_arg pa = {c, name, inputs, req, NULL};
+    int made = res_create_adopting(ctx, &pl_creating, &pa, resumed_from, e);
+    desc = pa.desc;
+    if (made > 0 && !(*id = str_dup(name))) /* unknown: recorded; refresh settles it */
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (made != 0)
+        goto out;
+    int drc = desc ? 0 : pl_describe(ctx, c, name, &desc, e);
     if (drc != 0 && e->code == ERR_NOT_FOUND) {
         /* the token replayed an earlier, deleted pipeline: create anew */
         struct timespec now;
@@ -596,38 +573,6 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
 
 /* ---- Read ------------------------------------------------------------------ */
 
-/* The pipeline's tags (ListTags, all pages) as an object of strings. */
-static int pl_tag_item(void *arg, const cJSON *t, err *e)
-{
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-    if (cJSON_IsString(k) &&
-        prop_set_str(arg, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    return 0;
-}
-
-static int pl_list_tags(res_ctx *ctx, aws_client *c, const char *arn, pv **out, err *e)
-{
-    pv *tags = pv_object();
-    cJSON *req = cJSON_CreateObject();
-    int rc = -1;
-    if (!tags || !req || !cJSON_AddStringToObject(req, "ResourceArn", arn)) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        goto out;
-    }
-    if (pages_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.ListTags", req, "Tags", res_aws_cancel(ctx),
-                   pl_tag_item, tags, e) != 0)
-        goto out;
-    *out = tags;
-    tags = NULL;
-    rc = 0;
-out:
-    cJSON_Delete(req);
-    pv_free(tags);
-    return rc;
-}
-
 /* The properties Read reports and that refresh carries into the inputs. */
 static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
 {
@@ -663,9 +608,14 @@ static int pl_fetch(res_ctx *ctx, const char *id, const pv *old, bool import, pv
         goto out;
     }
     const char *arn = prop_str(out, "arn");
-    if (arn && (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
-                engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0))
+    if (arn && (!(tags = pv_object()) ||
+                engine_list_tags_json(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker.ListTags",
+                                      &pl_tagging, arn, tags, e) != 0 ||
+                engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0)) {
+        if (!tags)
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
+    }
     *outputs = out;
     out = NULL;
     rc = 0;
