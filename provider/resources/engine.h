@@ -319,9 +319,9 @@ typedef int (*eng_fetch_fn)(res_ctx *ctx, const char *id, const pv *ref, bool im
 /* The whole of a Read (refresh, import): fetch with ref = the old inputs
  * (ref_outputs: the old outputs) when there are any, else the other, else
  * {}; import when there are neither. Gone: *new_id NULL, success. Found:
- * *new_id = id, *outputs, and *new_inputs from engine_read_inputs (against
- * the old inputs, else the old outputs, none on import); the record of a
- * lost create of id is dropped (pending_forget). */
+ * *new_id = id, *outputs, and *new_inputs from engine_read_inputs against
+ * the old inputs (without ref_outputs, the old outputs when there are no old
+ * inputs); the record of a lost create of id is dropped (pending_forget). */
 int engine_read(const eng_table *t, eng_fetch_fn fetch, bool ref_outputs, res_ctx *ctx,
                 const char *id, const pv *props, const pv *inputs, char **new_id, pv **outputs,
                 pv **new_inputs, err *e);

@@ -392,7 +392,7 @@ int engine_read(const eng_table *t, eng_fetch_fn fetch, bool ref_outputs, res_ct
     bool import = ec_empty(props) && ec_empty(inputs);
     const pv *first = ref_outputs ? props : inputs, *second = ref_outputs ? inputs : props;
     const pv *ref = !ec_empty(first) ? first : !ec_empty(second) ? second : NULL;
-    const pv *old = !ec_empty(inputs) ? inputs : !ec_empty(props) ? props : NULL;
+    const pv *old = ref_outputs || !ec_empty(inputs) ? inputs : props;
     pv *empty = NULL, *out = NULL;
     *new_id = NULL;
     if (!ref && !(ref = empty = pv_object()))
