@@ -9,9 +9,9 @@
  *           predicate), resource references as their IDs, JSON documents
  *           given as objects serialised, autonaming, tags and tagsAll; then
  *           the type's check hook.
- *   Diff    per row: plain, policy or JSON document by meaning, set, map by
- *           key (tags, tagsAll); replace-on-change rows replace; then the
- *           type's diff hook for rows marked ED_HOOK.
+ *   Diff    per row: plain, policy or JSON document by meaning, set, keyed
+ *           set of objects, map by key (tags, tagsAll); replace-on-change
+ *           rows replace; then the type's diff hook for rows marked ED_HOOK.
  *   Read    engine_read_inputs(): the inputs of an imported or refreshed
  *           resource from its outputs, keeping the user's text where AWS's
  *           value means the same.
