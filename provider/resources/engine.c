@@ -907,17 +907,7 @@ int engine_query_request(const eng_table *t, const pv *in, unsigned op, query *q
     for (size_t i = 0; i < t->n; i++) {
         const eng_prop *p = &t->props[i];
         const pv *v = eng_sent(p, op) ? eng_sendable(t, p, in) : NULL;
-        char num[32];
-        const char *text = NULL;
-        if (!v)
-            continue;
-        if (v->kind == PV_STRING)
-            text = v->u.str.s;
-        else if (v->kind == PV_BOOL)
-            text = v->u.b ? "true" : "false";
-        else if (v->kind == PV_NUMBER && snprintf(num, sizeof(num), "%.0f", v->u.n) > 0)
-            text = num;
-        if (text && query_add(q, p->aws, text) != 0)
+        if (v && engine_query_value(q, p->aws, v) != 0)
             return -1;
     }
     return 0;

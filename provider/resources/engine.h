@@ -185,6 +185,9 @@ struct query;
 struct xml_node;
 int engine_json_request(const eng_table *t, const pv *in, unsigned op, struct cJSON *req);
 int engine_query_request(const eng_table *t, const pv *in, unsigned op, struct query *q);
+/* field = v (a string, boolean or whole number; other kinds add nothing) in
+ * a query; -1 when memory ran out. */
+int engine_query_value(struct query *q, const char *field, const pv *v);
 /* One row of in as its request JSON (objects by their rows); NULL when it
  * is absent, unknown or empty, or memory ran out. */
 struct cJSON *engine_json_of(const eng_table *t, const char *prop, const pv *in);

@@ -23,6 +23,19 @@ static bool ec_empty(const pv *v)
 
 /* ---- requests in the service's shape -------------------------------------------- */
 
+int engine_query_value(query *q, const char *field, const pv *v)
+{
+    char num[32];
+    const char *text = NULL;
+    if (v->kind == PV_STRING)
+        text = v->u.str.s;
+    else if (v->kind == PV_BOOL)
+        text = v->u.b ? "true" : "false";
+    else if (v->kind == PV_NUMBER && snprintf(num, sizeof(num), "%.0f", v->u.n) > 0)
+        text = num;
+    return text ? query_add(q, field, text) : 0;
+}
+
 /* A request for action holding id_field = id (none when id_field is NULL):
  * a query or a cJSON object, as api says. NULL when memory ran out. */
 static void *ec_request(const eng_api *api, const char *action, const char *id_field,
@@ -78,15 +91,7 @@ static int ec_add(const eng_table *t, const eng_api *api, const eng_prop *p, con
         }
         return 0;
     }
-    char num[32];
-    const char *text = NULL;
-    if (v->kind == PV_STRING)
-        text = v->u.str.s;
-    else if (v->kind == PV_BOOL)
-        text = v->u.b ? "true" : "false";
-    else if (v->kind == PV_NUMBER && snprintf(num, sizeof(num), "%.0f", v->u.n) > 0)
-        text = num;
-    return text ? query_add(req, field, text) : 0;
+    return engine_query_value(req, field, v);
 }
 
 /* ---- updates -------------------------------------------------------------------- */
