@@ -2,6 +2,7 @@
 #include "resources/iam.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "aws/pages.h"
 #include "aws/query.h"
@@ -119,3 +120,40 @@ static int iam_api_send(res_ctx *ctx, void *arg, const char *action, void *req, 
 }
 
 const eng_api iam_api = {.version = IAM_API_VERSION, .send = iam_api_send};
+
+bool iam_path_ok(const char *p)
+{
+    size_t n = strlen(p);
+    bool ok = n > 0 && p[0] == '/' && p[n - 1] == '/';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = p[i] >= 0x21 && p[i] <= 0x7e;
+    return ok;
+}
+
+const pv *iam_tags_to_send(const pv *obj)
+{
+    const pv *t = prop_get(obj, "tagsAll");
+    if (t && t->kind == PV_OBJECT)
+        return t;
+    t = prop_get(obj, "tags");
+    return (t && t->kind == PV_OBJECT) ? t : NULL;
+}
+
+int iam_add_tags(const res_ctx *ctx, query *q, const pv *tags)
+{
+    static const eng_tagging tg = {.list = "Tags"};
+    err e = {0};
+    return engine_tags_request(ctx, &iam_api, &tg, tags, q, &e);
+}
+
+int iam_update_tags(res_ctx *ctx, const char *tag_action, const char *untag_action,
+                    const char *key_param, const char *key_value, const pv *want, const pv *have,
+                    err *e)
+{
+    const eng_tagging tg = {.tag = tag_action,
+                            .untag = untag_action,
+                            .id_field = key_param,
+                            .list = "Tags",
+                            .keys = "TagKeys"};
+    return engine_write_tags(ctx, &iam_api, NULL, &tg, key_value, want, have, e);
+}

@@ -50,7 +50,7 @@ static bool is_empty_obj(const pv *v)
 
 /* ---- the table ----------------------------------------------------------------------- */
 
-#define IAM_RULE "letters, digits and _+=,.@-"
+#define IAM_RULE IAM_NAME_RULE
 
 static bool no_curly_quotes(const char *s)
 {
@@ -60,16 +60,6 @@ static bool no_curly_quotes(const char *s)
         if (strstr(s, quotes[i]))
             return false;
     return true;
-}
-
-/* Starts and ends with '/', printable ASCII without spaces. */
-static bool path_ok(const char *p)
-{
-    size_t n = strlen(p);
-    bool ok = n > 0 && p[0] == '/' && p[n - 1] == '/';
-    for (size_t i = 0; ok && i < n; i++)
-        ok = p[i] >= 0x21 && p[i] <= 0x7e;
-    return ok;
 }
 
 static const eng_prop inline_rows[] = {
@@ -181,7 +171,7 @@ static const eng_prop role_rows[] = {
      .valid = EV_STRING,
      .min = 1,
      .max = 512,
-     .pred = path_ok,
+     .pred = iam_path_ok,
      .pred_rule = "must start and end with / and hold only printable ASCII without spaces",
      .aws = "Path",
      .send = ES_CREATE},
