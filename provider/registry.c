@@ -18,10 +18,11 @@ extern const resource_type iam_role_policy_attachment_type;
 extern const resource_type sagemaker_pipeline_type;
 extern const resource_type s3_bucket_type;
 extern const resource_type s3_bucket_v2_type;
+extern const resource_type s3_bucket_object_v2_type;
+extern const resource_type s3_bucket_object_type;
 static const resource_type *const builtin_types[] = {
-    &iam_role_type,           &iam_role_policy_attachment_type,
-    &sagemaker_pipeline_type, &s3_bucket_type,
-    &s3_bucket_v2_type,       NULL};
+    &iam_role_type,     &iam_role_policy_attachment_type, &sagemaker_pipeline_type, &s3_bucket_type,
+    &s3_bucket_v2_type, &s3_bucket_object_v2_type,        &s3_bucket_object_type,   NULL};
 
 #define REGISTRY_MAX_EXTRA 16
 static const resource_type *extra_types[REGISTRY_MAX_EXTRA];
