@@ -1065,7 +1065,7 @@ static cJSON *eng_schema_type(const char *pkg, enum eng_type t, const eng_prop *
         break;
     }
     case ET_ASSET:
-        ok = ok && eng_add_str(o, "$ref", "pulumi.json#/AssetOrArchive");
+        ok = ok && eng_add_str(o, "$ref", "pulumi.json#/Asset");
         break;
     }
     if (!ok) {

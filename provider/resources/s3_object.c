@@ -181,6 +181,28 @@ static bool obj_no_upper(int c)
 
 static const eng_prop obj_v1_rows[] = {OBJ_COMMON_ROWS};
 
+static const eng_prop obj_dt_rows[] = {
+    {.name = "tags",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .doc = "Default tags to leave out (awsml refuses overrideProvider)."},
+};
+static const eng_object obj_dt_object = {
+    .token =
+        "s3/BucketObjectv2OverrideProviderDefaultTags:BucketObjectv2OverrideProviderDefaultTags",
+    .doc = "Default tags of the provider override.",
+    ENG_ROWS(obj_dt_rows)};
+static const eng_prop obj_op_rows[] = {
+    {.name = "defaultTags",
+     .type = ET_OBJECT,
+     .object = &obj_dt_object,
+     .doc = "Override of the provider's defaultTags."},
+};
+static const eng_object obj_op_object = {
+    .token = "s3/BucketObjectv2OverrideProvider:BucketObjectv2OverrideProvider",
+    .doc = "Provider-level settings overridden for this object.",
+    ENG_ROWS(obj_op_rows)};
+
 static const eng_prop obj_v2_rows[] = {
     OBJ_COMMON_ROWS,
     {.name = "checksumAlgorithm",
@@ -190,10 +212,10 @@ static const eng_prop obj_v2_rows[] = {
      .valid = EV_ENUM,
      .values = obj_checksums},
     {.name = "overrideProvider",
-     .type = ET_MAP,
-     .item = ET_STRING,
+     .type = ET_OBJECT,
+     .object = &obj_op_object,
      .flags = EP_UNMANAGED_ABSENT,
-     .doc = "Provider overrides (not supported by awsml)."},
+     .doc = "Provider overrides (not supported by awsml: refused when given)."},
     {.name = "checksumCrc32",
      .type = ET_STRING,
      .flags = EP_OUTPUT,
@@ -696,9 +718,12 @@ static pv *obj_outputs(res_ctx *ctx, aws_client *c, const pv *base, const char *
         {"x-amz-checksum-sha1", "checksumSha1"},
         {"x-amz-checksum-sha256", "checksumSha256"},
     };
-    for (size_t i = 0; ok && i < sizeof(cks) / sizeof(cks[0]); i++)
-        ok = v2 ? obj_from_header(r, cks[i][0], out, cks[i][1]) == 0
+    for (size_t i = 0; ok && i < sizeof(cks) / sizeof(cks[0]); i++) {
+        /* v2 reports every checksum ("" when S3 keeps none of that kind). */
+        bool has = http_header_value(r, cks[i][0], v, sizeof(v));
+        ok = v2 ? prop_set_str(out, cks[i][1], has ? v : "") == 0
                 : (!pv_object_get(out, cks[i][1]) || pv_object_remove(out, cks[i][1]) == 0);
+    }
     if (ok && !pv_object_get(out, "tagsAll")) {
         const pv *t = pv_object_get(out, "tags");
         pv *cp = t ? pv_copy(t) : pv_object();
@@ -920,7 +945,7 @@ static int obj_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
             prop_str(old, ck && strcmp(ck, "SHA1") == 0 ? "checksumSha1" : "checksumSha256");
         const char *now =
             prop_str(out, ck && strcmp(ck, "SHA1") == 0 ? "checksumSha1" : "checksumSha256");
-        bool same = !rec || !now || strcmp(rec, now) == 0;
+        bool same = !rec || !now || !*rec || !*now || strcmp(rec, now) == 0;
         if (same) {
             pv *keep = pv_copy(out);
             if (!keep || prop_set_str(keep, "etag", given) != 0) {
