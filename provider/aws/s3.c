@@ -91,11 +91,15 @@ int s3_url(const endpoints_result *ep, const s3_request *rq, s3_url_parts *out, 
     if (base_path_len && buf_append(&b, base_path, base_path_len) != 0)
         goto oom;
     if (has_bucket && !virtual_host) {
-        if (buf_append_byte(&b, '/') != 0 || put_encoded(&b, rq->bucket, 0, e) != 0)
+        if (buf_append_byte(&b, '/') != 0)
+            goto oom;
+        if (put_encoded(&b, rq->bucket, 0, e) != 0)
             goto done;
     }
     if (rq->key) {
-        if (buf_append_byte(&b, '/') != 0 || put_encoded(&b, rq->key, 1, e) != 0)
+        if (buf_append_byte(&b, '/') != 0)
+            goto oom;
+        if (put_encoded(&b, rq->key, 1, e) != 0)
             goto done;
     }
     if (b.len == 0 && buf_append_byte(&b, '/') != 0)
@@ -111,8 +115,13 @@ int s3_url(const endpoints_result *ep, const s3_request *rq, s3_url_parts *out, 
         const char *name = rq->params[2 * i], *value = rq->params[2 * i + 1];
         if (!name || !value)
             continue;
-        if ((b.len && buf_append_byte(&b, '&') != 0) || put_encoded(&b, name, 0, e) != 0 ||
-            buf_append_byte(&b, '=') != 0 || put_encoded(&b, value, 0, e) != 0)
+        if (b.len && buf_append_byte(&b, '&') != 0)
+            goto oom;
+        if (put_encoded(&b, name, 0, e) != 0)
+            goto done;
+        if (buf_append_byte(&b, '=') != 0)
+            goto oom;
+        if (put_encoded(&b, value, 0, e) != 0)
             goto done;
     }
     if (!(out->query = buf_take(&b, NULL)))

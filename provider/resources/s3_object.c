@@ -819,10 +819,12 @@ static int obj_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
 {
     const char *bucket = prop_str(inputs, "bucket"), *key = prop_str(inputs, "key");
     if (ctx->preview) {
+        /* What S3 decides is unknown until the upload; a given etag stays. */
         *outputs = pv_copy(inputs);
         static const char *const computed[] = {"arn", "versionId", "etag"};
         for (size_t i = 0; *outputs && i < 3; i++)
-            if ((i > 0 || bucket) && prop_set_unknown(*outputs, computed[i]) != 0) {
+            if (!(i == 2 && prop_str(inputs, "etag")) &&
+                prop_set_unknown(*outputs, computed[i]) != 0) {
                 pv_free(*outputs);
                 *outputs = NULL;
             }

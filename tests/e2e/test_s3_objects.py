@@ -22,6 +22,7 @@ import pulumi_aws as aws
 cfg = pulumi.Config()
 ver = cfg.get("ver") or "1"
 b64_key = cfg.get("b64key") or "data/b64.bin"
+big_path = cfg.get("bigPath") or "big.bin"
 kms_arn = cfg.require("kmsArn")
 
 bucket = aws.s3.Bucket("store", bucket="awsml-objects-e2e", force_destroy=True)
@@ -30,7 +31,7 @@ text = aws.s3.BucketObjectv2("text", bucket=bucket.id, key="text.txt", content="
                              metadata={"stage": ver}, tags={"team": "ml"})
 b64 = aws.s3.BucketObjectv2("b64", bucket=bucket.id, key=b64_key, content_base64="AAECA/8=")
 big = aws.s3.BucketObjectv2("big", bucket=bucket.id, key="big.bin",
-                            source=pulumi.FileAsset("big.bin"))
+                            source=pulumi.FileAsset(big_path))
 small = aws.s3.BucketObject("small", bucket=bucket.id, key="small.txt",
                             source=pulumi.StringAsset("a string asset"))
 secret = aws.s3.BucketObjectv2("secret", bucket=bucket.id, key="secret.json",
@@ -89,6 +90,10 @@ def test_objects_lifecycle(make_project):
     # no changes, and none after a refresh
     proj.preview("--expect-no-changes")
     proj.refresh()
+    proj.preview("--expect-no-changes")
+    # the same bytes at another path: the asset compares by its hash, no change
+    (proj.dir / "moved.bin").write_bytes(data)
+    proj.config_set("bigPath", "moved.bin")
     proj.preview("--expect-no-changes")
 
     # content update in place (text, secret) and a replace (key change of b64)

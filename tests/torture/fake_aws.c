@@ -209,6 +209,12 @@ static int answer_path(int fd, const char *method, const char *path)
 static int answer(int fd, const char *method, const char *path, const char *hdrs, const char *body)
 {
     char target[256], action[256];
+    /* S3 Get(Bucket|Object)Tagging: one tag (the query is on the request line). */
+    const char *tagging = strstr(hdrs, "?tagging"), *eol = strstr(hdrs, "\r\n");
+    if (strcmp(method, "GET") == 0 && tagging && eol && tagging < eol)
+        return respond(
+            fd, 200, "application/xml",
+            "<Tagging><TagSet><Tag><Key>t</Key><Value>v</Value></Tag></TagSet></Tagging>", 0);
     if (strcmp(method, "POST") != 0)
         return answer_path(fd, method, path);
     header_value(hdrs, "X-Amz-Target", target, sizeof(target));
