@@ -803,15 +803,15 @@ static void obj_stored_checksum(const http_response *r, enum s3u_checksum ck, ch
                       cap);
 }
 
-/* HTTP date (Last-Modified) as epoch seconds text, "" when unreadable. */
-static void obj_epoch(const char *http_date, char *out, size_t cap)
+/* HTTP date (Last-Modified) as RFC 3339 ("2026-12-05T11:14:18Z"), "" when unreadable. */
+static void obj_rfc3339(const char *http_date, char *out, size_t cap)
 {
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
     out[0] = '\0';
-    const char *end = strptime(http_date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end)
-        snprintf(out, cap, "%lld", (long long)timegm(&tm));
+    if (strptime(http_date, "%a, %d %b %Y %H:%M:%S GMT", &tm) &&
+        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        out[0] = '\0';
 }
 
 static int obj_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, char **id,
@@ -853,7 +853,7 @@ static int obj_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
             obj_stored_checksum(&head, ck && strcmp(ck, "SHA1") == 0 ? S3U_CK_SHA1 : S3U_CK_SHA256,
                                 have, sizeof(have));
             http_header_value(&head, "Last-Modified", lm, sizeof(lm));
-            obj_epoch(lm, created, sizeof(created));
+            obj_rfc3339(lm, created, sizeof(created));
         }
         http_response_free(&head);
         const char *differs = !le.code && strcmp(have, res.checksum) != 0

@@ -21,13 +21,13 @@ Buckets that misbehave:
   fail-part-2   UploadPart 2 answers 400 InvalidPart (not retried)
   lost          PutObject stores the object, then drops the connection without answering
   kms           objects report SSE-KMS and an ETag that is not the MD5 of the content
+  slow          UploadPart answers after 2 s (a client can be cancelled meanwhile)
 """
 import argparse
 import base64
 import hashlib
 import json
 import os
-import re
 import socketserver
 import sys
 import threading
@@ -150,6 +150,8 @@ class Handler(BaseHTTPRequestHandler):
                 n = int(q["partNumber"][0])
                 if bucket == "fail-part-2" and n == 2:
                     return self.error(400, "InvalidPart", "part 2 is refused by the test")
+                if bucket == "slow":
+                    time.sleep(2)
                 etag = '"' + body["md5"].hex() + '"'
                 with LOCK:
                     up["parts"][n] = {"etag": etag, "md5": body["md5"], "sha": body["sha"],

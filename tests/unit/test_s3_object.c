@@ -8,7 +8,8 @@
  *   reader, never held);
  * - a multipart upload hashes and streams each part (every header right),
  *   and its result is the composite checksum and multipart ETag S3 reports;
- * - a part S3 refuses aborts the upload: no upload is left open;
+ * - a part S3 refuses, or a cancellation while a part is in flight, aborts
+ *   the upload: no upload is left open;
  * - a PutObject whose answer is lost is adopted when the key holds the
  *   checksum awsml computed;
  * - under SSE-KMS the ETag is not an MD5: a refresh keeps the etag the user
@@ -23,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -338,6 +341,68 @@ static void test_multipart_failure_aborts_the_upload(void **state)
     free(path);
 }
 
+/* Cancellation after the first part reached S3 (a watcher sees it in the log). */
+static atomic_bool cancel_flag;
+
+static bool cancel_now(void *ctx)
+{
+    (void)ctx;
+    return atomic_load(&cancel_flag);
+}
+
+static void *watch_for_part(void *arg)
+{
+    size_t before = *(size_t *)arg;
+    for (int i = 0; i < 400 && !atomic_load(&cancel_flag); i++) {
+        cJSON *log = server_json("/_log");
+        for (int k = (int)before; k < cJSON_GetArraySize(log); k++)
+            if (strstr(jstr(cJSON_GetArrayItem(log, k), "query"), "partNumber="))
+                atomic_store(&cancel_flag, true);
+        cJSON_Delete(log);
+        usleep(20 * 1000);
+    }
+    return NULL;
+}
+
+static void test_multipart_cancel_aborts_the_upload(void **state)
+{
+    (void)state;
+    char *path = temp_file(11 * MIB);
+    s3u_request rq = {.bucket = "slow",
+                      .key = "mp.bin",
+                      .path = path,
+                      .threshold = 5 * MIB,
+                      .part_size = 5 * MIB};
+    s3u_result res;
+    err e = {0};
+    aws_cancel cancel = {.fn = cancel_now};
+    size_t before = log_len();
+    atomic_store(&cancel_flag, false);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, watch_for_part, &before), 0);
+    assert_int_equal(s3u_upload(the_client, &rq, cancel, &res, &e), -1);
+    atomic_store(&cancel_flag, true);
+    pthread_join(t, NULL);
+    assert_int_equal(e.code, ERR_CANCELLED);
+    assert_true(res.aborted_upload[0] != '\0');
+    cJSON *log = server_json("/_log");
+    cJSON *last = cJSON_GetArrayItem(log, cJSON_GetArraySize(log) - 1);
+    assert_string_equal(jstr(last, "method"), "DELETE"); /* AbortMultipartUpload */
+    bool completed = false;
+    for (int k = (int)before; k < cJSON_GetArraySize(log); k++) {
+        cJSON *r = cJSON_GetArrayItem(log, k);
+        completed = completed || (strcmp(jstr(r, "method"), "POST") == 0 &&
+                                  strstr(jstr(r, "query"), "uploadId=") != NULL);
+    }
+    assert_false(completed);
+    cJSON_Delete(log);
+    cJSON *open_uploads = server_json("/_uploads");
+    assert_int_equal(cJSON_GetArraySize(open_uploads), 0);
+    cJSON_Delete(open_uploads);
+    unlink(path);
+    free(path);
+}
+
 /* ---- the resource ------------------------------------------------------------------ */
 
 static aws_client *client_for(const char *region, err *e)
@@ -528,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_streamed_put_is_hashed_and_does_not_grow_memory),
         cmocka_unit_test(test_multipart_parts_are_hashed_and_completed),
         cmocka_unit_test(test_multipart_failure_aborts_the_upload),
+        cmocka_unit_test(test_multipart_cancel_aborts_the_upload),
         cmocka_unit_test(test_lost_put_answer_is_adopted),
         cmocka_unit_test(test_kms_object_keeps_the_given_etag),
         cmocka_unit_test(test_check_rules),
