@@ -22,6 +22,7 @@ Buckets that misbehave:
   lost          PutObject stores the object, then drops the connection without answering
   kms           objects report SSE-KMS and an ETag that is not the MD5 of the content
   slow          UploadPart answers after 2 s (a client can be cancelled meanwhile)
+  eventual      the first HeadObject after a PutObject answers 404 NoSuchKey (read-after-write lag)
 """
 import argparse
 import base64
@@ -197,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 OBJECTS[(bucket, key)] = {"headers": hdrs, "etag": etag, "len": body["len"],
                                           "bytes": body["bytes"], "checksum": ck,
-                                          "mtime": time.time()}
+                                          "mtime": time.time(), "hide": bucket == "eventual"}
             if bucket == "lost":
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -206,6 +207,9 @@ class Handler(BaseHTTPRequestHandler):
         if m in ("HEAD", "GET"):
             with LOCK:
                 obj = OBJECTS.get((bucket, key))
+            if obj is not None and obj.get("hide"):
+                obj["hide"] = False
+                obj = None
             if obj is None:
                 return self.error(404, "NoSuchKey", "no such key")
             extra = dict(obj["headers"])

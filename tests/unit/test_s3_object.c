@@ -11,7 +11,7 @@
  * - a part S3 refuses, or a cancellation while a part is in flight, aborts
  *   the upload: no upload is left open;
  * - a PutObject whose answer is lost is adopted when the key holds the
- *   checksum awsml computed;
+ *   checksum awsml computed; NoSuchKey right after a PutObject is retried;
  * - under SSE-KMS the ETag is not an MD5: a refresh keeps the etag the user
  *   gave and the next diff is empty (the naive compare with S3's ETag would
  *   update forever);
@@ -470,6 +470,31 @@ static void test_lost_put_answer_is_adopted(void **state)
     pv_free(in);
 }
 
+static void test_no_such_key_right_after_put_is_retried(void **state)
+{
+    (void)state;
+    check_failures f = {0};
+    pv *in = checked("ev", "{\"bucket\":\"eventual\",\"key\":\"e.txt\",\"content\":\"x\"}", &f);
+    res_ctx c = mkctx("ev");
+    char *id = NULL;
+    pv *out = NULL;
+    err e = {0};
+    size_t before = log_len();
+    if (s3_bucket_object_v2_type.create(&c, in, &id, &out, &e) != 0)
+        fail_msg("create: %s", e.msg);
+    assert_string_equal(id, "e.txt");
+    /* PUT, HEAD (404), HEAD (200), GetObjectTagging is not needed at create. */
+    cJSON *log = server_json("/_log");
+    int heads = 0;
+    for (int k = (int)before; k < cJSON_GetArraySize(log); k++)
+        heads += strcmp(jstr(cJSON_GetArrayItem(log, k), "method"), "HEAD") == 0;
+    assert_int_equal(heads, 2);
+    cJSON_Delete(log);
+    free(id);
+    pv_free(out);
+    pv_free(in);
+}
+
 static void test_kms_object_keeps_the_given_etag(void **state)
 {
     (void)state;
@@ -595,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_multipart_failure_aborts_the_upload),
         cmocka_unit_test(test_multipart_cancel_aborts_the_upload),
         cmocka_unit_test(test_lost_put_answer_is_adopted),
+        cmocka_unit_test(test_no_such_key_right_after_put_is_retried),
         cmocka_unit_test(test_kms_object_keeps_the_given_etag),
         cmocka_unit_test(test_check_rules),
         cmocka_unit_test(test_source_compares_by_hash),
