@@ -453,7 +453,9 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
                          .subresource = "uploads",
                          .headers = hs,
                          .n_headers = nh,
-                         .idempotent = true}; /* a second upload id is aborted by nobody... */
+                         /* Sent again when its answer is lost: the first upload then
+                          * stays open without parts (nothing stored, nothing billed). */
+                         .idempotent = true};
         if (s3_call_xml(c, &cr, cancel, &root, e) != 0)
             goto done;
         const char *id = root ? xml_path_text(root, "UploadId") : NULL;

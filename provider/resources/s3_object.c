@@ -243,8 +243,11 @@ static const eng_prop obj_v2_rows[] = {
     "aws:s3/bucketObjectv2:BucketObjectv2 NAME <bucket>/<key>` (or `s3://<bucket>/<key>`). A "     \
     "FileAsset source is streamed from disk; objects above 64 MiB go up as a multipart upload."
 
-static const eng_table obj_v1_table = {.doc = OBJ_DOC, ENG_ROWS(obj_v1_rows)};
-static const eng_table obj_v2_table = {.doc = OBJ_DOC, ENG_ROWS(obj_v2_rows)};
+/* State written by pulumi-aws holds "" where S3 reports nothing. */
+static const eng_table obj_v1_table = {
+    .doc = OBJ_DOC, ENG_ROWS(obj_v1_rows), .empty_is_absent = true};
+static const eng_table obj_v2_table = {
+    .doc = OBJ_DOC, ENG_ROWS(obj_v2_rows), .empty_is_absent = true};
 
 /* The rows whose change uploads the object again. */
 static const char *const obj_content_rows[] = {
