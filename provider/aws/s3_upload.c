@@ -347,6 +347,7 @@ static int upload_single(aws_client *c, const s3u_request *rq, const source *s, 
         return -1;
     fill_whole(out, &d);
     b64(d.ck, d.ck_len, out->checksum, sizeof(out->checksum));
+    str_copy(out->plain_etag, sizeof(out->plain_etag), out->md5_hex);
     if (!c) /* s3u_hash */
         return 0;
     s3u_range range;
@@ -525,8 +526,9 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
         snprintf(out->checksum, sizeof(out->checksum), "%s-%u", cb, n);
         char m[33];
         sha_hex(cd.md5, 16, m);
+        snprintf(out->plain_etag, sizeof(out->plain_etag), "%s-%u", m, n);
         if (!c) {
-            snprintf(out->etag, sizeof(out->etag), "%s-%u", m, n);
+            str_copy(out->etag, sizeof(out->etag), out->plain_etag);
             rc = 0;
             goto done;
         }

@@ -64,8 +64,11 @@ typedef struct s3u_result {
     char sha256_hex[65];             /* of the whole content */
     char md5_hex[33];                /* of the whole content */
     char checksum[S3U_CHECKSUM_MAX]; /* what S3 keeps as the object's checksum */
-    char etag[S3U_FIELD_MAX];        /* S3's answer, without quotes */
-    char version_id[S3U_FIELD_MAX];  /* "" when the bucket is not versioned */
+    /* The ETag S3 gives the content without SSE-KMS: the MD5 in hex, or for a
+     * multipart upload the MD5 of the parts' MD5s and "-<parts>". */
+    char plain_etag[S3U_CHECKSUM_MAX];
+    char etag[S3U_FIELD_MAX];       /* S3's answer, without quotes */
+    char version_id[S3U_FIELD_MAX]; /* "" when the bucket is not versioned */
     /* The upload failed, but its last request may have been carried out (the
      * answer was lost): the object may be there; look it up. */
     bool maybe_applied;

@@ -851,17 +851,31 @@ static int obj_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
         res_grace(ctx);
         err le = {0};
         char have[S3U_CHECKSUM_MAX] = "", lm[128] = "", created[32] = "";
+        char etag[S3U_FIELD_MAX] = "", sse[64] = "";
         const char *ck = prop_str(inputs, "checksumAlgorithm");
         if (obj_head(ctx, c, bucket, key, &head, &le) == 0) {
             obj_stored_checksum(&head, ck && strcmp(ck, "SHA1") == 0 ? S3U_CK_SHA1 : S3U_CK_SHA256,
                                 have, sizeof(have));
             http_header_value(&head, "Last-Modified", lm, sizeof(lm));
             obj_rfc3339(lm, created, sizeof(created));
+            http_header_value(&head, "ETag", etag, sizeof(etag));
+            http_header_value(&head, "x-amz-server-side-encryption", sse, sizeof(sse));
         }
         http_response_free(&head);
-        const char *differs = !le.code && strcmp(have, res.checksum) != 0
-                                  ? "its content checksum is not the one uploaded"
-                                  : NULL;
+        /* Ours when S3 keeps the checksum awsml sent; without one (S3
+         * implementations that drop it), when the ETag is the content's MD5
+         * (not under SSE-KMS, whose ETags are not); else the time decides. */
+        size_t el = strlen(etag);
+        if (el >= 2 && etag[0] == '"' && etag[el - 1] == '"') {
+            memmove(etag, etag + 1, el - 2);
+            etag[el - 2] = '\0';
+        }
+        const char *differs = NULL;
+        if (!le.code && have[0] && strcmp(have, res.checksum) != 0)
+            differs = "its content checksum is not the one uploaded";
+        else if (!le.code && !have[0] && !str_has_prefix(sse, "aws:kms") &&
+                 strcmp(etag, res.plain_etag) != 0)
+            differs = "its ETag is not the MD5 of the content uploaded";
         enum res_adopt a =
             res_adopt(ctx, "s3 object", "PutObject", "s3/bucketObjectv2:BucketObjectv2", key,
                       started, &le, created[0] ? created : NULL, differs, e);

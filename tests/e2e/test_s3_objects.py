@@ -2,14 +2,19 @@
 and pulumi_aws against moto, in one stack: objects from content, contentBase64, a FileAsset
 (big enough to go up as a multipart upload with the threshold lowered to 5 MiB) and a
 StringAsset, one under SSE-KMS with a KMS key ARN; create, a no-change preview, refresh with
-no drift, a content update, a replace (key change), import, bad input, destroy."""
-import base64
+no drift, a content update, a replace (key change), import, bad input, destroy. And a
+PutObject whose answers are all lost after moto stored the object: adopted, not duplicated."""
 import hashlib
 import os
+import sys
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from fault_proxy import FaultProxy  # noqa: E402
 
 V2 = "aws:s3/bucketObjectv2:BucketObjectv2"
 MIB = 1024 * 1024
@@ -130,3 +135,41 @@ def test_objects_lifecycle(make_project):
     proj.destroy()
     with pytest.raises(botocore.exceptions.ClientError):
         s3.head_bucket(Bucket="awsml-objects-e2e")
+
+
+LOST_PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+bucket = aws.s3.Bucket("lost", bucket="awsml-objects-lost", force_destroy=True)
+obj = aws.s3.BucketObjectv2("obj", bucket=bucket.id, key="model/def.json",
+                            content='{"steps": []}', content_type="application/json")
+"""
+
+
+def test_lost_put_answers_are_adopted(make_project, moto_endpoint):
+    """Every PutObject reaches moto but its answer is lost (the connection is reset after
+    moto stored the object): the object is found holding the checksum awsml computed and
+    taken as created; it is in the state exactly once, and a re-run changes nothing."""
+    s3 = boto3.client("s3")
+    with FaultProxy(moto_endpoint) as proxy:
+        proj = make_project(LOST_PROGRAM, providers=("aws",), name="lostput")
+        for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_IAM",
+                    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SAGEMAKER"):
+            proj.env[var] = proxy.url
+        proj.env["AWSML_HTTP_TIMEOUT_MS"] = "4000"
+        proj.env["AWSML_RETRY_BASE_MS"] = "50"
+        # The first PUT is CreateBucket; every later one (the object's) loses its answer.
+        proxy.set_rules([{"action": "PUT", "fault": "reset", "when": "after", "skip": 1,
+                          "times": 0}])
+        r = proj.up()
+        lost = [e for e in proxy.log() if e["action"] == "PUT" and e["fault"] == "reset"]
+        assert lost and all(e["upstream_status"] == 200 for e in lost), proxy.log()
+        assert "the answer to PutObject was lost" in r.stdout + r.stderr, r
+        got = s3.get_object(Bucket="awsml-objects-lost", Key="model/def.json")["Body"].read()
+        assert got == b'{"steps": []}'
+        objs = proj.resources(V2)
+        assert [o["id"] for o in objs] == ["model/def.json"]
+        proxy.set_rules([])
+        proj.up("--expect-no-changes")
+        proj.destroy()
