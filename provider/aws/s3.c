@@ -217,7 +217,10 @@ static int send_to(aws_client *c, const s3_request *rq, const endpoints_result *
             goto done;
         }
         if (s3_content_md5(rq->body, rq->body_len, md5) != 0) {
-            err_set(e, ERR_INTERNAL, "S3 %s: MD5 of the body failed", rq->operation);
+            err_set(e, ERR_INTERNAL,
+                    "S3 %s: computing Content-MD5 failed in OpenSSL (out of memory, or no MD5 in "
+                    "its providers)",
+                    rq->operation);
             goto done;
         }
         hs[nh++] = (http_header){"Content-MD5", md5};

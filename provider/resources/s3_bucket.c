@@ -144,6 +144,22 @@ static const char *const bk_refused[][2] = {
     {"website", "aws.s3.BucketWebsiteConfiguration"},
 };
 
+/* The resource name as a generated bucket name starts: lowercase, '-' for
+ * the characters a bucket name cannot hold. */
+static void bk_name_base(const char *name, char *out, size_t cap)
+{
+    size_t n = str_copy(out, cap, name ? name : "");
+    if (n >= cap)
+        n = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = out[i];
+        if (c >= 'A' && c <= 'Z')
+            out[i] = (char)(c - 'A' + 'a');
+        else if (!s3s_bucket_char((unsigned char)c))
+            out[i] = '-';
+    }
+}
+
 static bool bk_failed(const check_failures *f, const char *prop)
 {
     for (size_t i = 0; i < f->len; i++)
@@ -170,21 +186,43 @@ static int bk_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *f
     if (!name || bk_failed(fails, "bucket"))
         return 0;
     char fixed[S3S_BUCKET_MAX + 64];
-    size_t n = str_copy(fixed, sizeof(fixed), name);
-    if (n >= sizeof(fixed))
-        n = sizeof(fixed) - 1;
-    for (size_t i = 0; i < n; i++) {
-        char c = fixed[i];
-        if (c >= 'A' && c <= 'Z')
-            fixed[i] = (char)(c - 'A' + 'a');
-        else if (!s3s_bucket_char((unsigned char)c))
-            fixed[i] = '-';
-    }
+    bk_name_base(name, fixed, sizeof(fixed));
     if (strcmp(fixed, name) != 0 && prop_set_str(in, "bucket", fixed) != 0)
         return res_oom(e);
     if (!s3s_bucket_shape(fixed) &&
         check_failure_add(fails, "bucket", "bucket '%s' %s", fixed, S3S_BUCKET_SHAPE_RULE) != 0)
         return res_oom(e);
+    return 0;
+}
+
+/* Whether the bucket's name was generated (a prefix, or "<resource name>-<7
+ * hex>"): the engine draws a new one for a replacement. */
+static bool bk_autonamed(const res_ctx *ctx, const pv *in)
+{
+    const char *name = prop_str(in, "bucket");
+    char base[S3S_BUCKET_MAX + 64];
+    if (prop_str(in, "bucketPrefix"))
+        return true;
+    if (!name)
+        return false;
+    bk_name_base(ctx->name, base, sizeof(base));
+    size_t bl = strlen(base), nl = strlen(name);
+    if (nl != bl + 8 || strncmp(name, base, bl) != 0 || name[bl] != '-')
+        return false;
+    for (size_t i = bl + 1; i < nl; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* A replacement that keeps the bucket's name (region, objectLockEnabled)
+ * cannot create the new bucket while the old one holds the name: the old one
+ * goes first, as pulumi-aws does for a resource whose name is set. */
+static int bk_diff_hook(res_ctx *ctx, const pv *news, const pv *base, diff_result *out, err *e)
+{
+    const char *now = prop_str(news, "bucket"), *was = prop_str(base, "bucket");
+    if (diff_has_replace(out) && now && was && strcmp(now, was) == 0 && !bk_autonamed(ctx, news))
+        out->delete_before_replace = true;
     return 0;
 }
 
@@ -242,9 +280,12 @@ static pv *bk_preview_outputs(res_ctx *ctx, const pv *inputs)
 
 /* ---- AWS calls ----------------------------------------------------------------- */
 
+/* tagsAll (Check made it), else tags. */
 static const pv *bk_tags_of(const pv *obj)
 {
     const pv *all = pv_object_get(obj, "tagsAll");
+    if (!all || pv_plain(all)->kind != PV_OBJECT)
+        all = pv_object_get(obj, "tags");
     return all && pv_plain(all)->kind == PV_OBJECT ? pv_plain(all) : NULL;
 }
 
@@ -564,6 +605,36 @@ done:
 
 /* ---- Update ----------------------------------------------------------------------- */
 
+/* PutBucketTagging replaces the whole set: the tags the provider ignores
+ * (ignoreTags) that the bucket has are written back with the wanted ones, so
+ * an update leaves them alone. */
+static int bk_update_tags(res_ctx *ctx, aws_client *c, const char *bucket, const pv *want, err *e)
+{
+    pv *actual = NULL, *merged = NULL;
+    int rc = -1;
+    if (bk_get_tags(ctx, c, bucket, &actual, e) != 0)
+        return -1;
+    merged = want ? pv_copy(want) : pv_object();
+    if (!merged)
+        goto oom;
+    for (size_t i = 0; i < actual->u.obj.len; i++) {
+        const char *k = actual->u.obj.keys[i];
+        pv *cp = NULL;
+        if (!tags_ignored(ctx, k) || str_has_prefix(k, "aws:") || pv_object_get(merged, k))
+            continue;
+        if (!(cp = pv_copy(actual->u.obj.vals[i])) || pv_object_set(merged, k, cp) != 0)
+            goto oom;
+    }
+    rc = bk_put_tags(ctx, c, bucket, merged, S3S_WRITE, e);
+    goto done;
+oom:
+    res_oom(e);
+done:
+    pv_free(actual);
+    pv_free(merged);
+    return rc;
+}
+
 /* Everything but tags replaces or is the provider's own (forceDestroy). */
 static int bk_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                      const pv *old_inputs, pv **outputs, err *e)
@@ -581,7 +652,7 @@ static int bk_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
         region = aws_client_region(c);
     const pv *want = bk_tags_of(news), *have = bk_tags_of(olds);
     bool same = (!want && !have) || (want && have && pv_equal(want, have));
-    if (!ctx->preview && !same && bk_put_tags(ctx, c, id, want, S3S_WRITE, e) != 0)
+    if (!ctx->preview && !same && bk_update_tags(ctx, c, id, want, e) != 0)
         return -1;
     *outputs = bk_outputs(c, news, id, region);
     return *outputs ? 0 : res_oom(e);
@@ -739,6 +810,7 @@ const resource_type s3_bucket_type = {
     .token = "s3/bucket:Bucket",
     .table = &bk_table,
     .check_hook = bk_check_hook,
+    .diff_hook = bk_diff_hook,
     .create = bk_create,
     .read = bk_read,
     .update = bk_update,
@@ -749,6 +821,7 @@ const resource_type s3_bucket_v2_type = {
     .token = "s3/bucketV2:BucketV2",
     .table = &bk_v2_table,
     .check_hook = bk_check_hook,
+    .diff_hook = bk_diff_hook,
     .create = bk_create,
     .read = bk_read,
     .update = bk_update,

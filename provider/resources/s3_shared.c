@@ -107,14 +107,12 @@ static bool s3s_aborted_or_fresh(const err *e)
     return s3s_aborted(e) || s3s_no_bucket(e);
 }
 
-int s3s_call(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags, xml_node **out,
-             err *e)
+int s3s_call_raw(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags,
+                 http_response *resp, err *e)
 {
-    xml_node *dummy = NULL;
-    xml_node **dst = out ? out : &dummy;
     bool locked = false;
     int rc = -1;
-    *dst = NULL;
+    memset(resp, 0, sizeof(*resp));
     if ((flags & S3S_WRITE) && rq->bucket) {
         if (strlen(rq->bucket) > S3S_BUCKET_MAX)
             return err_set(e, ERR_INVALID_ARGUMENT, "bucket name '%.80s' is longer than %d",
@@ -131,7 +129,8 @@ int s3s_call(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags, 
                                  : "another change in progress",
              rq->bucket ? rq->bucket : "");
     for (;;) {
-        if (s3_call_xml(c, rq, res_aws_cancel(ctx), dst, e) == 0) {
+        http_response_free(resp);
+        if (s3_call(c, rq, res_aws_cancel(ctx), resp, e) == 0) {
             rc = 0;
             break;
         }
@@ -141,7 +140,22 @@ int s3s_call(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags, 
     }
     if (locked)
         s3s_unlock(rq->bucket);
-    xml_free(dummy);
+    return rc;
+}
+
+int s3s_call(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags, xml_node **out,
+             err *e)
+{
+    http_response resp;
+    int rc = s3s_call_raw(ctx, c, rq, flags, &resp, e);
+    if (out)
+        *out = NULL;
+    if (rc == 0 && out && resp.body_len && xml_parse(resp.body, resp.body_len, out, e) != 0) {
+        err_set(e, e->code == ERR_RESOURCE_EXHAUSTED ? e->code : ERR_UNAVAILABLE,
+                "s3 %s: unreadable response: %s", rq->operation, e->msg);
+        rc = -1;
+    }
+    http_response_free(&resp);
     return rc;
 }
 
@@ -265,4 +279,199 @@ char *s3s_tagging_xml(const pv *tags, size_t *len)
     char *out = ok ? buf_take(&b, len) : NULL;
     buf_free(&b);
     return out;
+}
+
+/* ---- a bucket configuration as a resource of its own ------------------------------ */
+
+int s3s_set_xml_bool(pv *out, const char *prop, const xml_node *n, const char *path)
+{
+    const char *v = n ? xml_path_text(n, path) : NULL;
+    if (!v)
+        return 0;
+    return prop_set_bool(out, prop, strcmp(v, "true") == 0);
+}
+
+/* Outputs = inputs + the region the configuration lives in. */
+static pv *cfg_outputs(aws_client *c, const pv *inputs)
+{
+    pv *out = pv_copy(inputs);
+    if (out && c && prop_set_str(out, "region", aws_client_region(c)) != 0) {
+        pv_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int cfg_put(res_ctx *ctx, const s3s_config *k, aws_client *c, const char *bucket,
+                   const pv *in, unsigned flags, err *e)
+{
+    if (k->skip_put && k->skip_put(in))
+        return 0;
+    size_t len = 0;
+    char *body = k->body(in, &len, e);
+    if (!body)
+        return -1;
+    const char *owner = prop_str(in, "expectedBucketOwner"), *mfa = prop_str(in, "mfa");
+    http_header h[3];
+    size_t nh = 0;
+    if (k->content_type)
+        h[nh++] = (http_header){"Content-Type", k->content_type};
+    if (owner && *owner)
+        h[nh++] = (http_header){"x-amz-expected-bucket-owner", owner};
+    if (mfa && *mfa)
+        h[nh++] = (http_header){"x-amz-mfa", mfa};
+    s3_request rq = {.operation = k->put_op,
+                     .method = "PUT",
+                     .bucket = bucket,
+                     .subresource = k->subresource,
+                     .headers = h,
+                     .n_headers = nh,
+                     .body = body,
+                     .body_len = len,
+                     .content_md5 = true,
+                     .idempotent = true};
+    int rc = s3s_call(ctx, c, &rq, flags, NULL, e);
+    free(body);
+    return rc;
+}
+
+int s3s_cfg_create(res_ctx *ctx, const s3s_config *k, const pv *inputs, char **id, pv **outputs,
+                   err *e)
+{
+    err ignore = {0};
+    aws_client *c = res_client_for(ctx, inputs, ctx->preview ? &ignore : e);
+    const char *bucket = prop_str(inputs, "bucket");
+    if (ctx->preview) {
+        *outputs = cfg_outputs(c, inputs);
+        return *outputs ? 0 : res_oom(e);
+    }
+    if (!c)
+        return -1;
+    if (!bucket)
+        return err_set(e, ERR_INVALID_ARGUMENT, "bucket must be a known string");
+    if (cfg_put(ctx, k, c, bucket, inputs, S3S_WRITE | S3S_FRESH, e) != 0)
+        return -1;
+    /* Put twice is the same: no answer to lose, nothing to adopt. */
+    if (!(*id = str_dup(bucket)) || !(*outputs = cfg_outputs(c, inputs))) {
+        free(*id);
+        *id = NULL;
+        return res_oom(e);
+    }
+    return 0;
+}
+
+int s3s_cfg_update(res_ctx *ctx, const s3s_config *k, const char *id, const pv *news, pv **outputs,
+                   err *e)
+{
+    err ignore = {0};
+    aws_client *c = res_client_for(ctx, news, ctx->preview ? &ignore : e);
+    if (!ctx->preview) {
+        if (!c || cfg_put(ctx, k, c, id, news, S3S_WRITE, e) != 0)
+            return -1;
+    }
+    *outputs = cfg_outputs(c, news);
+    return *outputs ? 0 : res_oom(e);
+}
+
+static bool cfg_missing(const s3s_config *k, const err *e)
+{
+    if (s3s_no_bucket(e))
+        return true;
+    for (const char *const *m = k->missing_codes; m && *m; m++)
+        if (err_aws_code_is(e, *m))
+            return true;
+    return false;
+}
+
+int s3s_cfg_read(res_ctx *ctx, const s3s_config *k, const char *id, const pv *props,
+                 const pv *inputs, char **new_id, pv **outputs, pv **new_inputs, err *e)
+{
+    const pv *old = (props && props->u.obj.len) ? props : inputs;
+    bool import = !inputs || inputs->kind != PV_OBJECT || inputs->u.obj.len == 0;
+    aws_client *c = res_client_for(ctx, old, e);
+    http_response resp;
+    pv *out = NULL;
+    int rc = -1;
+    if (!c)
+        return -1;
+    const char *owner = old ? prop_str(old, "expectedBucketOwner") : NULL;
+    http_header h[1] = {{"x-amz-expected-bucket-owner", owner ? owner : ""}};
+    s3_request rq = {.operation = k->get_op,
+                     .method = "GET",
+                     .bucket = id,
+                     .subresource = k->subresource,
+                     .headers = h,
+                     .n_headers = owner && *owner ? 1 : 0,
+                     .idempotent = true};
+    if (s3s_call_raw(ctx, c, &rq, 0, &resp, e) != 0) {
+        http_response_free(&resp);
+        if (!cfg_missing(k, e))
+            return -1;
+        err_clear(e);
+        *new_id = NULL; /* gone: deleted out of band, or its bucket is */
+        return 0;
+    }
+    out = pv_object();
+    if (!out || prop_set_str(out, "bucket", id) != 0 ||
+        prop_set_str(out, "region", aws_client_region(c)) != 0)
+        goto oom;
+    /* The provider's own settings as recorded. */
+    for (size_t i = 0; old && i < k->table->n; i++) {
+        const eng_prop *p = &k->table->props[i];
+        const pv *v = (p->flags & EP_LOCAL) && strcmp(p->name, "region") != 0
+                          ? pv_object_get(old, p->name)
+                          : NULL;
+        pv *cp = v ? pv_copy(v) : NULL;
+        if (v && (!cp || pv_object_set(out, p->name, cp) != 0))
+            goto oom;
+    }
+    int r = k->read(resp.body ? resp.body : "", resp.body_len, import ? NULL : inputs, out, e);
+    if (r < 0)
+        goto done;
+    if (r == 1) {
+        *new_id = NULL; /* AWS's default stands where the configuration was */
+        rc = 0;
+        goto done;
+    }
+    *new_inputs = engine_read_inputs(k->table, out, inputs);
+    *new_id = str_dup(id);
+    if (!*new_inputs || !*new_id) {
+        pv_free(*new_inputs);
+        free(*new_id);
+        *new_inputs = NULL;
+        *new_id = NULL;
+        goto oom;
+    }
+    *outputs = out;
+    out = NULL;
+    rc = 0;
+    goto done;
+oom:
+    res_oom(e);
+done:
+    http_response_free(&resp);
+    pv_free(out);
+    return rc;
+}
+
+int s3s_cfg_delete(res_ctx *ctx, const s3s_config *k, const char *id, const pv *props, err *e)
+{
+    aws_client *c = res_client_for(ctx, props, e);
+    if (!c)
+        return -1;
+    const char *owner = prop_str(props, "expectedBucketOwner");
+    http_header h[1] = {{"x-amz-expected-bucket-owner", owner ? owner : ""}};
+    s3_request rq = {.operation = k->delete_op,
+                     .method = "DELETE",
+                     .bucket = id,
+                     .subresource = k->subresource,
+                     .headers = h,
+                     .n_headers = owner && *owner ? 1 : 0,
+                     .idempotent = true};
+    if (s3s_call(ctx, c, &rq, S3S_WRITE, NULL, e) == 0)
+        return 0;
+    if (!cfg_missing(k, e))
+        return -1;
+    err_clear(e); /* already gone */
+    return 0;
 }

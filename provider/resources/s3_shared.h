@@ -18,6 +18,7 @@
 
 #include "aws/s3.h"
 #include "resources/common.h"
+#include "resources/engine.h"
 
 /* Buckets whose locks can be held at once; more callers wait for a slot. */
 #define S3S_LOCK_SLOTS 128
@@ -40,6 +41,9 @@ size_t s3s_locks_held(void);
  * NULL) the XML answer as s3_call_xml gives it. */
 int s3s_call(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags, xml_node **out,
              err *e);
+/* The same with the raw answer (free *resp with http_response_free either way). */
+int s3s_call_raw(res_ctx *ctx, aws_client *c, const s3_request *rq, unsigned flags,
+                 http_response *resp, err *e);
 
 /* Whether S3 refused because another change of the bucket is in progress
  * (409 OperationAborted), or the bucket is not there (yet). */
@@ -66,6 +70,60 @@ int s3s_arn(aws_client *c, const char *bucket, char *out, size_t cap);
 /* The bucket's XML body for a tag set: <Tagging><TagSet>... from an object of
  * strings (NULL: none). Malloc'ed, NULL on allocation failure. */
 char *s3s_tagging_xml(const pv *tags, size_t *len);
+
+/* ---- a bucket configuration as a resource of its own ------------------------------ */
+/* The public access block, encryption, versioning and policy resources: ID the
+ * bucket name; Create and Update put the configuration (under the bucket's
+ * lock, retrying OperationAborted and a fresh bucket's NoSuchBucket), Read gets
+ * it, Delete removes it. Rows every such table has: bucket (required, replace,
+ * a resource reference stands for its ID), expectedBucketOwner (optional,
+ * replace, sent as x-amz-expected-bucket-owner) and region. */
+typedef struct s3s_config {
+    const char *what;        /* "public access block": messages */
+    const char *subresource; /* "publicAccessBlock" */
+    const char *put_op, *get_op, *delete_op;
+    const char *const *missing_codes; /* what Get answers when there is none; NULL-terminated */
+    const eng_table *table;
+    /* The PUT body from the inputs (malloc'ed, *len set); NULL with e set on
+     * failure. content_type NULL: application/xml. */
+    char *(*body)(const pv *in, size_t *len, err *e);
+    const char *content_type;
+    /* Nothing to put for these inputs (versioning "Disabled" on a new bucket). */
+    bool (*skip_put)(const pv *in);
+    /* The type's rows into out from Get's answer; old: the recorded inputs
+     * (NULL on import), for the user's shapes. 1: the answer means "none" (as
+     * AWS's default encryption after a delete), 0 done, -1 error. */
+    int (*read)(const char *body, size_t len, const pv *old, pv *out, err *e);
+} s3s_config;
+
+/* Rows of the same local settings copied from the recorded inputs on Read. */
+#define S3S_BUCKET_ROW(docstr)                                                                     \
+    {                                                                                              \
+        .name = "bucket", .type = ET_STRING, .flags = EP_REQUIRED | EP_REPLACE | EP_RESOURCE_ID,   \
+        .doc = docstr, .valid = EV_STRING, .min = 1, .max = S3S_BUCKET_MAX                         \
+    }
+#define S3S_OWNER_ROW                                                                              \
+    {                                                                                              \
+        .name = "expectedBucketOwner", .type = ET_STRING, .flags = EP_REPLACE | EP_LOCAL,          \
+        .doc = "Account ID of the expected bucket owner (S3 refuses the calls when the bucket "    \
+               "belongs to another account).",                                                     \
+        .deprecated =                                                                              \
+            "expected_bucket_owner is deprecated. It will be removed in a future verion "          \
+            "of the provider."                                                                     \
+    }
+
+int s3s_cfg_create(res_ctx *ctx, const s3s_config *k, const pv *inputs, char **id, pv **outputs,
+                   err *e);
+int s3s_cfg_read(res_ctx *ctx, const s3s_config *k, const char *id, const pv *props,
+                 const pv *inputs, char **new_id, pv **outputs, pv **new_inputs, err *e);
+int s3s_cfg_update(res_ctx *ctx, const s3s_config *k, const char *id, const pv *news, pv **outputs,
+                   err *e);
+/* Delete*: the configuration is removed; a bucket or configuration already
+ * gone is success. */
+int s3s_cfg_delete(res_ctx *ctx, const s3s_config *k, const char *id, const pv *props, err *e);
+
+/* A bool row of an XML answer ("true"/"false"); absent leaves out alone. */
+int s3s_set_xml_bool(pv *out, const char *prop, const xml_node *n, const char *path);
 
 /* xmlns of S3's documents. */
 #define S3S_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"

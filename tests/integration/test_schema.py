@@ -210,6 +210,12 @@ def test_config_object_types():
     (ROLE, "### `aws:iam/role:Role`"),
     (PIPE, "### `aws:sagemaker/pipeline:Pipeline`"),
     (BUCKET, "### `aws:s3/bucket:Bucket`"),
+    ("awsml:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+     "### `aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock`"),
+    ("awsml:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     "### `aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`"),
+    ("awsml:s3/bucketVersioning:BucketVersioning", "### `aws:s3/bucketVersioning:BucketVersioning`"),
+    ("awsml:s3/bucketPolicy:BucketPolicy", "### `aws:s3/bucketPolicy:BucketPolicy`"),
     ("awsml:s3/bucketObjectv2:BucketObjectv2", "### `aws:s3/bucketObjectv2:BucketObjectv2`"),
 ])
 def test_resource_inputs_match_the_readme(token, heading):

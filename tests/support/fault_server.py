@@ -28,7 +28,11 @@ Paths
                             Buckets that misbehave: redirect-me (301 PermanentRedirect with
                             x-amz-bucket-region eu-west-1 unless signed for eu-west-1),
                             busy (409 OperationAborted), missing (404 NoSuchBucket, no
-                            body for HEAD)
+                            body for HEAD), once-aborted-* (409 OperationAborted the first
+                            time, then as usual), once-missing-* (404 NoSuchBucket the first
+                            time), default-sse (GET ?encryption
+                            answers S3's default, SSE-S3), slow-* (each request takes 300 ms; /stats "s3max" holds the
+                            most requests ever in flight at once per bucket)
   PUT /latest/api/token     IMDSv2: needs X-aws-ec2-metadata-token-ttl-seconds
   GET /latest/meta-data/iam/security-credentials/          role name (token required)
   GET /latest/meta-data/iam/security-credentials/<role>    credentials JSON
@@ -66,7 +70,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 STATS_LOCK = threading.Lock()
-STATS = {"connections": 0, "requests": 0, "paths": {}}
+STATS = {"connections": 0, "requests": 0, "paths": {}, "s3max": {}}
+S3_SEEN = {}
+S3_INFLIGHT = {}
 
 MAX_SLOW_MS = 120000
 MAX_BIG_BYTES = 256 * 1024 * 1024
@@ -304,6 +310,31 @@ class Handler(BaseHTTPRequestHandler):
         rec["headers"].pop("authorization", None)
         err = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>" \
               "<Message>%s</Message><RequestId>%s</RequestId></Error>"
+        with STATS_LOCK:
+            S3_SEEN[bucket] = S3_SEEN.get(bucket, 0) + 1
+            first = S3_SEEN[bucket] == 1
+        if bucket.startswith("once-aborted-") and first:
+            return self.send(409, err % ("OperationAborted", "A conflicting conditional operation "
+                                         "is currently in progress against this resource.",
+                                         "req-409"), "application/xml")
+        if bucket.startswith("once-missing-") and first:
+            return self.send(404, err % ("NoSuchBucket", "The specified bucket does not exist",
+                                         "req-404"), "application/xml")
+        if bucket.startswith("slow-"):
+            with STATS_LOCK:
+                for b in (bucket, "*"):
+                    S3_INFLIGHT[b] = S3_INFLIGHT.get(b, 0) + 1
+                    STATS["s3max"][b] = max(STATS["s3max"].get(b, 0), S3_INFLIGHT[b])
+            time.sleep(0.3)
+            with STATS_LOCK:
+                for b in (bucket, "*"):
+                    S3_INFLIGHT[b] -= 1
+        if bucket == "default-sse" and self.command == "GET" and raw_query == "encryption":
+            return self.send(200, "<ServerSideEncryptionConfiguration><Rule>"
+                             "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256"
+                             "</SSEAlgorithm></ApplyServerSideEncryptionByDefault>"
+                             "<BucketKeyEnabled>false</BucketKeyEnabled></Rule>"
+                             "</ServerSideEncryptionConfiguration>", "application/xml")
         if bucket == "redirect-me" and region != "eu-west-1":
             return self.send(301, err % ("PermanentRedirect", "The bucket you are attempting to "
                                          "access must be addressed using the specified endpoint.",
