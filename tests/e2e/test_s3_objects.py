@@ -71,6 +71,10 @@ def test_objects_lifecycle(make_project):
     proj.env["AWSML_S3_MULTIPART_THRESHOLD"] = str(5 * MIB)
     proj.env["AWSML_S3_PART_SIZE"] = str(5 * MIB)
 
+    # a first preview: the bucket's name is not known yet, the objects' outputs are unknown
+    r = proj.preview()
+    assert "+ 7 to create" in r.stdout, r  # the stack, a bucket, five objects
+
     # create
     proj.up()
     out = proj.outputs()
