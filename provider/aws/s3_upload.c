@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +96,59 @@ bool s3u_is_multipart(const s3u_request *rq, unsigned long long size)
 
 /* ---- hashing ------------------------------------------------------------------------ */
 
+/* Reflected CRCs (init all ones, final xor all ones): CRC32 (zlib's),
+ * CRC32C (Castagnoli) and CRC64NVME, table-driven. */
+static uint64_t crc_tables[3][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void crc_init_tables(void)
+{
+    static const uint64_t polys[3] = {0xEDB88320ULL, 0x82F63B78ULL, 0x9A6C9329AC4BC9B5ULL};
+    for (int t = 0; t < 3; t++)
+        for (uint64_t i = 0; i < 256; i++) {
+            uint64_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? (c >> 1) ^ polys[t] : c >> 1;
+            crc_tables[t][i] = c;
+        }
+}
+
+static bool is_crc(enum s3u_checksum ck)
+{
+    return ck == S3U_CK_CRC32 || ck == S3U_CK_CRC32C || ck == S3U_CK_CRC64NVME;
+}
+
+static unsigned crc_width(enum s3u_checksum ck)
+{
+    return ck == S3U_CK_CRC64NVME ? 8 : 4;
+}
+
+static uint64_t crc_update(enum s3u_checksum ck, uint64_t crc, const unsigned char *p, size_t n)
+{
+    const uint64_t *t = crc_tables[ck - S3U_CK_CRC32];
+    for (size_t i = 0; i < n; i++)
+        crc = t[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+    return crc;
+}
+
+const char *s3u_checksum_name(enum s3u_checksum ck)
+{
+    static const char *const names[] = {"SHA256", "SHA1", "CRC32", "CRC32C", "CRC64NVME"};
+    return names[ck];
+}
+
+const char *s3u_checksum_header(enum s3u_checksum ck)
+{
+    static const char *const names[] = {"x-amz-checksum-sha256", "x-amz-checksum-sha1",
+                                        "x-amz-checksum-crc32", "x-amz-checksum-crc32c",
+                                        "x-amz-checksum-crc64nvme"};
+    return names[ck];
+}
+
 typedef struct hashes {
-    EVP_MD_CTX *sha, *md5, *ck; /* ck NULL when the checksum is the SHA-256 */
+    EVP_MD_CTX *sha, *md5, *ck; /* ck: SHA-1 only (the SHA-256 is sha) */
+    enum s3u_checksum kind;
+    uint64_t crc; /* a CRC kind's running value */
 } hashes;
 
 static void hashes_free(hashes *h)
@@ -109,6 +162,11 @@ static void hashes_free(hashes *h)
 static int hashes_init(hashes *h, enum s3u_checksum ck)
 {
     memset(h, 0, sizeof(*h));
+    h->kind = ck;
+    if (is_crc(ck)) {
+        pthread_once(&crc_once, crc_init_tables);
+        h->crc = ck == S3U_CK_CRC64NVME ? ~0ULL : 0xFFFFFFFFULL;
+    }
     h->sha = EVP_MD_CTX_new();
     h->md5 = EVP_MD_CTX_new();
     if (ck == S3U_CK_SHA1)
@@ -125,6 +183,8 @@ static int hashes_init(hashes *h, enum s3u_checksum ck)
 
 static int hashes_update(hashes *h, const void *d, size_t n)
 {
+    if (is_crc(h->kind))
+        h->crc = crc_update(h->kind, h->crc, d, n);
     return EVP_DigestUpdate(h->sha, d, n) == 1 && EVP_DigestUpdate(h->md5, d, n) == 1 &&
                    (!h->ck || EVP_DigestUpdate(h->ck, d, n) == 1)
                ? 0
@@ -143,7 +203,13 @@ static int hashes_final(hashes *h, digests *d)
     if (EVP_DigestFinal_ex(h->sha, d->sha, &n1) != 1 ||
         EVP_DigestFinal_ex(h->md5, d->md5, &n2) != 1)
         return -1;
-    if (h->ck) {
+    if (is_crc(h->kind)) {
+        unsigned w = crc_width(h->kind);
+        uint64_t v = h->crc ^ (w == 8 ? ~0ULL : 0xFFFFFFFFULL);
+        for (unsigned i = 0; i < w; i++) /* big-endian, as S3 encodes it */
+            d->ck[i] = (unsigned char)(v >> (8 * (w - 1 - i)));
+        d->ck_len = w;
+    } else if (h->ck) {
         if (EVP_DigestFinal_ex(h->ck, d->ck, &d->ck_len) != 1)
             return -1;
     } else {
@@ -227,17 +293,19 @@ static void unquote(char *dst, size_t cap, const char *etag)
 
 static const char *ck_header(enum s3u_checksum ck)
 {
-    return ck == S3U_CK_SHA1 ? "x-amz-checksum-sha1" : "x-amz-checksum-sha256";
+    return s3u_checksum_header(ck);
 }
 
 static const char *ck_xml(enum s3u_checksum ck)
 {
-    return ck == S3U_CK_SHA1 ? "ChecksumSHA1" : "ChecksumSHA256";
+    static const char *const names[] = {"ChecksumSHA256", "ChecksumSHA1", "ChecksumCRC32",
+                                        "ChecksumCRC32C", "ChecksumCRC64NVME"};
+    return names[ck];
 }
 
 static const char *ck_name(enum s3u_checksum ck)
 {
-    return ck == S3U_CK_SHA1 ? "SHA1" : "SHA256";
+    return s3u_checksum_name(ck);
 }
 
 /* One streamed request of a range whose digests are d. */
@@ -424,7 +492,7 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
     int rc = -1;
     bool have_whole = false, have_comp = false, have_h = false;
     buf_init(&body, (size_t)n * 512 + 1024);
-    if (!parts || hashes_init(&whole, S3U_CK_SHA256) != 0) {
+    if (!parts || hashes_init(&whole, rq->checksum) != 0) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
@@ -440,13 +508,15 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
     if (c) {
         http_header hs[AWS_MAX_HEADERS];
         size_t nh = 0;
-        if (rq->n_headers + 1 > AWS_MAX_HEADERS - 2) {
+        if (rq->n_headers + 2 > AWS_MAX_HEADERS - 2) {
             err_set(e, ERR_INVALID_ARGUMENT, "s3 CreateMultipartUpload: too many object headers");
             goto done;
         }
         for (size_t i = 0; i < rq->n_headers; i++)
             hs[nh++] = rq->headers[i];
         hs[nh++] = (http_header){"x-amz-checksum-algorithm", ck_name(rq->checksum)};
+        if (is_crc(rq->checksum))
+            hs[nh++] = (http_header){"x-amz-checksum-type", "FULL_OBJECT"};
         s3_request cr = {.operation = "CreateMultipartUpload",
                          .method = "POST",
                          .bucket = rq->bucket,
@@ -522,8 +592,12 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
         }
         fill_whole(out, &wd);
         char cb[64];
-        b64(cd.ck, cd.ck_len, cb, sizeof(cb));
-        snprintf(out->checksum, sizeof(out->checksum), "%s-%u", cb, n);
+        if (is_crc(rq->checksum)) { /* FULL_OBJECT: the whole object's CRC */
+            b64(wd.ck, wd.ck_len, out->checksum, sizeof(out->checksum));
+        } else {
+            b64(cd.ck, cd.ck_len, cb, sizeof(cb));
+            snprintf(out->checksum, sizeof(out->checksum), "%s-%u", cb, n);
+        }
         char m[33];
         sha_hex(cd.md5, 16, m);
         snprintf(out->plain_etag, sizeof(out->plain_etag), "%s-%u", m, n);
@@ -542,12 +616,17 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
         static const char *const capture[] = {"x-amz-version-id"};
         aws_outcome oc = {0};
         http_response resp;
+        /* FULL_OBJECT CRCs: the object's CRC, for S3 to check against the parts. */
+        http_header full[2] = {{ck_header(rq->checksum), out->checksum},
+                               {"x-amz-checksum-type", "FULL_OBJECT"}};
         s3_request sr = {.operation = "CompleteMultipartUpload",
                          .method = "POST",
                          .bucket = rq->bucket,
                          .key = rq->key,
                          .params = params,
                          .n_params = 1,
+                         .headers = full,
+                         .n_headers = is_crc(rq->checksum) ? 2 : 0,
                          .body = body.data,
                          .body_len = body.len,
                          .outcome = &oc,

@@ -37,7 +37,17 @@
 enum s3u_checksum {
     S3U_CK_SHA256 = 0, /* x-amz-checksum-sha256 (the default) */
     S3U_CK_SHA1,       /* x-amz-checksum-sha1 */
+    /* CRCs: a multipart upload is then of checksum type FULL_OBJECT (the
+     * object's CRC, not a checksum of the parts' checksums). */
+    S3U_CK_CRC32,
+    S3U_CK_CRC32C,
+    S3U_CK_CRC64NVME,
 };
+
+/* The algorithm's name as S3 spells it ("SHA256", "CRC64NVME") and its
+ * header ("x-amz-checksum-crc64nvme"). */
+const char *s3u_checksum_name(enum s3u_checksum ck);
+const char *s3u_checksum_header(enum s3u_checksum ck);
 
 typedef struct s3u_request {
     const char *bucket;
@@ -60,10 +70,12 @@ typedef struct s3u_request {
 
 typedef struct s3u_result {
     unsigned long long size;
-    unsigned parts;                  /* 0: one PutObject */
-    char sha256_hex[65];             /* of the whole content */
-    char md5_hex[33];                /* of the whole content */
-    char checksum[S3U_CHECKSUM_MAX]; /* what S3 keeps as the object's checksum */
+    unsigned parts;      /* 0: one PutObject */
+    char sha256_hex[65]; /* of the whole content */
+    char md5_hex[33];    /* of the whole content */
+    /* What S3 keeps as the object's checksum: base64; for a multipart upload
+     * with SHA-256/SHA-1 "<checksum of the parts' checksums>-<parts>". */
+    char checksum[S3U_CHECKSUM_MAX];
     /* The ETag S3 gives the content without SSE-KMS: the MD5 in hex, or for a
      * multipart upload the MD5 of the parts' MD5s and "-<parts>". */
     char plain_etag[S3U_CHECKSUM_MAX];

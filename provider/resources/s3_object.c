@@ -54,7 +54,7 @@ static const char *const obj_classes[] = {
     "STANDARD",   "REDUCED_REDUNDANCY",  "GLACIER",      "STANDARD_IA",
     "ONEZONE_IA", "INTELLIGENT_TIERING", "DEEP_ARCHIVE", "GLACIER_IR",
     "SNOW",       "EXPRESS_ONEZONE",     "FSX_OPENZFS",  NULL};
-static const char *const obj_checksums[] = {"SHA256", "SHA1", NULL};
+static const char *const obj_checksums[] = {"CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", NULL};
 
 static bool obj_no_upper(int c)
 {
@@ -207,7 +207,8 @@ static const eng_prop obj_v2_rows[] = {
     OBJ_COMMON_ROWS,
     {.name = "checksumAlgorithm",
      .type = ET_STRING,
-     .doc = "Algorithm of the checksum S3 keeps with the object: SHA256 or SHA1 (awsml always "
+     .doc = "Algorithm of the checksum S3 keeps with the object: CRC32, CRC32C, CRC64NVME, SHA1 "
+            "or SHA256 (awsml always "
             "sends one; SHA256 when absent).",
      .valid = EV_ENUM,
      .values = obj_checksums},
@@ -746,6 +747,25 @@ static pv *obj_outputs(res_ctx *ctx, aws_client *c, const pv *base, const char *
 
 /* ---- upload ---------------------------------------------------------------------------- */
 
+/* checksumAlgorithm (absent: SHA256) and the output row S3's value lands in. */
+static enum s3u_checksum obj_checksum_of(const pv *in)
+{
+    const char *ck = prop_str(in, "checksumAlgorithm");
+    static const enum s3u_checksum all[] = {S3U_CK_SHA256, S3U_CK_SHA1, S3U_CK_CRC32, S3U_CK_CRC32C,
+                                            S3U_CK_CRC64NVME};
+    for (size_t i = 0; ck && i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(ck, s3u_checksum_name(all[i])) == 0)
+            return all[i];
+    return S3U_CK_SHA256;
+}
+
+static const char *obj_checksum_row(enum s3u_checksum ck)
+{
+    static const char *const rows[] = {"checksumSha256", "checksumSha1", "checksumCrc32",
+                                       "checksumCrc32c", "checksumCrc64nvme"};
+    return rows[ck];
+}
+
 /* Uploads the object as in says; res holds the content hashes. */
 static int obj_upload(res_ctx *ctx, aws_client *c, const pv *in, bool hash_only, s3u_result *res,
                       err *e)
@@ -755,8 +775,7 @@ static int obj_upload(res_ctx *ctx, aws_client *c, const pv *in, bool hash_only,
     unsigned char *decoded = NULL;
     int rc = -1;
     s3u_request rq = {.bucket = prop_str(in, "bucket"), .key = prop_str(in, "key")};
-    const char *ck = prop_str(in, "checksumAlgorithm");
-    rq.checksum = ck && strcmp(ck, "SHA1") == 0 ? S3U_CK_SHA1 : S3U_CK_SHA256;
+    rq.checksum = obj_checksum_of(in);
     if (obj_env_size("AWSML_S3_MULTIPART_THRESHOLD", &rq.threshold) != 0 ||
         obj_env_size("AWSML_S3_PART_SIZE", &rq.part_size) != 0)
         return err_set(e, ERR_INVALID_ARGUMENT,
@@ -802,8 +821,7 @@ done:
 /* The last write's content checksum as S3 keeps it (from HeadObject). */
 static void obj_stored_checksum(const http_response *r, enum s3u_checksum ck, char *out, size_t cap)
 {
-    http_header_value(r, ck == S3U_CK_SHA1 ? "x-amz-checksum-sha1" : "x-amz-checksum-sha256", out,
-                      cap);
+    http_header_value(r, s3u_checksum_header(ck), out, cap);
 }
 
 /* HTTP date (Last-Modified) as RFC 3339 ("2026-12-05T11:14:18Z"), "" when unreadable. */
@@ -852,10 +870,8 @@ static int obj_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
         err le = {0};
         char have[S3U_CHECKSUM_MAX] = "", lm[128] = "", created[32] = "";
         char etag[S3U_FIELD_MAX] = "", sse[64] = "";
-        const char *ck = prop_str(inputs, "checksumAlgorithm");
         if (obj_head(ctx, c, bucket, key, &head, &le) == 0) {
-            obj_stored_checksum(&head, ck && strcmp(ck, "SHA1") == 0 ? S3U_CK_SHA1 : S3U_CK_SHA256,
-                                have, sizeof(have));
+            obj_stored_checksum(&head, obj_checksum_of(inputs), have, sizeof(have));
             http_header_value(&head, "Last-Modified", lm, sizeof(lm));
             obj_rfc3339(lm, created, sizeof(created));
             http_header_value(&head, "ETag", etag, sizeof(etag));
@@ -959,11 +975,8 @@ static int obj_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
     bool not_md5 = (sse && str_has_prefix(sse, "aws:kms")) || (etag && strchr(etag, '-'));
     const char *given = !import && inputs ? prop_str(inputs, "etag") : NULL;
     if (not_md5 && given) {
-        const char *ck = prop_str(inputs, "checksumAlgorithm");
-        const char *rec =
-            prop_str(old, ck && strcmp(ck, "SHA1") == 0 ? "checksumSha1" : "checksumSha256");
-        const char *now =
-            prop_str(out, ck && strcmp(ck, "SHA1") == 0 ? "checksumSha1" : "checksumSha256");
+        const char *row = obj_checksum_row(obj_checksum_of(inputs));
+        const char *rec = prop_str(old, row), *now = prop_str(out, row);
         bool same = !rec || !now || !*rec || !*now || strcmp(rec, now) == 0;
         if (same) {
             pv *keep = pv_copy(out);

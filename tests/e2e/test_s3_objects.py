@@ -34,7 +34,8 @@ bucket = aws.s3.Bucket("store", bucket="awsml-objects-e2e", force_destroy=True)
 text = aws.s3.BucketObjectv2("text", bucket=bucket.id, key="text.txt", content="hello " + ver,
                              content_type="text/plain", cache_control="max-age=60",
                              metadata={"stage": ver}, tags={"team": "ml"})
-b64 = aws.s3.BucketObjectv2("b64", bucket=bucket.id, key=b64_key, content_base64="AAECA/8=")
+b64 = aws.s3.BucketObjectv2("b64", bucket=bucket.id, key=b64_key, content_base64="AAECA/8=",
+                            checksum_algorithm="CRC32")
 big = aws.s3.BucketObjectv2("big", bucket=bucket.id, key="big.bin",
                             source=pulumi.FileAsset(big_path))
 small = aws.s3.BucketObject("small", bucket=bucket.id, key="small.txt",

@@ -6,10 +6,11 @@ or after --max-lifetime seconds.
 
 Every request body is read in chunks and hashed (never kept whole, except objects up to
 1 MiB, whose bytes GET returns); the record says whether Content-MD5, x-amz-content-sha256
-and x-amz-checksum-sha256/-sha1 match the body received.
+and x-amz-checksum-sha256/-sha1/-crc32 match the body received.
 
   GET  /_log                 JSON list of the records so far ({method, path, query, body_len,
-                             md5_ok, sha256_ok, checksum_ok, has_md5, content_sha256})
+                             md5_ok, sha256_ok, checksum_ok, checksum_sent, checksum_type,
+                             has_md5, content_sha256})
   GET  /_uploads             JSON list of the multipart uploads neither completed nor aborted
   PUT /<b>/<k>               PutObject (x-amz-* and Content-* headers kept)
   HEAD/GET /<b>/<k>          HeadObject / GetObject (checksums with x-amz-checksum-mode)
@@ -34,6 +35,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -63,6 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         sha, md5, sha1 = hashlib.sha256(), hashlib.md5(), hashlib.sha1()
         kept = bytearray()
+        crc32 = 0
         left = n
         while left > 0:
             chunk = self.rfile.read(min(left, 1 << 20))
@@ -72,10 +75,12 @@ class Handler(BaseHTTPRequestHandler):
             sha.update(chunk)
             md5.update(chunk)
             sha1.update(chunk)
+            crc32 = zlib.crc32(chunk, crc32)
             if len(kept) + len(chunk) <= KEEP_MAX:
                 kept += chunk
         got = n - left
         return {"len": got, "sha": sha.digest(), "md5": md5.digest(), "sha1": sha1.digest(),
+                "crc32": crc32.to_bytes(4, "big"),
                 "bytes": bytes(kept) if got <= KEEP_MAX else None}
 
     def record(self, body, query):
@@ -86,12 +91,20 @@ class Handler(BaseHTTPRequestHandler):
             ck_ok = h.get("x-amz-checksum-sha256") == base64.b64encode(body["sha"]).decode()
         elif h.get("x-amz-checksum-sha1") is not None:
             ck_ok = h.get("x-amz-checksum-sha1") == base64.b64encode(body["sha1"]).decode()
+        elif h.get("x-amz-checksum-crc32") is not None:
+            ck_ok = h.get("x-amz-checksum-crc32") == base64.b64encode(body["crc32"]).decode()
         rec = {"method": self.command, "path": urlsplit(self.path).path, "query": query,
                "body_len": body["len"], "has_md5": h.get("Content-MD5") is not None,
                "md5_ok": h.get("Content-MD5") == md5,
                "content_sha256": h.get("x-amz-content-sha256"),
                "sha256_ok": h.get("x-amz-content-sha256") == body["sha"].hex(),
-               "checksum_ok": ck_ok}
+               "checksum_ok": ck_ok,
+               "checksum_sent": next((v for k, v in h.items()
+                                      if k.lower().startswith("x-amz-checksum-")
+                                      and k.lower() not in ("x-amz-checksum-mode",
+                                                            "x-amz-checksum-algorithm",
+                                                            "x-amz-checksum-type")), None),
+               "checksum_type": h.get("x-amz-checksum-type")}
         with LOCK:
             LOG.append(rec)
 

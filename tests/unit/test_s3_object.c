@@ -341,6 +341,54 @@ static void test_multipart_failure_aborts_the_upload(void **state)
     free(path);
 }
 
+/* The CRC checksums (S3's check values of "123456789"); a multipart upload
+ * with a CRC keeps the whole object's CRC (FULL_OBJECT), each part its own. */
+static void test_crc_checksums(void **state)
+{
+    (void)state;
+    static const struct {
+        enum s3u_checksum ck;
+        const char *want;
+    } cases[] = {{S3U_CK_CRC32, "y/Q5Jg=="},
+                 {S3U_CK_CRC32C, "4waSgw=="},
+                 {S3U_CK_CRC64NVME, "rosUhgp5mIg="}};
+    aws_cancel none = {0};
+    err e = {0};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s3u_request rq = {.data = "123456789", .len = 9, .checksum = cases[i].ck};
+        s3u_result res;
+        assert_int_equal(s3u_hash(&rq, none, &res, &e), 0);
+        assert_string_equal(res.checksum, cases[i].want);
+    }
+    s3u_request mp = {.bucket = "plain",
+                      .key = "crc.bin",
+                      .data = "hello multipart world",
+                      .len = 21,
+                      .checksum = S3U_CK_CRC32,
+                      .threshold = 5,
+                      .part_size = 5};
+    s3u_result res;
+    size_t before = log_len();
+    if (s3u_upload(the_client, &mp, none, &res, &e) != 0)
+        fail_msg("upload: %s", e.msg);
+    assert_int_equal(res.parts, 5);
+    assert_string_equal(res.checksum, "KeSq5w=="); /* zlib.crc32 of the whole content */
+    cJSON *log = server_json("/_log");
+    assert_int_equal((size_t)cJSON_GetArraySize(log), before + 7);
+    for (int i = 1; i <= 5; i++) {
+        cJSON *p = cJSON_GetArrayItem(log, (int)before + i);
+        assert_true(jtrue(p, "checksum_ok")); /* each part's CRC32 */
+        assert_true(jtrue(p, "md5_ok"));
+        assert_true(jtrue(p, "sha256_ok"));
+    }
+    /* Create and Complete say FULL_OBJECT; Complete carries the whole object's CRC32. */
+    assert_string_equal(jstr(cJSON_GetArrayItem(log, (int)before), "checksum_type"), "FULL_OBJECT");
+    cJSON *done = cJSON_GetArrayItem(log, (int)before + 6);
+    assert_string_equal(jstr(done, "checksum_type"), "FULL_OBJECT");
+    assert_string_equal(jstr(done, "checksum_sent"), "KeSq5w==");
+    cJSON_Delete(log);
+}
+
 /* Cancellation after the first part reached S3 (a watcher sees it in the log). */
 static atomic_bool cancel_flag;
 
@@ -619,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_multipart_parts_are_hashed_and_completed),
         cmocka_unit_test(test_multipart_failure_aborts_the_upload),
         cmocka_unit_test(test_multipart_cancel_aborts_the_upload),
+        cmocka_unit_test(test_crc_checksums),
         cmocka_unit_test(test_lost_put_answer_is_adopted),
         cmocka_unit_test(test_no_such_key_right_after_put_is_retried),
         cmocka_unit_test(test_kms_object_keeps_the_given_etag),
