@@ -945,6 +945,7 @@ static int obj_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
         obj_clean_key(k ? k : id, key, sizeof(key));
     }
     aws_client *c = res_client_for(ctx, old, e);
+    const eng_table *t = obj_is_v2(ctx) ? &obj_v2_table : &obj_v1_table;
     http_response head;
     pv *tags = NULL, *base = NULL, *out = NULL;
     int rc = -1;
@@ -984,24 +985,20 @@ static int obj_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
                 pv_free(keep);
                 goto oom;
             }
-            if (engine_read_tags(ctx, obj_is_v2(ctx) ? &obj_v2_table : &obj_v1_table, tags, old,
-                                 keep, e) != 0) {
+            if (engine_read_tags(ctx, t, tags, old, keep, e) != 0) {
                 pv_free(keep);
                 goto done;
             }
-            *new_inputs =
-                engine_read_inputs(obj_is_v2(ctx) ? &obj_v2_table : &obj_v1_table, keep, inputs);
+            *new_inputs = engine_read_inputs(t, keep, inputs);
             pv_free(keep);
             if (!*new_inputs)
                 goto oom;
         }
     }
-    if (engine_read_tags(ctx, obj_is_v2(ctx) ? &obj_v2_table : &obj_v1_table, tags, old, out, e) !=
-        0)
+    if (engine_read_tags(ctx, t, tags, old, out, e) != 0)
         goto done;
     if (!*new_inputs)
-        *new_inputs =
-            engine_read_inputs(obj_is_v2(ctx) ? &obj_v2_table : &obj_v1_table, out, inputs);
+        *new_inputs = engine_read_inputs(t, out, inputs);
     *new_id = str_dup(key);
     if (!*new_inputs || !*new_id) {
         pv_free(*new_inputs);
@@ -1018,6 +1015,10 @@ static int obj_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
 oom:
     res_oom(e);
 done:
+    if (rc != 0) {
+        pv_free(*new_inputs);
+        *new_inputs = NULL;
+    }
     http_response_free(&head);
     pv_free(tags);
     pv_free(base);
