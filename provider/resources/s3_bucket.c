@@ -425,6 +425,25 @@ static int bk_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
                      .body_len = body_len,
                      .outcome = &oc};
     time_t started = resumed_from ? resumed_from : time(NULL);
+    /* In us-east-1 CreateBucket of a bucket this account has answers 200:
+     * look first, so an existing bucket is never taken over silently. */
+    char where[ENDPOINTS_MAX_REGION];
+    err he = {0};
+    if (!resumed_from && strcmp(region, "us-east-1") == 0) {
+        if (bk_head(ctx, c, bucket, where, sizeof(where), &he) == 0) {
+            err_set(e, ERR_ALREADY_EXISTS,
+                    "s3 bucket %s already exists in this account and Pulumi does not manage it: "
+                    "import it with `pulumi import aws:s3/bucket:Bucket <name> %s`, delete it, "
+                    "or choose another name",
+                    bucket, bucket);
+            goto out;
+        }
+        /* Absent, or someone else's (CreateBucket then says so): go on. */
+        if (he.code != ERR_NOT_FOUND && he.code != ERR_PERMISSION_DENIED) {
+            *e = he;
+            goto out;
+        }
+    }
     if (s3s_call(ctx, c, &rq, S3S_WRITE, NULL, e) != 0) {
         bool mine = err_aws_code_is(e, "BucketAlreadyOwnedByYou");
         if (mine && !resumed_from && !oc.maybe_applied) {
@@ -435,7 +454,7 @@ static int bk_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
                     bucket, bucket);
             goto out;
         }
-        if (err_aws_code_is(e, "BucketAlreadyExists")) {
+        if (err_aws_code_is(e, "BucketAlreadyExists") && !resumed_from) {
             err_set(e, ERR_ALREADY_EXISTS,
                     "s3 bucket name %s is taken by another AWS account (bucket names are global): "
                     "choose another name or a bucketPrefix",
@@ -666,10 +685,14 @@ static int bk_delete_batch(res_ctx *ctx, aws_client *c, const char *bucket, buf 
     if (buf_append_str(body, "<Quiet>true</Quiet></Delete>") != 0)
         return res_oom(e);
     xml_node *root = NULL;
+    /* Objects under a governance-mode retention go too, as pulumi-aws deletes them. */
+    http_header h[1] = {{"x-amz-bypass-governance-retention", "true"}};
     s3_request rq = {.operation = "DeleteObjects",
                      .method = "POST",
                      .bucket = bucket,
                      .subresource = "delete",
+                     .headers = h,
+                     .n_headers = 1,
                      .body = body->data,
                      .body_len = body->len,
                      .content_md5 = true,
@@ -680,8 +703,8 @@ static int bk_delete_batch(res_ctx *ctx, aws_client *c, const char *bucket, buf 
         const char *key = xml_path_text(failed, "Key"), *code = xml_path_text(failed, "Code");
         const char *msg = xml_path_text(failed, "Message");
         rc = err_set(e, ERR_FAILED_PRECONDITION,
-                     "forceDestroy: S3 refused to delete s3://%s/%s: %s: %s (an Object Lock "
-                     "retention or legal hold keeps it?)",
+                     "forceDestroy: S3 refused to delete s3://%s/%s: %s: %s (a compliance-mode "
+                     "retention or a legal hold keeps it?)",
                      bucket, key ? key : "?", code ? code : "?", msg ? msg : "");
     }
     xml_free(root);

@@ -221,4 +221,14 @@ def test_lost_create_bucket_answer_is_adopted(make_project, moto_endpoint):
         proxy.set_rules([])
         proj.up("--expect-no-changes")
         proj.destroy()
-    assert "awsml-e2e-lost-answer" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert "awsml-e2e-lost-answer" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+        # A bucket of that name made outside Pulumi is not taken over (in us-east-1 S3
+        # answers CreateBucket of one's own bucket with 200): the error says how to import it.
+        s3.create_bucket(Bucket="awsml-e2e-lost-answer")
+        r = proj.up(check=False)
+        assert r.returncode != 0
+        assert "already exists in this account and Pulumi does not manage it" in r.output, r
+        assert "pulumi import aws:s3/bucket:Bucket <name> awsml-e2e-lost-answer" in r.output, r
+        assert proj.resources(BUCKET) == []
+        s3.delete_bucket(Bucket="awsml-e2e-lost-answer")

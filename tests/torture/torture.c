@@ -1281,7 +1281,9 @@ static rpc_script *new_script(void)
     "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"             \
     "\\\"2020-12-01\\\",\\\"Steps\\\":[]}\",\"pipelineDescription\":\"x\",\"tags\":{}}"
 
-#define BUCKET_IN "{\"bucket\":\"torture-bucket\",\"forceDestroy\":true,\"tags\":{\"team\":\"ml\"}}"
+#define BUCKET_IN                                                                                  \
+    "{\"bucket\":\"torture-bucket\",\"forceDestroy\":true,\"tags\":{\"team\":\"ml\"},"             \
+    "\"region\":\"eu-west-1\"}"
 #define BUCKET_IN2                                                                                 \
     "{\"bucket\":\"torture-bucket\",\"forceDestroy\":false,\"objectLockEnabled\":false,"           \
     "\"tags\":{\"team\":\"ai\",\"new\":\"1\"}}"
@@ -1590,6 +1592,12 @@ static void add_http_rpc(int port)
         step_delete(&sc->steps[sc->n++], gone_s3[i][0], "g", "missing-bucket", gone_s3[i][1]);
     }
     add_op("http/gone bucket family", op_rpc, sc);
+    /* In us-east-1 a bucket that exists is looked up first and refused, naming the import. */
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_create(&sc->steps[sc->n++], BUCKET_T, "b1", "{\"bucket\":\"torture-bucket\"}", false);
+    add_op("http/create bucket family: existing bucket", op_rpc, sc);
     /* Import: Read with no inputs reports everything. */
     sc = new_script();
     set_config_json(port, "");
