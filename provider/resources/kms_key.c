@@ -491,28 +491,44 @@ typedef struct key_search {
     res_ctx *ctx;
     aws_client *c;
     const char *token;
-    char id[128];
+    strv ids; /* the keys carrying the token that are not pending deletion */
 } key_search;
 
-/* ListKeys item: stops at the key carrying the token (keys pending deletion
- * are past adopting). */
 static int key_search_item(void *arg, const cJSON *item, err *e)
 {
     key_search *s = arg;
     const char *kid = kms_str(item, "KeyId");
     char marker[128];
+    cJSON *req = NULL, *d = NULL;
+    int rc = 0;
     if (!kid)
         return 0;
-    if (key_list_tags(s->ctx, s->c, kid, NULL, marker, e) != 0) {
-        if (e->code != ERR_NOT_FOUND)
-            return -1;
-        err_clear(e); /* deleted meanwhile */
-        return 0;
+    rc = key_list_tags(s->ctx, s->c, kid, NULL, marker, e);
+    if (rc == 0 && strcmp(marker, s->token) == 0) {
+        req = kms_req("KeyId", kid, NULL);
+        rc = req ? kms_call(s->ctx, s->c, "DescribeKey", req, true, NULL, &d, e) : res_oom(e);
+        if (rc == 0 && !key_gone_state(kms_str(d, "KeyMetadata/KeyState")) &&
+            strv_push(&s->ids, kid) != 0)
+            rc = res_oom(e);
     }
-    if (strcmp(marker, s->token) != 0)
-        return 0;
-    snprintf(s->id, sizeof(s->id), "%s", kid);
-    return 1;
+    cJSON_Delete(req);
+    cJSON_Delete(d);
+    if (rc != 0 && e->code == ERR_NOT_FOUND) {
+        err_clear(e); /* deleted meanwhile */
+        rc = 0;
+    }
+    return rc;
+}
+
+/* The live keys carrying token (every page of ListKeys), into ids. */
+static int key_find_token(res_ctx *ctx, aws_client *c, const char *token, strv *ids, err *e)
+{
+    key_search s = {ctx, c, token, {0}};
+    cJSON *req = cJSON_CreateObject();
+    int rc = req ? kms_list(ctx, c, "ListKeys", req, "Keys", key_search_item, &s, e) : res_oom(e);
+    cJSON_Delete(req);
+    *ids = s.ids;
+    return rc;
 }
 
 /* After a CreateKey whose answer was lost (or a resumed create): the key
@@ -520,35 +536,60 @@ static int key_search_item(void *arg, const cJSON *item, err *e)
 static enum res_adopt key_adopt(res_ctx *ctx, aws_client *c, const char *token, const pv *in,
                                 time_t started, char *id, size_t cap, err *e)
 {
-    key_search s = {ctx, c, token, ""};
+    strv ids = {0};
     err le = {0};
-    cJSON *req = cJSON_CreateObject(), *d = NULL;
+    cJSON *req = NULL, *d = NULL;
     char created[32];
     const char *when = NULL, *why = NULL;
-    if (!req)
-        err_set(&le, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    else if (kms_list(ctx, c, "ListKeys", req, "Keys", key_search_item, &s, &le) == 0 && !s.id[0])
+    if (key_find_token(ctx, c, token, &ids, &le) == 0 && ids.n == 0)
         err_set(&le, ERR_NOT_FOUND, "no key carries the create token");
-    cJSON_Delete(req);
-    if (s.id[0] && (req = kms_req("KeyId", s.id, NULL)) != NULL &&
+    if (ids.n && !le.code && (req = kms_req("KeyId", ids.v[0], NULL)) != NULL &&
         kms_call(ctx, c, "DescribeKey", req, true, NULL, &d, &le) == 0) {
         const cJSON *md = cJSON_GetObjectItemCaseSensitive(d, "KeyMetadata");
         const char *desc = prop_str(in, "description"), *got = kms_str(md, "Description");
         when = kms_created(md, created);
-        if (key_gone_state(kms_str(md, "KeyState")))
-            why = "it is pending deletion";
-        else if (!str_eq(desc ? desc : "", got ? got : ""))
+        if (!str_eq(desc ? desc : "", got ? got : ""))
             why = "its description differs";
         else if (!str_eq(prop_str(in, "keyUsage"), kms_str(md, "KeyUsage")))
             why = "its key usage differs";
     }
     cJSON_Delete(req);
     cJSON_Delete(d);
-    enum res_adopt a = res_adopt(ctx, "kms key", "CreateKey", "kms/key:Key", s.id[0] ? s.id : token,
-                                 started, &le, when, why, e);
+    enum res_adopt a = res_adopt(ctx, "kms key", "CreateKey", "kms/key:Key",
+                                 ids.n ? ids.v[0] : token, started, &le, when, why, e);
     if (a == RES_ADOPT_OURS)
-        snprintf(id, cap, "%s", s.id);
+        snprintf(id, cap, "%s", ids.v[0]);
+    strv_free(&ids);
     return a;
+}
+
+/* A CreateKey retried after an answer that may have hidden a key (a 5xx
+ * after KMS acted, then a retry that made another): every other live key
+ * carrying this create's token is one nobody will know, so its deletion is
+ * scheduled (7 days, cancellable). Failures only warn. */
+static void key_dedupe(res_ctx *ctx, aws_client *c, const char *token, const char *kid)
+{
+    strv ids = {0};
+    err e = {0};
+    if (key_find_token(ctx, c, token, &ids, &e) != 0)
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "could not check for a second KMS key made by a retried CreateKey (%s): look for "
+                 "keys tagged %s=%s",
+                 e.msg, KEY_MARKER, token);
+    for (size_t i = 0; i < ids.n; i++) {
+        if (strcmp(ids.v[i], kid) == 0)
+            continue;
+        err_clear(&e);
+        cJSON *req = kms_req("KeyId", ids.v[i], NULL);
+        int rc = req && cJSON_AddNumberToObject(req, "PendingWindowInDays", 7)
+                     ? kms_call(ctx, c, "ScheduleKeyDeletion", req, true, NULL, NULL, &e)
+                     : res_oom(&e);
+        cJSON_Delete(req);
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "a retried CreateKey made a second KMS key, %s, besides %s: %s", ids.v[i], kid,
+                 rc == 0 ? "its deletion is scheduled in 7 days" : e.msg);
+    }
+    strv_free(&ids);
 }
 
 /* The outputs of a key that exists but could not be described: the inputs
@@ -593,6 +634,7 @@ static int key_create_in(res_ctx *ctx, const pv *in, time_t resumed, char **id, 
     strv tk = {0}, tv = {0}, rk = {0};
     char kid[128] = "", token[96] = "";
     const char *arn = NULL;
+    aws_outcome oc = {0};
     int rc = -1;
     if (!c)
         return -1;
@@ -625,7 +667,6 @@ static int key_create_in(res_ctx *ctx, const pv *in, time_t resumed, char **id, 
             res_oom(e);
             goto done;
         }
-        aws_outcome oc = {0};
         if (key_call_policy(ctx, c, "CreateKey", req, false, &oc, &resp, e) != 0) {
             if (!oc.maybe_applied)
                 goto done;
@@ -649,6 +690,8 @@ static int key_create_in(res_ctx *ctx, const pv *in, time_t resumed, char **id, 
         res_oom(e);
         goto done;
     }
+    if (oc.maybe_applied)
+        key_dedupe(ctx, c, token, kid);
     bool gone = false;
     strv_free(&tk);
     strv_free(&tv);
