@@ -34,6 +34,7 @@
 #include "resources/pending.h"
 #include "resources/policy.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/strv.h"
 
@@ -356,6 +357,9 @@ static int key_describe(res_ctx *ctx, aws_client *c, const char *id, const pv *r
     cJSON *d = NULL, *pol = NULL, *rot = NULL, *req = kms_req("KeyId", id, NULL);
     pv *out = NULL, *tags = NULL;
     int rc = -1;
+    /* Comparing policies swallows a failed allocation (and keeps AWS's text):
+     * noticed here, so the outputs are never quietly different. */
+    unsigned long mark = mem_failures();
     *gone = false;
     if (!req) {
         res_oom(e);
@@ -418,6 +422,10 @@ static int key_describe(res_ctx *ctx, aws_client *c, const char *id, const pv *r
     if (key_list_tags(ctx, c, kid ? kid : id, &tags, NULL, e) != 0 ||
         engine_read_tags(ctx, &key_table, tags, ref, out, e) != 0)
         goto done;
+    if (mem_failures() != mark) {
+        res_oom(e);
+        goto done;
+    }
     *outputs = out;
     out = NULL;
     rc = 0;

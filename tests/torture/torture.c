@@ -1228,6 +1228,8 @@ static rpc_script *new_script(void)
 #define ROLE_T "aws:iam/role:Role"
 #define RPA_T "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
+#define KEY_T "aws:kms/key:Key"
+#define ALIAS_T "aws:kms/alias:Alias"
 
 #define TRUST_OPEN                                                                                 \
     "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
@@ -1271,22 +1273,36 @@ static rpc_script *new_script(void)
     "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"             \
     "\\\"2020-12-01\\\",\\\"Steps\\\":[]}\",\"pipelineDescription\":\"x\",\"tags\":{}}"
 
+#define KMS_POL                                                                                    \
+    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
+    "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"},\\\"Action\\\":"       \
+    "\\\"kms:*\\\",\\\"Resource\\\":\\\"*\\\"}]}"
+#define KEY_IN                                                                                     \
+    "{\"description\":\"torture key\",\"policy\":\"" KMS_POL "\",\"enableKeyRotation\":true,"      \
+    "\"rotationPeriodInDays\":180,\"deletionWindowInDays\":7,\"tags\":{\"team\":\"ml\"}}"
+#define KEY_IN2                                                                                    \
+    "{\"description\":\"torture key 2\",\"isEnabled\":false,\"enableKeyRotation\":false,"          \
+    "\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[]}\",\"tags\":{\"new\":"  \
+    "\"1\"}}"
+#define ALIAS_IN "{\"name\":\"alias/torture\",\"targetKeyId\":\"torture-key\"}"
+#define ALIAS_IN2 "{\"name\":\"alias/torture\",\"targetKeyId\":\"other-key\"}"
+
 /* The configuration of every configured script: static keys, no STS call at
  * Configure, endpoints on the fake AWS (port filled in at start). */
 static char config_json[2048];
 
 static void set_config_json(int port, const char *extra)
 {
-    snprintf(
-        config_json, sizeof(config_json),
-        "{\"region\":\"us-east-1\",\"accessKey\":\"AKIDTORTURE\",\"secretKey\":"
-        "\"torture-secret\",\"skipCredentialsValidation\":\"true\","
-        "\"skipMetadataApiCheck\":\"true\",\"maxRetries\":\"0\",\"endpoints\":"
-        "\"[{\\\"iam\\\":\\\"http://127.0.0.1:%d\\\",\\\"sts\\\":\\\"http://127.0.0.1:%d\\\","
-        "\\\"sagemaker\\\":\\\"http://127.0.0.1:%d\\\",\\\"s3\\\":\\\"http://127.0.0.1:%d\\\"}]\","
-        "\"defaultTags\":\"{\\\"tags\\\":{\\\"env\\\":\\\"torture\\\"}}\","
-        "\"ignoreTags\":\"{\\\"keyPrefixes\\\":[\\\"ignored:\\\"]}\"%s}",
-        port, port, port, port, extra);
+    snprintf(config_json, sizeof(config_json),
+             "{\"region\":\"us-east-1\",\"accessKey\":\"AKIDTORTURE\",\"secretKey\":"
+             "\"torture-secret\",\"skipCredentialsValidation\":\"true\","
+             "\"skipMetadataApiCheck\":\"true\",\"maxRetries\":\"0\",\"endpoints\":"
+             "\"[{\\\"iam\\\":\\\"http://127.0.0.1:%d\\\",\\\"sts\\\":\\\"http://127.0.0.1:%d\\\","
+             "\\\"sagemaker\\\":\\\"http://127.0.0.1:%d\\\",\\\"s3\\\":\\\"http://127.0.0.1:%d\\\","
+             "\\\"kms\\\":\\\"http://127.0.0.1:%d\\\"}]\","
+             "\"defaultTags\":\"{\\\"tags\\\":{\\\"env\\\":\\\"torture\\\"}}\","
+             "\"ignoreTags\":\"{\\\"keyPrefixes\\\":[\\\"ignored:\\\"]}\"%s}",
+             port, port, port, port, port, extra);
 }
 
 static void add_built_rpc(int port)
@@ -1302,6 +1318,8 @@ static void add_built_rpc(int port)
         {RPA_T, "a1", RPA_IN,
          "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
+        {KEY_T, "k1", KEY_IN, KEY_IN2},
+        {ALIAS_T, "al1", ALIAS_IN, ALIAS_IN2},
     };
     struct {
         const char *type, *name, *in, *in2;
@@ -1446,8 +1464,10 @@ static void add_http_rpc(int port)
         {RPA_T, "a1", "torture-role/arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", RPA_IN,
          RPA_IN},
         {PIPE_T, "p1", "torture-pipe", PIPE_IN, PIPE_IN2},
+        {KEY_T, "k1", "torture-key", KEY_IN, KEY_IN2},
+        {ALIAS_T, "al1", "alias/torture", ALIAS_IN, ALIAS_IN2},
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         char name[160];
         const char *verbs[] = {"create", "read", "update", "delete"};
         for (size_t v = 0; v < 4; v++) {
@@ -1514,6 +1534,21 @@ static void add_http_rpc(int port)
     step_read(&sc->steps[sc->n++], ROLE_T, "r1", "torture-role", "{}", "{}");
     step_read(&sc->steps[sc->n++], PIPE_T, "p1", "torture-pipe", "{}", "{}");
     add_op("http/import role+pipeline", op_rpc, sc);
+    /* KMS: a key pending deletion and an alias that is not there are gone; import both. */
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_read(&sc->steps[sc->n++], KEY_T, "k1", "missing-key", KEY_IN, KEY_IN);
+    step_delete(&sc->steps[sc->n++], KEY_T, "k1", "missing-key", KEY_IN);
+    step_read(&sc->steps[sc->n++], ALIAS_T, "al1", "alias/missing", ALIAS_IN, ALIAS_IN);
+    step_delete(&sc->steps[sc->n++], ALIAS_T, "al1", "alias/missing", ALIAS_IN);
+    add_op("http/gone key+alias", op_rpc, sc);
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_read(&sc->steps[sc->n++], KEY_T, "k1", "torture-key", "{}", "{}");
+    step_read(&sc->steps[sc->n++], ALIAS_T, "al1", "alias/torture", "{}", "{}");
+    add_op("http/import key+alias", op_rpc, sc);
 }
 
 /* ---- running ----------------------------------------------------------------------------- */
