@@ -1185,7 +1185,13 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
         ok = eng_add(r, "inputProperties", in);
         in = NULL;
     }
-    ok = ok && eng_add(r, "requiredInputs", eng_names(t->props, t->n, EP_REQUIRED, false));
+    /* No required input: no requiredInputs at all (the CLI drops an empty list,
+     * so `pulumi package get-schema` would differ from the embedded schema). */
+    bool any_required = false;
+    for (size_t i = 0; i < t->n; i++)
+        any_required |= (t->props[i].flags & EP_REQUIRED) != 0;
+    if (any_required)
+        ok = ok && eng_add(r, "requiredInputs", eng_names(t->props, t->n, EP_REQUIRED, false));
     if (ok) {
         ok = eng_add(r, "properties", out);
         out = NULL;

@@ -229,7 +229,7 @@ def test_resources():
         assert r.get("description"), token
         assert set(r["inputProperties"]) <= set(r["properties"]), token
         assert set(r["required"]) <= set(r["properties"]), token
-        assert set(r["requiredInputs"]) <= set(r["inputProperties"]), token
+        assert set(r.get("requiredInputs", [])) <= set(r["inputProperties"]), token
         for name, p in {**r["inputProperties"], **r["properties"]}.items():
             assert p.get("description"), (token, name)
         replaced = {k for k, p in r["properties"].items() if p.get("replaceOnChanges")}
