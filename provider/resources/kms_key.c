@@ -563,10 +563,19 @@ static enum res_adopt key_adopt(res_ctx *ctx, aws_client *c, const char *token, 
     }
     cJSON_Delete(req);
     cJSON_Delete(d);
+    char call_msg[sizeof(e->msg)];
+    snprintf(call_msg, sizeof(call_msg), "%s", e->msg);
     enum res_adopt a = res_adopt(ctx, "kms key", "CreateKey", "kms/key:Key",
                                  ids.n ? ids.v[0] : token, started, &le, when, why, e);
     if (a == RES_ADOPT_OURS)
         snprintf(id, cap, "%s", ids.v[0]);
+    else if (a == RES_ADOPT_UNKNOWN) /* no ID to record: say how to find the key */
+        err_set(e, ERR_UNAVAILABLE,
+                "kms key: whether CreateKey made a key is unknown (%.700s), and looking for it "
+                "failed (%.700s); a key it made carries the tag %s=%s: find it (ListKeys, "
+                "ListResourceTags) and import it with `pulumi import aws:kms/key:Key <name> "
+                "<key-id>`, or schedule its deletion",
+                call_msg, le.msg, KEY_MARKER, token);
     strv_free(&ids);
     return a;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <cmocka.h>
@@ -25,6 +26,7 @@
 #include "resource.h"
 #include "resources/common.h"
 #include "resources/engine.h"
+#include "resources/pending.h"
 
 extern const resource_type kms_key_type;
 extern const resource_type kms_alias_type;
@@ -553,6 +555,58 @@ static void test_alias_lost_create_is_adopted(void **state)
     pv_free(in);
 }
 
+/* A create whose answer never reached the engine left its record (pending.h):
+ * the next create finds the key carrying that record's token and adopts it,
+ * with no second CreateKey. */
+static void test_resumed_create_adopts_the_tokened_key(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/awsml-test-kms-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(setenv("AWSML_STATE_DIR", dir, 1), 0);
+    res_ctx ctx = mkctx(false);
+    ctx.config = (const struct config_settings *)&ctx; /* "configured": records are kept */
+    const char *token = "kms-create-00112233445566778899aabbccddeeff";
+    pending p;
+    pending_begin(&ctx, token, time(NULL) - 30, &p);
+    assert_true(p.written);
+    char s[4096];
+    snprintf(s, sizeof(s),
+             "{\"ListKeys\":[[200,{\"Keys\":[{\"KeyId\":\"other\"},{\"KeyId\":\"" KID "\"}],"
+             "\"Truncated\":false}]],\"ListResourceTags\":[[200,{\"Tags\":[],\"Truncated\":"
+             "false}],[200,{\"Tags\":[{\"TagKey\":\"awsml:create-token\",\"TagValue\":\"%s\"}],"
+             "\"Truncated\":false}],[200,{\"Tags\":[],\"Truncated\":false}]],"
+             "\"DescribeKey\":[[200,{\"KeyMetadata\":{\"KeyId\":\"" KID "\",\"Arn\":\"" KARN "\","
+             "\"Description\":\"d\",\"KeyUsage\":\"ENCRYPT_DECRYPT\",\"Enabled\":true,"
+             "\"KeyState\":\"Enabled\",\"CreationDate\":%lld}}]],\"GetKeyPolicy\":[[200,"
+             "{\"Policy\":\"{}\"}]],\"GetKeyRotationStatus\":[[200,{\"KeyRotationEnabled\":"
+             "false}]],\"UntagResource\":[[200,{}]]}",
+             token, (long long)time(NULL) - 20);
+    script(s);
+    pv *in = key_inputs(NULL), *out = NULL;
+    char *id = NULL;
+    err e = {0};
+    if (KEY->create(&ctx, in, &id, &out, &e) != 0)
+        fail_msg("create: %s", e.msg);
+    assert_string_equal(id, KID);
+    char ops[1024];
+    script_log(ops, sizeof(ops), NULL, 0, NULL, 0);
+    assert_null(strstr(ops, "CreateKey"));
+    assert_non_null(strstr(ops, "ListKeys,ListResourceTags,ListResourceTags,DescribeKey"));
+    assert_non_null(strstr(ops, "UntagResource"));
+    /* Answered: the record is gone. */
+    char rec[PENDING_ID_MAX];
+    assert_false(pending_find(&ctx, NULL, rec, sizeof(rec), NULL));
+    free(id);
+    pv_free(out);
+    pv_free(in);
+    unsetenv("AWSML_STATE_DIR");
+    char sub[sizeof(dir) + 32];
+    snprintf(sub, sizeof(sub), "%s/pending-creates", dir);
+    assert_int_equal(rmdir(sub), 0); /* empty: the record was removed */
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_delete_window_and_already_pending),
         cmocka_unit_test(test_alias_read_follows_markers),
         cmocka_unit_test(test_alias_lost_create_is_adopted),
+        cmocka_unit_test(test_resumed_create_adopts_the_tokened_key),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
