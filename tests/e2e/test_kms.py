@@ -2,7 +2,8 @@
 
 One stack walks the whole life of two keys and two aliases: create, a no-change preview,
 refresh with no drift (also after the key policy was rewritten out of band with its keys
-reordered), an equivalent policy text (reordered keys, one-element arrays) that is no
+reordered), drift made by hand (a tag removed, the alias retargeted) put back, an equivalent
+policy text (reordered keys, one-element arrays) that is no
 change, in-place updates (description, rotation, alias target), a replace (key usage and
 spec), import of a key and an alias made outside Pulumi, bad input, and destroy (keys
 pending deletion count as gone). A second test loses the answer to CreateKey (fault
@@ -125,12 +126,14 @@ def test_key_and_alias_lifecycle(make_project):
     st = proj.resource(KEY, "a")
     assert st["id"] == a and st["outputs"]["rotationPeriodInDays"] == 180
     kms().untag_resource(KeyId=a, TagKeys=["team"])
+    kms().update_alias(AliasName="alias/e2e-kms-named", TargetKeyId=a)  # out of band too
     proj.refresh()
     pv = proj.preview()
-    assert "tags" in pv.stdout, pv
+    assert "tags" in pv.stdout and "targetKeyId" in pv.stdout, pv
     proj.up()
     tags = {t["TagKey"]: t["TagValue"] for t in kms().list_resource_tags(KeyId=a)["Tags"]}
     assert tags == {"team": "ml"}
+    assert alias_target("alias/e2e-kms-named") == b
     proj.refresh()
     proj.preview("--expect-no-changes")
 
