@@ -16,11 +16,14 @@
 extern const resource_type iam_role_type;
 extern const resource_type iam_role_policy_attachment_type;
 extern const resource_type sagemaker_pipeline_type;
+extern const resource_type iam_policy_type;
+extern const resource_type iam_role_policy_type;
 extern const resource_type kms_key_type;
 extern const resource_type kms_alias_type;
 static const resource_type *const builtin_types[] = {
     &iam_role_type,           &iam_role_policy_attachment_type,
-    &sagemaker_pipeline_type, &kms_key_type,
+    &sagemaker_pipeline_type, &iam_policy_type,
+    &iam_role_policy_type,    &kms_key_type,
     &kms_alias_type,          NULL};
 
 #define REGISTRY_MAX_EXTRA 16

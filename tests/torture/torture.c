@@ -1228,6 +1228,8 @@ static rpc_script *new_script(void)
 #define ROLE_T "aws:iam/role:Role"
 #define RPA_T "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
+#define POL_T "aws:iam/policy:Policy"
+#define RP_T "aws:iam/rolePolicy:RolePolicy"
 #define KEY_T "aws:kms/key:Key"
 #define ALIAS_T "aws:kms/alias:Alias"
 
@@ -1273,6 +1275,14 @@ static rpc_script *new_script(void)
     "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"             \
     "\\\"2020-12-01\\\",\\\"Steps\\\":[]}\",\"pipelineDescription\":\"x\",\"tags\":{}}"
 
+#define POL_IN                                                                                     \
+    "{\"name\":\"torture-pol\",\"path\":\"/t/\",\"description\":\"d\",\"policy\":\"" POL_STAR      \
+    "\",\"tags\":{\"team\":\"ml\"}}"
+#define POL_IN2                                                                                    \
+    "{\"name\":\"torture-pol\",\"path\":\"/t/\",\"description\":\"d\",\"policy\":\"" TRUST_SM      \
+    "\",\"tags\":{\"team\":\"ai\"},\"delayAfterPolicyCreationInMs\":1}"
+#define RP_IN "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" POL_STAR "\"}"
+#define RP_IN2 "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" TRUST_SM "\"}"
 #define KMS_POL                                                                                    \
     "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
     "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"},\\\"Action\\\":"       \
@@ -1318,6 +1328,8 @@ static void add_built_rpc(int port)
         {RPA_T, "a1", RPA_IN,
          "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
+        {POL_T, "pol1", POL_IN, POL_IN2},
+        {RP_T, "rp1", RP_IN, RP_IN2},
         {KEY_T, "k1", KEY_IN, KEY_IN2},
         {ALIAS_T, "al1", ALIAS_IN, ALIAS_IN2},
     };
@@ -1464,6 +1476,8 @@ static void add_http_rpc(int port)
         {RPA_T, "a1", "torture-role/arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", RPA_IN,
          RPA_IN},
         {PIPE_T, "p1", "torture-pipe", PIPE_IN, PIPE_IN2},
+        {POL_T, "pol1", "arn:aws:iam::123456789012:policy/t/torture-pol", POL_IN, POL_IN2},
+        {RP_T, "rp1", "torture-role:all", RP_IN, RP_IN2},
         {KEY_T, "k1", "torture-key", KEY_IN, KEY_IN2},
         {ALIAS_T, "al1", "alias/torture", ALIAS_IN, ALIAS_IN2},
     };
