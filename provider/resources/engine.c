@@ -85,6 +85,8 @@ static const char *eng_type_word(enum eng_type t)
         return "a map";
     case ET_OBJECT:
         return "an object";
+    case ET_ASSET:
+        return "an asset or archive";
     }
     return "a value";
 }
@@ -105,6 +107,8 @@ static bool eng_kind_ok(enum eng_type t, const pv *v)
     case ET_MAP:
     case ET_OBJECT:
         return v->kind == PV_OBJECT;
+    case ET_ASSET:
+        return v->kind == PV_ASSET || v->kind == PV_ARCHIVE;
     }
     return false;
 }
@@ -1141,6 +1145,9 @@ static cJSON *eng_schema_type(const char *pkg, enum eng_type t, const eng_prop *
         free(r);
         break;
     }
+    case ET_ASSET:
+        ok = ok && eng_add_str(o, "$ref", "pulumi.json#/Asset");
+        break;
     }
     if (!ok) {
         cJSON_Delete(o);

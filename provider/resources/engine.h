@@ -38,6 +38,7 @@ enum eng_type {
     ET_LIST,   /* of .item (or objects of .object) */
     ET_MAP,    /* string keys to .item */
     ET_OBJECT, /* nested rows in .object */
+    ET_ASSET,  /* an asset or archive (schema pulumi.json#/Asset) */
 };
 
 /* Validation of a known value (absent, null and unknown values pass). */

@@ -837,6 +837,49 @@ static void test_diff_keyed_sets(void **state)
     diff_result_free(&d);
 }
 
+/* ET_ASSET: an asset or archive, checked by kind, "pulumi.json#/Asset" in the schema. */
+static const eng_prop asset_rows[] = {
+    {.name = "source", .type = ET_ASSET, .doc = "The content."},
+};
+static const eng_table asset_table = {.doc = "Assets.", ENG_ROWS(asset_rows)};
+static const resource_type asset_type = {.token = "test/blob:Blob", .table = &asset_table};
+
+static void test_asset_rows(void **state)
+{
+    (void)state;
+    res_ctx ctx = {.urn = "urn:pulumi:s::p::test:test/blob:Blob::b", .name = "b"};
+    err e = {0};
+    pv *in = NULL, *news = obj();
+    check_failures f = {0};
+    set(news, "source", pv_string("file.txt"));
+    assert_int_equal(engine_check(&asset_type, &ctx, NULL, news, &in, &f, &e), 0);
+    assert_int_equal(f.len, 1);
+    assert_string_equal(f.props[0], "source");
+    assert_non_null(strstr(f.reasons[0], "'source' must be an asset or archive"));
+    check_failures_free(&f);
+    pv_free(in);
+    pv_free(news);
+    news = obj();
+    pv *a = obj();
+    set(a, "path", pv_string("file.txt"));
+    a->kind = PV_ASSET;
+    set(news, "source", a);
+    in = NULL;
+    assert_int_equal(engine_check(&asset_type, &ctx, NULL, news, &in, &f, &e), 0);
+    assert_int_equal(f.len, 0);
+    assert_int_equal(pv_object_get(in, "source")->kind, PV_ASSET);
+    pv_free(in);
+    pv_free(news);
+    cJSON *res = cJSON_CreateObject(), *types = cJSON_CreateObject();
+    assert_int_equal(engine_schema_resource("pkg", asset_type.token, &asset_table, res, types), 0);
+    cJSON *src = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "pkg:test/blob:Blob"), "inputProperties"),
+        "source");
+    assert_string_equal(cJSON_GetObjectItem(src, "$ref")->valuestring, "pulumi.json#/Asset");
+    cJSON_Delete(res);
+    cJSON_Delete(types);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -851,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_tag_writes_in_each_shape),
         cmocka_unit_test(test_read_preview_and_ids),
         cmocka_unit_test(test_diff_keyed_sets),
+        cmocka_unit_test(test_asset_rows),
         cmocka_unit_test(test_schema_without_required_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
