@@ -556,7 +556,7 @@ static int parse_web_identity(load *l, err *e)
 
 static int parse_endpoints(load *l, err *e)
 {
-    static const char *const names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3"};
+    static const char *const names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3", "kms"};
     const pv *v = cfg_get(l, "endpoints");
     if (!v)
         return 0;
@@ -576,7 +576,7 @@ static int parse_endpoints(load *l, err *e)
                 if (l->mode == CONFIG_CONFIGURE)
                     log_user(LOG_WARNING, NULL, false,
                              "provider config endpoints.%s is ignored: awsml calls only iam, sts, "
-                             "sagemaker and s3",
+                             "sagemaker, s3 and kms",
                              o->u.obj.keys[k]);
                 continue;
             }

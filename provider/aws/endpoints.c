@@ -31,10 +31,11 @@ static const struct {
 static const endpoints_partition aws_partition = {"aws", "amazonaws.com", "us-east-1",
                                                   "iam.amazonaws.com", "iam-fips.amazonaws.com"};
 
-static const char *const service_names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3"};
+static const char *const service_names[ENDPOINTS_N_SERVICES] = {"iam", "sts", "sagemaker", "s3",
+                                                                "kms"};
 static const char *const service_env[ENDPOINTS_N_SERVICES] = {
     "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SAGEMAKER",
-    "AWS_ENDPOINT_URL_S3"};
+    "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_KMS"};
 
 const char *endpoints_service_name(enum endpoints_service svc)
 {
@@ -190,6 +191,10 @@ static int standard_url(enum endpoints_service svc, const char *region,
         break;
     case ENDPOINTS_S3:
         n = snprintf(out->url, sizeof out->url, "https://s3%s.%s.%s", fips ? "-fips" : "", region,
+                     p->dns_suffix);
+        break;
+    case ENDPOINTS_KMS:
+        n = snprintf(out->url, sizeof out->url, "https://kms%s.%s.%s", fips ? "-fips" : "", region,
                      p->dns_suffix);
         break;
     default:

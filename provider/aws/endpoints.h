@@ -1,5 +1,5 @@
 /* endpoints: region -> partition -> endpoint URL and signing region for the services awsml
- * calls (IAM, STS, SageMaker, S3), and where the region comes from.
+ * calls (IAM, STS, SageMaker, S3, KMS), and where the region comes from.
  *
  * Partitions by region prefix: aws-cn (cn-*), aws-us-gov (us-gov-*), aws-iso (us-iso-*),
  * aws-iso-b (us-isob-*), aws-iso-e (eu-isoe-*), aws-iso-f (us-isof-*), everything else aws
@@ -14,10 +14,11 @@
  *   sts        https://sts.<region>.<suffix>;      FIPS sts-fips.<region>.<suffix>
  *   sagemaker  https://api.sagemaker.<region>.<suffix>; FIPS api-fips.sagemaker.<region>...
  *   s3         https://s3.<region>.<suffix> (regional, also for us-east-1); FIPS s3-fips...
+ *   kms        https://kms.<region>.<suffix>;      FIPS kms-fips.<region>.<suffix>
  * In aws-us-gov, STS's FIPS endpoint is the standard one (sts.us-gov-west-1.amazonaws.com).
  *
  * Overrides, highest first: the provider `endpoints` config for the service,
- * AWS_ENDPOINT_URL_<SERVICE> (IAM, STS, SAGEMAKER, S3), AWS_ENDPOINT_URL. The two variables
+ * AWS_ENDPOINT_URL_<SERVICE> (IAM, STS, SAGEMAKER, S3, KMS), AWS_ENDPOINT_URL. The two variables
  * are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true. An override replaces only the
  * URL: the signing region stays the resolved one (IAM: the partition's home region), so a
  * local emulator sees the same credential scope as AWS would.
@@ -39,6 +40,7 @@ enum endpoints_service {
     ENDPOINTS_STS,
     ENDPOINTS_SAGEMAKER,
     ENDPOINTS_S3,
+    ENDPOINTS_KMS,
     ENDPOINTS_N_SERVICES,
 };
 
@@ -69,13 +71,13 @@ typedef struct endpoints_opts {
 typedef struct endpoints_result {
     char url[ENDPOINTS_MAX_URL]; /* scheme://host[:port][/path], no trailing '/' */
     char signing_region[ENDPOINTS_MAX_REGION];
-    const char *signing_name; /* "iam", "sts", "sagemaker", "s3" */
+    const char *signing_name; /* "iam", "sts", "sagemaker", "s3", "kms" */
     const endpoints_partition *partition;
     const char *source; /* "standard", "provider endpoints config", "AWS_ENDPOINT_URL_IAM", ... */
     bool fips;
 } endpoints_result;
 
-/* "iam", "sts", "sagemaker", "s3"; NULL for an unknown value. */
+/* "iam", "sts", "sagemaker", "s3", "kms"; NULL for an unknown value. */
 const char *endpoints_service_name(enum endpoints_service svc);
 /* The partition a region belongs to (never NULL: unknown regions are in "aws"). */
 const endpoints_partition *endpoints_partition_for(const char *region);

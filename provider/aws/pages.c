@@ -87,17 +87,20 @@ int pages_query(aws_client *c, enum endpoints_service svc, const char *action, c
     return err_set(e, ERR_INTERNAL, "%s did not end after %d pages", action, PAGES_MAX);
 }
 
-/* One JSON page; next as for pages_query_one. */
+/* One JSON page; next as for pages_query_one. *marker: the token goes in
+ * "Marker" (KMS: NextMarker while Truncated) rather than "NextToken"; the
+ * response says which, and the next request follows it. */
 static int pages_json_one(aws_client *c, enum endpoints_service svc, const char *target,
                           const cJSON *body, const char *list, aws_cancel cancel, const char *token,
-                          pages_json_item each, void *arg, char *next, err *e)
+                          pages_json_item each, void *arg, char *next, bool *marker, err *e)
 {
     cJSON *req = cJSON_Duplicate(body, true), *resp = NULL;
     char *text = NULL, *out = NULL;
     size_t outlen = 0;
     int rc = -1;
     next[0] = '\0';
-    if (!req || (token[0] && !cJSON_AddStringToObject(req, "NextToken", token)) ||
+    if (!req ||
+        (token[0] && !cJSON_AddStringToObject(req, *marker ? "Marker" : "NextToken", token)) ||
         !(text = cJSON_PrintUnformatted(req))) {
         pages_oom(e);
         goto out;
@@ -123,9 +126,14 @@ static int pages_json_one(aws_client *c, enum endpoints_service svc, const char 
         }
     }
     const cJSON *nt = cJSON_GetObjectItemCaseSensitive(resp, "NextToken");
+    *marker = false;
+    if (!cJSON_IsString(nt) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(resp, "Truncated"))) {
+        nt = cJSON_GetObjectItemCaseSensitive(resp, "NextMarker");
+        *marker = true;
+    }
     if (cJSON_IsString(nt) && nt->valuestring[0] &&
         str_copy(next, PAGES_TOKEN_MAX, nt->valuestring) >= PAGES_TOKEN_MAX) {
-        err_set(e, ERR_INTERNAL, "%s returned an over-long NextToken", target);
+        err_set(e, ERR_INTERNAL, "%s returned an over-long pagination token", target);
         goto out;
     }
     rc = 0;
@@ -141,8 +149,10 @@ int pages_json(aws_client *c, enum endpoints_service svc, const char *target, co
                const char *list, aws_cancel cancel, pages_json_item each, void *arg, err *e)
 {
     char token[PAGES_TOKEN_MAX] = "", next[PAGES_TOKEN_MAX];
+    bool marker = false;
     for (int page = 0; page < PAGES_MAX; page++) {
-        int r = pages_json_one(c, svc, target, body, list, cancel, token, each, arg, next, e);
+        int r =
+            pages_json_one(c, svc, target, body, list, cancel, token, each, arg, next, &marker, e);
         if (r < 0)
             return -1;
         if (r > 0 || !next[0])

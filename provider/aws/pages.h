@@ -3,7 +3,8 @@
  *   pages_query  query protocol (IAM): <Action>Result/<list>/member items,
  *                IsTruncated + Marker
  *   pages_json   JSON 1.1 (SageMaker, KMS): a list field of the response,
- *                NextToken in the request and the response
+ *                NextToken in the request and the response, or (KMS)
+ *                NextMarker while Truncated is true, sent back as Marker
  *
  * Each item goes to a callback: 0 goes on, 1 stops early (found what it
  * wanted), -1 fails with e set. A call that never ends (a looping token) is

@@ -89,7 +89,8 @@ def faulty(make_project, proxy, request):
                             providers=("aws",), name="faults")
         proj.prefix = prefix
         for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS",
-                    "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3"):
+                    "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3",
+                    "AWS_ENDPOINT_URL_KMS"):
             proj.env[var] = proxy.url
         proj.env["AWSML_HTTP_TIMEOUT_MS"] = str(TIMEOUT_MS)
         proj.env["AWSML_RETRY_BASE_MS"] = "50"

@@ -20,7 +20,8 @@ def _client(service, endpoint, secret):
 def test_endpoint_is_loopback(moto_endpoint):
     assert moto_endpoint.startswith("http://127.0.0.1:")
     for var in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_STS",
-                "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3"):
+                "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3",
+                "AWS_ENDPOINT_URL_KMS"):
         assert os.environ[var] == moto_endpoint
 
 

@@ -265,7 +265,7 @@ def test_no_network_and_no_credential_lookup(start_plugin, pb, tmp_path, listene
            "AWS_EC2_METADATA_SERVICE_ENDPOINT": listener.url,
            "AWSML_HTTP_TIMEOUT_MS": "2000", "AWSML_RETRY_BASE_MS": "1"}
     p = start_plugin(env=env)
-    svc = {s: listener.url for s in ("iam", "sts", "sagemaker", "s3")}
+    svc = {s: listener.url for s in ("iam", "sts", "sagemaker", "s3", "kms")}
 
     # No credentials anywhere (no profile chosen, container and IMDS at the listener).
     r = check_config(p, pb, {"region": "us-east-1", "endpoints": [svc], "maxRetries": 0})

@@ -194,7 +194,7 @@ def test_config_object_types():
         assert config["properties"] == types[f"awsml:index/Provider{k}:Provider{k}"]["properties"], name
         return {p: kind(s) for p, s in config["properties"].items()}
 
-    assert props("endpoints") == {"iam": S, "sts": S, "sagemaker": S, "s3": S}
+    assert props("endpoints") == {"iam": S, "sts": S, "sagemaker": S, "s3": S, "kms": S}
     assert props("defaultTags") == {"tags": "object"}
     assert props("ignoreTags") == {"keys": [S], "keyPrefixes": [S]}
     assert props("assumeRoles") == {

@@ -33,6 +33,14 @@ Paths
                             time), default-sse (GET ?encryption
                             answers S3's default, SSE-S3), slow-* (each request takes 300 ms; /stats "s3max" holds the
                             most requests ever in flight at once per bucket)
+  POST /script/set          body {"<op>": [[status, body], ...], ...}: the answers of POST
+                            /script per JSON 1.1 operation (the part of X-Amz-Target after
+                            the dot), given in order, the last one repeating; replaces
+                            the script and clears the log
+  POST /script              the next scripted answer for its X-Amz-Target (400 with
+                            UnknownOperationException when the script has none); a
+                            status >= 400 sends x-amzn-ErrorType from the body's __type
+  GET  /script/log          JSON [{"op", "body"}] of every POST /script, in order
   PUT /latest/api/token     IMDSv2: needs X-aws-ec2-metadata-token-ttl-seconds
   GET /latest/meta-data/iam/security-credentials/          role name (token required)
   GET /latest/meta-data/iam/security-credentials/<role>    credentials JSON
@@ -82,6 +90,7 @@ STATS_LOCK = threading.Lock()
 STATS = {"connections": 0, "requests": 0, "paths": {}, "s3max": {}}
 S3_SEEN = {}
 S3_INFLIGHT = {}
+SCRIPT = {"answers": {}, "log": []}  # under STATS_LOCK
 
 MAX_SLOW_MS = 120000
 MAX_BIG_BYTES = 256 * 1024 * 1024
@@ -271,6 +280,31 @@ class Handler(BaseHTTPRequestHandler):
             c = self.creds(query, False)
             c["RoleArn"] = "arn:aws:iam::123456789012:role/fault-task-role"
             return self.send_json(200, c)
+
+        # Scripted JSON 1.1 answers -------------------------------------------
+        if path == "/script/set":
+            with STATS_LOCK:
+                SCRIPT["answers"] = {k: list(v) for k, v in json.loads(body or b"{}").items()}
+                SCRIPT["log"] = []
+            return self.send_json(200, {})
+        if path == "/script/log":
+            with STATS_LOCK:
+                return self.send_json(200, SCRIPT["log"])
+        if path == "/script":
+            target = self.headers.get("X-Amz-Target") or ""
+            op = target.split(".", 1)[-1]
+            with STATS_LOCK:
+                SCRIPT["log"].append({"op": op, "body": body.decode("utf-8", "replace")})
+                queue = SCRIPT["answers"].get(op) or []
+                answer = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+            if answer is None:
+                return self.send_json(400, {"__type": "UnknownOperationException",
+                                            "message": "fault_server: no script for " + op})
+            status, obj = answer
+            extra = {"x-amzn-RequestId": "req-script"}
+            if status >= 400 and isinstance(obj, dict) and "__type" in obj:
+                extra["x-amzn-ErrorType"] = obj["__type"]
+            return self.send(status, json.dumps(obj), "application/x-amz-json-1.1", extra)
 
         # STS ----------------------------------------------------------------
         if path == "/sts":

@@ -43,6 +43,11 @@
 #define POL_VERSION(v, day, def)                                                                   \
     "<member><VersionId>" v "</VersionId><IsDefaultVersion>" def "</IsDefaultVersion>"             \
     "<CreateDate>2020-01-0" day "T00:00:00Z</CreateDate></member>"
+#define KMS_MD                                                                                     \
+    "{\"KeyMetadata\":{\"KeyId\":\"torture-key\",\"Arn\":\"arn:aws:kms:us-east-1:123456789012:"    \
+    "key/torture-key\",\"Description\":\"torture key\",\"KeyUsage\":\"ENCRYPT_DECRYPT\","          \
+    "\"KeySpec\":\"SYMMETRIC_DEFAULT\",\"Enabled\":true,\"MultiRegion\":false,\"KeyState\":"       \
+    "\"Enabled\",\"CreationDate\":1577836800.0}}"
 
 typedef struct canned {
     const char *action; /* Action= of a query request, or the X-Amz-Target suffix */
@@ -144,6 +149,38 @@ static const canned json_answers[] = {
      "{\"Key\":\"aws:x\",\"Value\":\"1\"}]}"},
     {"AddTags", 200, "{\"Tags\":[]}"},
     {"DeleteTags", 200, "{}"},
+    /* KMS (the torture's key "torture-key" and alias "alias/torture"). */
+    {"CreateKey", 200, KMS_MD},
+    {"DescribeKey", 200, KMS_MD},
+    {"GetKeyPolicy", 200,
+     "{\"Policy\":\"{\\\"Statement\\\":[{\\\"Resource\\\":\\\"*\\\",\\\"Action\\\":"
+     "\\\"kms:*\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"},"
+     "\\\"Effect\\\":\\\"Allow\\\"}],\\\"Version\\\":\\\"2012-10-17\\\"}\"}"},
+    {"GetKeyRotationStatus", 200, "{\"KeyRotationEnabled\":true,\"RotationPeriodInDays\":180}"},
+    {"ListResourceTags", 200,
+     "{\"Tags\":[{\"TagKey\":\"team\",\"TagValue\":\"ml\"},{\"TagKey\":\"env\","
+     "\"TagValue\":\"torture\"},{\"TagKey\":\"awsml:create-token\",\"TagValue\":\"kms-create-"
+     "x\"}],\"Truncated\":false}"},
+    {"ListKeys", 200,
+     "{\"Keys\":[{\"KeyId\":\"torture-key\",\"KeyArn\":\"arn:aws:kms:us-east-1:123456789012:"
+     "key/torture-key\"}],\"Truncated\":false}"},
+    {"ListAliases", 200,
+     "{\"Aliases\":[{\"AliasName\":\"alias/torture\",\"AliasArn\":\"arn:aws:kms:us-east-1:"
+     "123456789012:alias/torture\",\"TargetKeyId\":\"torture-key\",\"CreationDate\":"
+     "1577836800.0}],\"Truncated\":true,\"NextMarker\":\"end\"}"},
+    {"TagResource", 200, "{}"},
+    {"UntagResource", 200, "{}"},
+    {"EnableKeyRotation", 200, "{}"},
+    {"DisableKeyRotation", 200, "{}"},
+    {"EnableKey", 200, "{}"},
+    {"DisableKey", 200, "{}"},
+    {"UpdateKeyDescription", 200, "{}"},
+    {"PutKeyPolicy", 200, "{}"},
+    {"ScheduleKeyDeletion", 200,
+     "{\"KeyId\":\"torture-key\",\"KeyState\":\"PendingDeletion\",\"PendingWindowInDays\":7}"},
+    {"CreateAlias", 200, "{}"},
+    {"UpdateAlias", 200, "{}"},
+    {"DeleteAlias", 200, "{}"},
     {NULL, 0, NULL},
 };
 
@@ -221,6 +258,8 @@ static void header_value(const char *hdrs, const char *name, char *out, size_t o
 #define NO_PIPE                                                                                    \
     "{\"__type\":\"com.amazonaws.sagemaker#ResourceNotFound\",\"message\":\"Pipeline "             \
     "'missing-pipe' does not exist.\"}"
+
+#define NO_KMS "{\"__type\":\"NotFoundException\",\"message\":\"Key 'missing-key' does not exist\"}"
 
 #define CREDS_JSON                                                                                 \
     "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAMETA\",\"SecretAccessKey\":\"meta-secret\","      \
@@ -317,6 +356,12 @@ static int answer(int fd, const char *method, const char *path, const char *quer
     header_value(hdrs, "X-Amz-Target", target, sizeof(target));
     if (target[0] && strstr(body, "missing-pipe"))
         return respond(fd, 400, "application/x-amz-json-1.1", NO_PIPE, 0);
+    if (target[0] && (strstr(body, "missing-key") || strstr(body, "alias/missing")))
+        return respond(fd, 400, "application/x-amz-json-1.1", NO_KMS, 0);
+    /* KMS lists: the first page says there is another (NextMarker), the second ends. */
+    if (strstr(target, ".ListAliases") && strstr(body, "\"Marker\""))
+        return respond(fd, 200, "application/x-amz-json-1.1",
+                       "{\"Aliases\":[],\"Truncated\":false}", 0);
     if (!target[0] && strstr(body, "RoleName=missing-role"))
         return respond(fd, 404, "text/xml", NO_ROLE, 0);
     if (target[0]) {

@@ -90,6 +90,19 @@ static void test_standard_endpoints(void **state)
            "us-iso-east-1");
     expect(ENDPOINTS_STS, "us-isob-east-1", NULL, NULL, "https://sts.us-isob-east-1.sc2s.sgov.gov",
            "us-isob-east-1");
+
+    /* KMS is regional everywhere. */
+    expect(ENDPOINTS_KMS, "eu-west-1", NULL, NULL, "https://kms.eu-west-1.amazonaws.com",
+           "eu-west-1");
+    expect(ENDPOINTS_KMS, "cn-north-1", NULL, NULL, "https://kms.cn-north-1.amazonaws.com.cn",
+           "cn-north-1");
+    expect(ENDPOINTS_KMS, "us-gov-west-1", NULL, NULL, "https://kms.us-gov-west-1.amazonaws.com",
+           "us-gov-west-1");
+    endpoints_result kr;
+    err ke = {0};
+    assert_int_equal(endpoints_resolve(ENDPOINTS_KMS, "eu-west-1", NULL, NULL, &kr, &ke), 0);
+    assert_string_equal(kr.signing_name, "kms");
+    assert_string_equal(endpoints_service_name(ENDPOINTS_KMS), "kms");
 }
 
 static void test_fips(void **state)
@@ -110,6 +123,8 @@ static void test_fips(void **state)
     expect(ENDPOINTS_SAGEMAKER, "us-west-2", &on, NULL,
            "https://api-fips.sagemaker.us-west-2.amazonaws.com", "us-west-2");
     expect(ENDPOINTS_S3, "us-west-2", &on, NULL, "https://s3-fips.us-west-2.amazonaws.com",
+           "us-west-2");
+    expect(ENDPOINTS_KMS, "us-west-2", &on, NULL, "https://kms-fips.us-west-2.amazonaws.com",
            "us-west-2");
     /* GovCloud: IAM and STS standard endpoints are FIPS already. */
     expect(ENDPOINTS_IAM, "us-gov-west-1", &on, NULL, "https://iam.us-gov.amazonaws.com",
@@ -162,6 +177,15 @@ static void test_overrides(void **state)
     /* An empty config value is unset. */
     opts.overrides[ENDPOINTS_S3] = "";
     expect(ENDPOINTS_S3, "eu-west-1", &opts, &env, "http://localhost:4566", "eu-west-1");
+    /* KMS has its own variable and config key. */
+    struct fake_env kfe = {{{"AWS_ENDPOINT_URL", "http://localhost:4566"},
+                            {"AWS_ENDPOINT_URL_KMS", "http://kms.local:4000"}}};
+    profile_env kenv = env_of(&kfe);
+    expect(ENDPOINTS_KMS, "eu-west-1", &opts, &kenv, "http://kms.local:4000", "eu-west-1");
+    assert_int_equal(endpoints_resolve(ENDPOINTS_KMS, "eu-west-1", &opts, &kenv, &r, &e), 0);
+    assert_string_equal(r.source, "AWS_ENDPOINT_URL_KMS");
+    opts.overrides[ENDPOINTS_KMS] = "http://127.0.0.1:4001";
+    expect(ENDPOINTS_KMS, "eu-west-1", &opts, &kenv, "http://127.0.0.1:4001", "eu-west-1");
 
     /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops the variables, not the provider config. */
     struct fake_env ign = {{{"AWS_ENDPOINT_URL", "http://localhost:4566"},

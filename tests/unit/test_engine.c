@@ -422,6 +422,29 @@ static void test_schema_from_the_table(void **state)
     cJSON_Delete(types);
 }
 
+/* A table without required rows has no requiredInputs (the CLI drops an empty
+ * list, so GetSchema would differ from what `pulumi package get-schema` shows). */
+static const eng_prop opt_rows[] = {
+    {.name = "word", .type = ET_STRING, .doc = "A word."},
+    {.name = "arn", .type = ET_STRING, .flags = EP_OUTPUT, .doc = "ARN."},
+};
+static const eng_table opt_table = {.doc = "Optional only.", ENG_ROWS(opt_rows)};
+
+static void test_schema_without_required_inputs(void **state)
+{
+    (void)state;
+    cJSON *res = cJSON_CreateObject(), *types = cJSON_CreateObject();
+    assert_int_equal(engine_schema_resource("pkg", "test/opt:Opt", &opt_table, res, types), 0);
+    cJSON *r = cJSON_GetObjectItem(res, "pkg:test/opt:Opt");
+    assert_non_null(r);
+    assert_null(cJSON_GetObjectItem(r, "requiredInputs"));
+    char *req = cJSON_PrintUnformatted(cJSON_GetObjectItem(r, "required"));
+    assert_string_equal(req, "[\"arn\"]");
+    cJSON_free(req);
+    cJSON_Delete(res);
+    cJSON_Delete(types);
+}
+
 /* ---- updates, tag writes and reads (engine_calls.c) ---------------------------------- */
 
 /* Every request a type would send, as text: "Action body" (query) or
@@ -872,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_read_preview_and_ids),
         cmocka_unit_test(test_diff_keyed_sets),
         cmocka_unit_test(test_asset_rows),
+        cmocka_unit_test(test_schema_without_required_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
