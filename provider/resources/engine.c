@@ -1203,3 +1203,52 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
         return -1;
     return 0;
 }
+
+/* One side of a function (its arguments or its result) as a schema object. */
+static cJSON *eng_schema_fn_side(const char *pkg, const eng_table *t, bool inputs, const char *doc)
+{
+    cJSON *side = cJSON_CreateObject(), *props = cJSON_CreateObject();
+    bool ok = side && props && eng_add_str(side, "description", doc);
+    for (size_t i = 0; ok && i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        if (!inputs || !(p->flags & EP_OUTPUT))
+            ok = eng_add(props, p->name, eng_schema_prop(pkg, p, inputs));
+    }
+    if (ok) {
+        ok = eng_add(side, "properties", props);
+        props = NULL;
+    }
+    ok = ok && eng_add_str(side, "type", "object");
+    ok = ok && eng_add(side, "required",
+                       inputs ? eng_names(t->props, t->n, EP_REQUIRED, false)
+                              : eng_names(t->props, t->n, EP_REQUIRED | EP_ALWAYS, true));
+    cJSON_Delete(props);
+    if (!ok) {
+        cJSON_Delete(side);
+        return NULL;
+    }
+    return side;
+}
+
+int engine_schema_function(const char *pkg, const char *token, const eng_table *t, cJSON *functions,
+                           cJSON *types)
+{
+    char key[512], in_doc[256], out_doc[256];
+    const char *name = strchr(token, ':');
+    name = name ? name + 1 : token;
+    snprintf(key, sizeof(key), "%s:%s", pkg, token);
+    snprintf(in_doc, sizeof(in_doc), "A collection of arguments for invoking %s.", name);
+    snprintf(out_doc, sizeof(out_doc), "A collection of values returned by %s.", name);
+    cJSON *f = cJSON_CreateObject();
+    bool ok = f && (!t->doc || eng_add_str(f, "description", t->doc));
+    ok = ok && eng_add(f, "inputs", eng_schema_fn_side(pkg, t, true, in_doc));
+    ok = ok && eng_add(f, "outputs", eng_schema_fn_side(pkg, t, false, out_doc));
+    if (ok) {
+        ok = eng_add(functions, key, f);
+        f = NULL;
+    }
+    cJSON_Delete(f);
+    if (!ok || eng_schema_objects(pkg, t->props, t->n, types) != 0)
+        return -1;
+    return 0;
+}
