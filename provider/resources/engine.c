@@ -1219,9 +1219,14 @@ static cJSON *eng_schema_fn_side(const char *pkg, const eng_table *t, bool input
         props = NULL;
     }
     ok = ok && eng_add_str(side, "type", "object");
-    ok = ok && eng_add(side, "required",
-                       inputs ? eng_names(t->props, t->n, EP_REQUIRED, false)
-                              : eng_names(t->props, t->n, EP_REQUIRED | EP_ALWAYS, true));
+    cJSON *req = !ok      ? NULL
+                 : inputs ? eng_names(t->props, t->n, EP_REQUIRED, false)
+                          : eng_names(t->props, t->n, EP_REQUIRED | EP_ALWAYS, true);
+    if (ok && req && cJSON_GetArraySize(req) == 0) { /* the CLI drops an empty list */
+        cJSON_Delete(req);
+    } else if (ok) {
+        ok = eng_add(side, "required", req);
+    }
     cJSON_Delete(props);
     if (!ok) {
         cJSON_Delete(side);
