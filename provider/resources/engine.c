@@ -12,6 +12,7 @@
 #include "resources/common.h"
 #include "resources/policy.h"
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 #define ENG_ARN_MAX 2048
@@ -182,7 +183,8 @@ static int eng_check_string(const eng_prop *p, const char *path, const pv *v, ch
         buf b;
         buf_init(&b, 1024);
         for (size_t i = 0; p->values && p->values[i]; i++)
-            buf_printf(&b, "%s%s", i ? ", " : "", p->values[i]);
+            if (buf_printf(&b, "%s%s", i ? ", " : "", p->values[i]) != 0)
+                mem_note_failure(); /* the message would be cut: the call fails instead */
         int rc = check_failure_add(f, path, "'%s' must be one of %s, got '%.100s'", path,
                                    b.data ? b.data : "", s);
         buf_free(&b);

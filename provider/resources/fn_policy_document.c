@@ -387,22 +387,25 @@ static int pd_push(cJSON *a, cJSON *item)
     return 0;
 }
 
-/* The strings of a list, in order (NULL when absent); *n their number. */
-static const char **pd_strings(const pv *list, size_t *n)
+/* The strings of a list, in order, into *out (NULL when absent or empty; the
+ * caller frees it); *n their number. -1 when memory ran out. */
+static int pd_strings(const pv *list, const char ***out, size_t *n)
 {
     *n = 0;
+    *out = NULL;
     list = list ? pv_plain(list) : NULL;
     if (!list || list->kind != PV_ARRAY || list->u.arr.len == 0)
-        return NULL;
+        return 0;
     const char **s = calloc(list->u.arr.len, sizeof(*s));
     if (!s)
-        return NULL;
+        return -1;
     for (size_t i = 0; i < list->u.arr.len; i++) {
         const pv *v = pv_plain(list->u.arr.items[i]);
         if (v->kind == PV_STRING)
             s[(*n)++] = v->u.str.s;
     }
-    return s;
+    *out = s;
+    return 0;
 }
 
 /* policyDecodeConfigStrings on a Terraform set of strings: duplicates
@@ -411,10 +414,12 @@ static const char **pd_strings(const pv *list, size_t *n)
 static int pd_set(const pv *list, cJSON **out)
 {
     size_t n = 0;
+    const char **s = NULL;
     *out = NULL;
-    const char **s = pd_strings(list, &n);
+    if (pd_strings(list, &s, &n) != 0)
+        return -1;
     if (!s)
-        return list && pv_plain(list)->kind == PV_ARRAY && pv_plain(list)->u.arr.len ? -1 : 0;
+        return 0;
     qsort(s, n, sizeof(*s), pd_cmp_desc);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -779,7 +784,9 @@ static int pd_condition_entries(const pv *list, const char *version, pd_entries 
         const pv *b = pv_plain(list->u.arr.items[i]);
         const char *test = prop_str(b, "test"), *var = prop_str(b, "variable");
         size_t n = 0;
-        const char **vals = pd_strings(pv_object_get(b, "values"), &n);
+        const char **vals = NULL;
+        if (pd_strings(pv_object_get(b, "values"), &vals, &n) != 0)
+            return -1;
         cJSON *v = n == 1 ? cJSON_CreateString(vals[0]) : cJSON_CreateArray();
         bool ok = test && var && v;
         for (size_t k = 0; ok && n != 1 && k < n; k++)
@@ -1158,11 +1165,10 @@ static int pd_check(res_ctx *ctx, const pv *args, check_failures *f, err *e)
 static int pd_merge_list(const pv *args, const char *arg, bool unique_sids, pd_doc *d, err *e)
 {
     size_t n = 0;
-    const char **docs = pd_strings(pv_object_get(args, arg), &n);
+    const char **docs = NULL;
     char why[PD_WHY];
     int rc = 0;
-    const pv *l = pv_object_get(args, arg);
-    if (!docs && l && pv_plain(l)->kind == PV_ARRAY && pv_plain(l)->u.arr.len)
+    if (pd_strings(pv_object_get(args, arg), &docs, &n) != 0)
         return res_oom(e);
     for (size_t i = 0; i < n && rc == 0; i++) {
         pd_doc add = {0};

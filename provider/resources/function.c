@@ -35,7 +35,11 @@ const function_type *function_find(const char *token, err *e)
     buf known;
     buf_init(&known, 4096);
     for (size_t i = 0; builtin_functions[i]; i++)
-        buf_printf(&known, "%s%s", i ? ", " : "", builtin_functions[i]->token);
+        if (buf_printf(&known, "%s%s", i ? ", " : "", builtin_functions[i]->token) != 0) {
+            buf_free(&known);
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory listing the functions");
+            return NULL;
+        }
     err_set(e, ERR_INVALID_ARGUMENT,
             "awsml does not implement function '%.300s'; it serves %s (as awsml:<token> or "
             "aws:<token>)",
