@@ -839,6 +839,21 @@ out:
 
 /* ---- invoke (functions) ---------------------------------------------------------------- */
 
+/* Wraps each value of the object o in a secret (those not secret already). */
+static int secret_values(pv *o)
+{
+    for (size_t i = 0; o->kind == PV_OBJECT && i < o->u.obj.len; i++) {
+        if (o->u.obj.vals[i]->kind == PV_SECRET)
+            continue;
+        pv *s = pv_secret(pv_copy(o->u.obj.vals[i])); /* the value stays on failure */
+        if (!s)
+            return -1;
+        pv_free(o->u.obj.vals[i]);
+        o->u.obj.vals[i] = s;
+    }
+    return 0;
+}
+
 static void rpc_invoke(const rpc_call *call, rpc_reply *out)
 {
     pv *args = NULL, *plain = NULL, *result = NULL;
@@ -887,8 +902,9 @@ static void rpc_invoke(const rpc_call *call, rpc_reply *out)
         resp.failures = fptrs;
         resp.n_failures = fails.len;
     }
-    /* Arguments given as secrets come back secret where the result holds them. */
-    if (result && pv_mark_secrets_like(&result, args) != 0) {
+    /* A result computed from a secret argument may hold it (a policy's JSON
+     * text): with any secret argument, every value of the result is secret. */
+    if (result && pv_contains_secret(args) && secret_values(result) != 0) {
         reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }

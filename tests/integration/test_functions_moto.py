@@ -96,10 +96,15 @@ def test_caller_identity_partition_and_region_against_moto(plugin, pb):
     assert out["region"] == "eu-central-1" and out["description"] == "Europe (Frankfurt)"
 
 
-def test_secret_arguments_come_back_secret(plugin, pb):
+def test_secret_arguments_make_the_result_secret(plugin, pb):
+    """The JSON text holds the secret argument: every value of the result is secret."""
     out, _ = invoke(plugin, pb, PD, {"policyId": secret("P1")})
     assert out["policyId"] == {SIG_KEY: SECRET_SIG, "value": "P1"}
-    assert json.loads(out["json"])["Id"] == "P1"
+    for k in ("json", "minifiedJson", "id", "version"):
+        assert out[k][SIG_KEY] == SECRET_SIG, k
+    assert json.loads(out["json"]["value"])["Id"] == "P1"
+    plain, _ = invoke(plugin, pb, PD, {"policyId": "P1"})
+    assert isinstance(plain["json"], str)
 
 
 def test_schema_lists_the_functions(plugin, pb):
