@@ -612,16 +612,14 @@ static cJSON *pd_principals_json(const pd_entries *es)
 static cJSON *pd_conditions_json(const pd_entries *es)
 {
     const char **tests = calloc(es->n, sizeof(*tests));
-    cJSON **per_test = calloc(es->n, sizeof(*per_test));
     size_t nt = 0;
-    bool ok = tests && per_test;
+    bool ok = tests != NULL;
     for (size_t i = 0; ok && i < es->n; i++) {
         size_t j = 0;
         while (j < nt && strcmp(tests[j], es->e[i].key) != 0)
             j++;
         if (j == nt) {
-            tests[nt] = es->e[i].key;
-            per_test[nt++] = NULL;
+            tests[nt++] = es->e[i].key;
         }
     }
     cJSON **objs = calloc(nt ? nt : 1, sizeof(*objs));
@@ -662,7 +660,6 @@ static cJSON *pd_conditions_json(const pd_entries *es)
         for (size_t t = 0; objs && t < nt; t++)
             cJSON_Delete(objs[t]);
     free(tests);
-    free(per_test);
     free(objs);
     return o;
 }
