@@ -23,9 +23,10 @@
  *     it in place), then overridePolicyDocuments the same way. A merged
  *     document's Id replaces the Id, a greater Version the Version.
  *   - id is the CRC-32 (IEEE) of `json`, in decimal.
- * One difference: Terraform orders several principal blocks of the same type
- * (and several condition blocks of the same test and variable) by its set
- * hash; awsml keeps the order given. */
+ *   - principals and conditions are Terraform sets of blocks: several blocks
+ *     of one principal type (or of one test and variable) are merged in the
+ *     set's order, which is their hash order (pd_set_key below).
+ *   - An empty Sid is left out (terraform-provider-aws v5 on, PR #28539). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdint.h>
@@ -345,11 +346,12 @@ static char *pd_render(const cJSON *doc, bool pretty)
     return buf_take(&b, NULL);
 }
 
-/* create.StringHashcode: crc32.ChecksumIEEE of the text. */
-static uint32_t pd_crc32(const char *s)
+/* crc32.ChecksumIEEE of n bytes (create.StringHashcode, Terraform's set
+ * hash codes). */
+static uint32_t pd_crc32(const char *s, size_t n)
 {
     uint32_t crc = 0xffffffffu;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++) {
         crc ^= *p;
         for (int k = 0; k < 8; k++)
             crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
@@ -471,6 +473,7 @@ static int pd_vars(cJSON *v, const char *version, char *why, size_t whylen)
 typedef struct pd_entry {
     const char *key, *sub; /* principal: type; condition: test, variable */
     cJSON *val;            /* a string or an array of strings (owned) */
+    char order[16];        /* the block's place in Terraform's set ("" from JSON) */
 } pd_entry;
 
 typedef struct pd_entries {
@@ -487,7 +490,8 @@ static void pd_entries_free(pd_entries *es)
     es->n = 0;
 }
 
-static int pd_entries_add(pd_entries *es, const char *key, const char *sub, cJSON *val)
+static int pd_entries_add(pd_entries *es, const char *key, const char *sub, cJSON *val,
+                          const char *order)
 {
     pd_entry *p = realloc(es->e, (es->n + 1) * sizeof(*p));
     if (!p) {
@@ -495,7 +499,8 @@ static int pd_entries_add(pd_entries *es, const char *key, const char *sub, cJSO
         return -1;
     }
     es->e = p;
-    es->e[es->n++] = (pd_entry){key, sub, val};
+    es->e[es->n] = (pd_entry){.key = key, .sub = sub, .val = val};
+    str_copy(es->e[es->n++].order, sizeof(es->e[0].order), order ? order : "");
     return 0;
 }
 
@@ -741,8 +746,97 @@ static int pd_doc_add(pd_doc *d, char *sid, cJSON *json)
     return 0;
 }
 
-/* Principal blocks of a statement argument: Terraform's set drops a block
- * equal to an earlier one (same type, same identifiers). */
+/* Terraform's set order (terraform-plugin-sdk helper/schema set.go and
+ * serialize.go): a set lists its elements by the decimal text of each one's
+ * hash code, the CRC-32 of a serialisation, compared as strings. A string is
+ * itself; a principal block is "identifiers:{<id>;...};type:<type>;" (its
+ * identifiers in their own set order), a condition block
+ * "test:<t>;values:(<v>;...);variable:<var>;". This reproduces the orders
+ * terraform-provider-aws's acceptance tests expect for several principal
+ * blocks of one type (TestAccIAMPolicyDocumentDataSource_
+ * statementPrincipalIdentifiers_multiplePrincipals, aws and aws-us-gov). */
+static void pd_set_key(const char *s, size_t n, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%lu", (unsigned long)pd_crc32(s, n));
+}
+
+typedef struct pd_keyed {
+    const char *s;
+    char key[16];
+} pd_keyed;
+
+static int pd_cmp_keyed(const void *a, const void *b)
+{
+    return strcmp(((const pd_keyed *)a)->key, ((const pd_keyed *)b)->key);
+}
+
+/* Appends the strings of a list to b in set order (duplicates once), each
+ * followed by ';'. */
+static int pd_serialise_set(buf *b, const pv *list)
+{
+    size_t n = 0;
+    const char **s = NULL;
+    if (pd_strings(list, &s, &n) != 0)
+        return -1;
+    pd_keyed *k = calloc(n ? n : 1, sizeof(*k));
+    int rc = k ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        k[i].s = s[i];
+        pd_set_key(s[i], strlen(s[i]), k[i].key, sizeof(k[i].key));
+    }
+    if (rc == 0)
+        qsort(k, n, sizeof(*k), pd_cmp_keyed);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (i == 0 || strcmp(k[i].key, k[i - 1].key) != 0)
+            rc = buf_printf(b, "%s;", k[i].s);
+    free(k);
+    free(s);
+    return rc;
+}
+
+/* The place of a principal (sub NULL) or condition block in its set. */
+static int pd_block_order(const pv *block, bool principal, char *out, size_t outlen)
+{
+    buf b;
+    buf_init(&b, PD_JSON_MAX);
+    int rc;
+    if (principal) {
+        rc = buf_append_str(&b, "identifiers:{");
+        if (rc == 0)
+            rc = pd_serialise_set(&b, pv_object_get(block, "identifiers"));
+        if (rc == 0)
+            rc = buf_printf(&b, "};type:%s;", prop_str(block, "type"));
+    } else {
+        size_t n = 0;
+        const char **vals = NULL;
+        rc = pd_strings(pv_object_get(block, "values"), &vals, &n);
+        if (rc == 0)
+            rc = buf_printf(&b, "test:%s;values:(", prop_str(block, "test"));
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            rc = buf_printf(&b, "%s;", vals[i]);
+        if (rc == 0)
+            rc = buf_printf(&b, ");variable:%s;", prop_str(block, "variable"));
+        free(vals);
+    }
+    if (rc == 0)
+        pd_set_key(b.data, b.len, out, outlen);
+    buf_free(&b);
+    return rc;
+}
+
+/* Entries in their set's order (insertion sort: stable, and blocks are few). */
+static void pd_entries_sort(pd_entries *es)
+{
+    for (size_t i = 1; i < es->n; i++)
+        for (size_t j = i; j > 0 && strcmp(es->e[j - 1].order, es->e[j].order) > 0; j--) {
+            pd_entry t = es->e[j];
+            es->e[j] = es->e[j - 1];
+            es->e[j - 1] = t;
+        }
+}
+
+/* Principal blocks of a statement argument, in Terraform's set order; a
+ * block equal to another (same type, same identifiers) is one element. */
 static int pd_principal_entries(const pv *list, const char *version, pd_entries *es, char *why,
                                 size_t whylen)
 {
@@ -751,7 +845,9 @@ static int pd_principal_entries(const pv *list, const char *version, pd_entries 
         const pv *b = pv_plain(list->u.arr.items[i]);
         const char *type = prop_str(b, "type");
         cJSON *ids = NULL;
-        if (!type || pd_set(pv_object_get(b, "identifiers"), &ids) != 0)
+        char order[16];
+        if (!type || pd_block_order(b, true, order, sizeof(order)) != 0 ||
+            pd_set(pv_object_get(b, "identifiers"), &ids) != 0)
             return -1;
         if (!ids && !(ids = cJSON_CreateArray()))
             return -1;
@@ -765,14 +861,15 @@ static int pd_principal_entries(const pv *list, const char *version, pd_entries 
             dup = strcmp(es->e[k].key, type) == 0 && cJSON_Compare(es->e[k].val, ids, true);
         if (dup)
             cJSON_Delete(ids);
-        else if (pd_entries_add(es, type, NULL, ids) != 0)
+        else if (pd_entries_add(es, type, NULL, ids, order) != 0)
             return -1;
     }
+    pd_entries_sort(es);
     return 0;
 }
 
-/* Condition blocks (a set: an identical block is dropped); values keep their
- * order, one value is a string. */
+/* Condition blocks in Terraform's set order (an identical block is one
+ * element); values keep their order, one value is a string. */
 static int pd_condition_entries(const pv *list, const char *version, pd_entries *es, char *why,
                                 size_t whylen)
 {
@@ -782,10 +879,12 @@ static int pd_condition_entries(const pv *list, const char *version, pd_entries 
         const char *test = prop_str(b, "test"), *var = prop_str(b, "variable");
         size_t n = 0;
         const char **vals = NULL;
-        if (pd_strings(pv_object_get(b, "values"), &vals, &n) != 0)
+        char order[16];
+        if (!test || !var || pd_block_order(b, false, order, sizeof(order)) != 0 ||
+            pd_strings(pv_object_get(b, "values"), &vals, &n) != 0)
             return -1;
         cJSON *v = n == 1 ? cJSON_CreateString(vals[0]) : cJSON_CreateArray();
-        bool ok = test && var && v;
+        bool ok = v != NULL;
         for (size_t k = 0; ok && n != 1 && k < n; k++)
             ok = pd_push(v, cJSON_CreateString(vals[k])) == 0;
         free(vals);
@@ -804,9 +903,10 @@ static int pd_condition_entries(const pv *list, const char *version, pd_entries 
                   cJSON_Compare(es->e[k].val, v, true);
         if (dup)
             cJSON_Delete(v);
-        else if (pd_entries_add(es, test, var, v) != 0)
+        else if (pd_entries_add(es, test, var, v, order) != 0)
             return -1;
     }
+    pd_entries_sort(es);
     return 0;
 }
 
@@ -944,7 +1044,7 @@ static int pd_json_principals(const cJSON *v, pd_entries *es, char *why, size_t 
             cJSON_Delete(a);
             return -1;
         }
-        return pd_entries_add(es, "*", NULL, a);
+        return pd_entries_add(es, "*", NULL, a, NULL);
     }
     if (!cJSON_IsObject(v))
         return pd_bad(why, whylen, "%s must be \"*\" or an object of principal types", "Principal");
@@ -972,7 +1072,7 @@ static int pd_json_principals(const cJSON *v, pd_entries *es, char *why, size_t 
                           "principal type '%.100s' must have a string or an array of strings",
                           c->string);
         }
-        if (!ids || pd_entries_add(es, c->string, NULL, ids) != 0)
+        if (!ids || pd_entries_add(es, c->string, NULL, ids, NULL) != 0)
             return -1;
     }
     return 0;
@@ -1015,7 +1115,7 @@ static int pd_json_conditions(const cJSON *v, pd_entries *es, char *why, size_t 
             } else {
                 continue;
             }
-            if (!val || pd_entries_add(es, t->string, c->string, val) != 0)
+            if (!val || pd_entries_add(es, t->string, c->string, val, NULL) != 0)
                 return -1;
         }
     }
@@ -1285,7 +1385,7 @@ static int pd_invoke(res_ctx *ctx, const pv *args, pv **result, err *e)
         goto done;
     }
     char id[16];
-    snprintf(id, sizeof(id), "%lu", (unsigned long)pd_crc32(pretty));
+    snprintf(id, sizeof(id), "%lu", (unsigned long)pd_crc32(pretty, strlen(pretty)));
     out = pv_copy(args);
     if (!out || prop_set_str(out, "json", pretty) != 0 ||
         prop_set_str(out, "minifiedJson", mini) != 0 || prop_set_str(out, "id", id) != 0) {

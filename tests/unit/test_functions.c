@@ -210,9 +210,12 @@ static void test_principals_conditions_and_escaping(void **state)
         NULL,
         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
         "\"NotPrincipal\":{\"AWS\":\"*\"}}]}");
-    /* PM: two blocks of one type: a string then a string become both, in
-     * order; two conditions on one test and variable append their values.
-     * An identical block is dropped (Terraform sets). */
+    /* PM: two blocks of one type: a string then a string become both;
+     * two conditions on one test and variable append their values. Blocks
+     * are Terraform sets: an identical block is dropped, and they come in the
+     * set's order: the decimal CRC-32 of "identifiers:{a;};type:AWS;" sorts
+     * before b's, "test:StringLike;values:(2;0;);variable:k;" before the
+     * block of value 1 (terraform-plugin-sdk set.go and serialize.go). */
     expect_doc(
         "{\"statements\":[{\"principals\":[{\"type\":\"AWS\",\"identifiers\":[\"b\"]},"
         "{\"type\":\"AWS\",\"identifiers\":[\"a\"]},{\"type\":\"AWS\",\"identifiers\":[\"a\"]}],"
@@ -220,7 +223,41 @@ static void test_principals_conditions_and_escaping(void **state)
         "{\"test\":\"StringLike\",\"variable\":\"k\",\"values\":[\"2\",\"0\"]}]}]}",
         NULL,
         "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
-        "{\"AWS\":[\"b\",\"a\"]},\"Condition\":{\"StringLike\":{\"k\":[\"1\",\"2\",\"0\"]}}}]}");
+        "{\"AWS\":[\"a\",\"b\"]},\"Condition\":{\"StringLike\":{\"k\":[\"2\",\"0\",\"1\"]}}}]}");
+}
+
+#define TF_ARN(p, n) "\"arn:" p ":iam::" n n n n n n n n n n n n ":root\""
+#define TF_BLOCK(ids) "{\"type\":\"AWS\",\"identifiers\":[" ids "]}"
+#define TF_ARGS(blocks)                                                                            \
+    "{\"statements\":[{\"actions\":[\"*\"],\"resources\":[\"*\"],\"sid\":\"S\",\"principals\":"    \
+    "[" blocks "]}]}"
+#define TF_WANT(ids)                                                                               \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"S\",\"Effect\":\"Allow\",\"Action\":"   \
+    "\"*\",\"Resource\":\"*\",\"Principal\":{\"AWS\":[" ids "]}}]}"
+
+/* terraform-provider-aws's own expectations (policy_document_data_source_test.go,
+ * TestAccIAMPolicyDocumentDataSource_statementPrincipalIdentifiers_*): several
+ * AWS principal blocks are merged in Terraform's set order, a lone
+ * identifier as a string first appended, a block's several identifiers
+ * reverse-sorted; the order differs between partitions because the ARNs
+ * hash differently. */
+static void test_terraform_principal_block_orders(void **state)
+{
+    (void)state;
+    expect_doc(TF_ARGS(TF_BLOCK(TF_ARN("aws", "1")) "," TF_BLOCK(
+                   TF_ARN("aws", "2") "," TF_ARN("aws", "3"))),
+               NULL, TF_WANT(TF_ARN("aws", "1") "," TF_ARN("aws", "3") "," TF_ARN("aws", "2")));
+    expect_doc(TF_ARGS(TF_BLOCK(TF_ARN("aws", "1") "," TF_ARN("aws", "2")) "," TF_BLOCK(
+                   TF_ARN("aws", "3")) "," TF_BLOCK(TF_ARN("aws", "4"))),
+               NULL,
+               TF_WANT(TF_ARN("aws", "3") "," TF_ARN("aws", "4") "," TF_ARN("aws", "2") "," TF_ARN(
+                   "aws", "1")));
+    expect_doc(
+        TF_ARGS(TF_BLOCK(TF_ARN("aws-us-gov", "1") "," TF_ARN("aws-us-gov", "2")) "," TF_BLOCK(
+            TF_ARN("aws-us-gov", "3")) "," TF_BLOCK(TF_ARN("aws-us-gov", "4"))),
+        NULL,
+        TF_WANT(TF_ARN("aws-us-gov", "3") "," TF_ARN("aws-us-gov", "2") "," TF_ARN(
+            "aws-us-gov", "1") "," TF_ARN("aws-us-gov", "4")));
 }
 
 /* DS dataSourcePolicyDocumentReplaceVarsInList: &{ becomes ${ in resources,
@@ -400,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_registry_finds_both_prefixes_and_lists_the_known),
         cmocka_unit_test(test_actions_and_resources_are_reverse_sorted_sets),
         cmocka_unit_test(test_principals_conditions_and_escaping),
+        cmocka_unit_test(test_terraform_principal_block_orders),
         cmocka_unit_test(test_variables_versions_and_empty_documents),
         cmocka_unit_test(test_source_and_override_documents_merge_by_sid),
         cmocka_unit_test(test_id_is_the_crc32_of_json),
