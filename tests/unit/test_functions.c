@@ -260,6 +260,93 @@ static void test_terraform_principal_block_orders(void **state)
             "aws-us-gov", "1") "," TF_ARN("aws-us-gov", "4")));
 }
 
+/* terraform-provider-aws's basic acceptance case (testAccPolicyDocumentConfig
+ * and its expected JSON), with the empty Sids its newer versions leave out
+ * (PR #28539): Id after Version, sets reverse-sorted, condition values in
+ * their order with &{ turned into ${, NotPrincipal, {"AWS": "*"} kept and a
+ * "*" principal of type "*" written as "*". */
+static void test_terraform_basic_document(void **state)
+{
+    (void)state;
+    expect_doc(
+        "{\"policyId\":\"policy_id\",\"statements\":["
+        "{\"sid\":\"1\",\"actions\":[\"s3:ListAllMyBuckets\",\"s3:GetBucketLocation\"],"
+        "\"resources\":[\"arn:aws:s3:::*\"]},"
+        "{\"actions\":[\"s3:ListBucket\"],\"resources\":[\"arn:aws:s3:::foo\"],\"conditions\":[{"
+        "\"test\":\"StringLike\",\"variable\":\"s3:prefix\",\"values\":[\"home/\",\"\","
+        "\"home/&{aws:username}/\"]}],\"notPrincipals\":[{\"type\":\"AWS\",\"identifiers\":["
+        "\"arn:blahblah:example\"]}]},"
+        "{\"actions\":[\"s3:*\"],\"resources\":[\"arn:aws:s3:::foo/home/&{aws:username}\","
+        "\"arn:aws:s3:::foo/home/&{aws:username}/*\"],\"principals\":[{\"type\":\"AWS\","
+        "\"identifiers\":[\"arn:blahblah:example\"]}]},"
+        "{\"effect\":\"Deny\",\"notActions\":[\"s3:*\"],\"notResources\":[\"arn:aws:s3:::*\"]},"
+        "{\"effect\":\"Allow\",\"actions\":[\"kinesis:*\"],\"principals\":[{\"type\":\"AWS\","
+        "\"identifiers\":[\"*\"]}]},"
+        "{\"effect\":\"Allow\",\"actions\":[\"firehose:*\"],\"principals\":[{\"type\":\"*\","
+        "\"identifiers\":[\"*\"]}]}]}",
+        "{\n"
+        "  \"Version\": \"2012-10-17\",\n"
+        "  \"Id\": \"policy_id\",\n"
+        "  \"Statement\": [\n"
+        "    {\n"
+        "      \"Sid\": \"1\",\n"
+        "      \"Effect\": \"Allow\",\n"
+        "      \"Action\": [\n"
+        "        \"s3:ListAllMyBuckets\",\n"
+        "        \"s3:GetBucketLocation\"\n"
+        "      ],\n"
+        "      \"Resource\": \"arn:aws:s3:::*\"\n"
+        "    },\n"
+        "    {\n"
+        "      \"Effect\": \"Allow\",\n"
+        "      \"Action\": \"s3:ListBucket\",\n"
+        "      \"Resource\": \"arn:aws:s3:::foo\",\n"
+        "      \"NotPrincipal\": {\n"
+        "        \"AWS\": \"arn:blahblah:example\"\n"
+        "      },\n"
+        "      \"Condition\": {\n"
+        "        \"StringLike\": {\n"
+        "          \"s3:prefix\": [\n"
+        "            \"home/\",\n"
+        "            \"\",\n"
+        "            \"home/${aws:username}/\"\n"
+        "          ]\n"
+        "        }\n"
+        "      }\n"
+        "    },\n"
+        "    {\n"
+        "      \"Effect\": \"Allow\",\n"
+        "      \"Action\": \"s3:*\",\n"
+        "      \"Resource\": [\n"
+        "        \"arn:aws:s3:::foo/home/${aws:username}/*\",\n"
+        "        \"arn:aws:s3:::foo/home/${aws:username}\"\n"
+        "      ],\n"
+        "      \"Principal\": {\n"
+        "        \"AWS\": \"arn:blahblah:example\"\n"
+        "      }\n"
+        "    },\n"
+        "    {\n"
+        "      \"Effect\": \"Deny\",\n"
+        "      \"NotAction\": \"s3:*\",\n"
+        "      \"NotResource\": \"arn:aws:s3:::*\"\n"
+        "    },\n"
+        "    {\n"
+        "      \"Effect\": \"Allow\",\n"
+        "      \"Action\": \"kinesis:*\",\n"
+        "      \"Principal\": {\n"
+        "        \"AWS\": \"*\"\n"
+        "      }\n"
+        "    },\n"
+        "    {\n"
+        "      \"Effect\": \"Allow\",\n"
+        "      \"Action\": \"firehose:*\",\n"
+        "      \"Principal\": \"*\"\n"
+        "    }\n"
+        "  ]\n"
+        "}",
+        NULL);
+}
+
 /* DS dataSourcePolicyDocumentReplaceVarsInList: &{ becomes ${ in resources,
  * identifiers and condition values (not in actions), and 2008-10-17 refuses
  * it. A document with no statements has no Statement key (GO omitempty). */
@@ -437,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_registry_finds_both_prefixes_and_lists_the_known),
         cmocka_unit_test(test_actions_and_resources_are_reverse_sorted_sets),
         cmocka_unit_test(test_principals_conditions_and_escaping),
+        cmocka_unit_test(test_terraform_basic_document),
         cmocka_unit_test(test_terraform_principal_block_orders),
         cmocka_unit_test(test_variables_versions_and_empty_documents),
         cmocka_unit_test(test_source_and_override_documents_merge_by_sid),
