@@ -16,8 +16,12 @@
 extern const resource_type iam_role_type;
 extern const resource_type iam_role_policy_attachment_type;
 extern const resource_type sagemaker_pipeline_type;
+extern const resource_type iam_policy_type;
+extern const resource_type iam_role_policy_type;
 static const resource_type *const builtin_types[] = {
-    &iam_role_type, &iam_role_policy_attachment_type, &sagemaker_pipeline_type, NULL};
+    &iam_role_type,           &iam_role_policy_attachment_type,
+    &sagemaker_pipeline_type, &iam_policy_type,
+    &iam_role_policy_type,    NULL};
 
 #define REGISTRY_MAX_EXTRA 16
 static const resource_type *extra_types[REGISTRY_MAX_EXTRA];

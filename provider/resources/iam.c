@@ -2,6 +2,7 @@
 #include "resources/iam.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "aws/pages.h"
 #include "aws/query.h"
@@ -79,4 +80,72 @@ int iam_list(res_ctx *ctx, const char *action, const char *role, const char *lis
         return -1;
     return pages_query(c, ENDPOINTS_IAM, action, IAM_API_VERSION, params, list, res_aws_cancel(ctx),
                        iam_list_item, &in, e);
+}
+
+bool iam_path_ok(const char *p)
+{
+    size_t n = strlen(p);
+    bool ok = n > 0 && p[0] == '/' && p[n - 1] == '/';
+    for (size_t i = 0; ok && i < n; i++)
+        ok = p[i] >= 0x21 && p[i] <= 0x7e;
+    return ok;
+}
+
+const pv *iam_tags_to_send(const pv *obj)
+{
+    const pv *t = prop_get(obj, "tagsAll");
+    if (t && t->kind == PV_OBJECT)
+        return t;
+    t = prop_get(obj, "tags");
+    return (t && t->kind == PV_OBJECT) ? t : NULL;
+}
+
+int iam_add_tags(const res_ctx *ctx, query *q, const pv *tags)
+{
+    size_t n = 0;
+    for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
+        const pv *v = pv_plain(tags->u.obj.vals[i]);
+        if (v->kind != PV_STRING || tags_ignored(ctx, tags->u.obj.keys[i]))
+            continue;
+        if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int iam_update_tags(res_ctx *ctx, const char *tag_action, const char *untag_action,
+                    const char *key_param, const char *key_value, const pv *want, const pv *have,
+                    err *e)
+{
+    query tq = {0}, uq = {0};
+    strv sk = {0}, sv = {0}, rk = {0};
+    int rc = -1;
+    if (tags_delta(ctx, want, have, &sk, &sv, &rk, e) != 0)
+        goto out;
+    if (query_init(&tq, tag_action, IAM_API_VERSION) != 0 ||
+        query_add(&tq, key_param, key_value) != 0 ||
+        query_init(&uq, untag_action, IAM_API_VERSION) != 0 ||
+        query_add(&uq, key_param, key_value) != 0)
+        goto nomem;
+    for (size_t i = 0; i < sk.n; i++)
+        if (query_add_tag(&tq, "Tags", i + 1, sk.v[i], sv.v[i]) != 0)
+            goto nomem;
+    for (size_t i = 0; i < rk.n; i++)
+        if (query_add_member(&uq, "TagKeys", i + 1, rk.v[i]) != 0)
+            goto nomem;
+    if (rk.n && iam_send(ctx, untag_action, &uq, true, NULL, NULL, e) != 0)
+        goto out;
+    if (sk.n && iam_send(ctx, tag_action, &tq, true, NULL, NULL, e) != 0)
+        goto out;
+    rc = 0;
+    goto out;
+nomem:
+    res_oom(e);
+out:
+    strv_free(&sk);
+    strv_free(&sv);
+    strv_free(&rk);
+    query_free(&tq);
+    query_free(&uq);
+    return rc;
 }

@@ -30,4 +30,23 @@ int iam_send(res_ctx *ctx, const char *action, struct query *q, bool idempotent,
 int iam_list(res_ctx *ctx, const char *action, const char *role, const char *list, const char *f1,
              const char *f2, strv *a, strv *b, err *e);
 
+/* The characters of IAM names (charset_iam_name) in words, for messages. */
+#define IAM_NAME_RULE "letters, digits and _+=,.@-"
+
+/* An IAM path: starts and ends with '/', printable ASCII without spaces. */
+bool iam_path_ok(const char *p);
+
+/* The tags a create or update sends: tagsAll (defaultTags included) when
+ * known, else tags; NULL when neither is an object. */
+const pv *iam_tags_to_send(const pv *obj);
+/* Adds tags (an object of strings, may be NULL) to q as Tags.member.N,
+ * skipping the keys the provider ignores. -1 on allocation failure. */
+int iam_add_tags(const res_ctx *ctx, struct query *q, const pv *tags);
+/* Makes a resource's tags want (from have): <tag_action> (e.g. TagPolicy)
+ * for new and changed keys, <untag_action> for removed ones, each with
+ * key_param=key_value (e.g. PolicyArn=<arn>). Ignored keys are left alone. */
+int iam_update_tags(res_ctx *ctx, const char *tag_action, const char *untag_action,
+                    const char *key_param, const char *key_value, const pv *want, const pv *have,
+                    err *e);
+
 #endif

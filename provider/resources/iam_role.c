@@ -60,7 +60,7 @@ static bool is_empty_obj(const pv *v)
 
 /* ---- the table ----------------------------------------------------------------------- */
 
-#define IAM_RULE "letters, digits and _+=,.@-"
+#define IAM_RULE IAM_NAME_RULE
 
 static bool no_curly_quotes(const char *s)
 {
@@ -70,16 +70,6 @@ static bool no_curly_quotes(const char *s)
         if (strstr(s, quotes[i]))
             return false;
     return true;
-}
-
-/* Starts and ends with '/', printable ASCII without spaces. */
-static bool path_ok(const char *p)
-{
-    size_t n = strlen(p);
-    bool ok = n > 0 && p[0] == '/' && p[n - 1] == '/';
-    for (size_t i = 0; ok && i < n; i++)
-        ok = p[i] >= 0x21 && p[i] <= 0x7e;
-    return ok;
 }
 
 static const eng_prop inline_rows[] = {
@@ -190,7 +180,7 @@ static const eng_prop role_rows[] = {
      .valid = EV_STRING,
      .min = 1,
      .max = 512,
-     .pred = path_ok,
+     .pred = iam_path_ok,
      .pred_rule = "must start and end with / and hold only printable ASCII without spaces",
      .aws = "Path",
      .send = ES_CREATE},
@@ -520,36 +510,13 @@ static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *in
 
 /* ---- create ----------------------------------------------------------------------------- */
 
-/* Tags to send: tagsAll (defaultTags included) when known, else tags. */
-static const pv *tags_to_send(const pv *obj)
-{
-    const pv *t = prop_get(obj, "tagsAll");
-    if (t && t->kind == PV_OBJECT)
-        return t;
-    t = prop_get(obj, "tags");
-    return (t && t->kind == PV_OBJECT) ? t : NULL;
-}
-
-static int add_tags(const res_ctx *ctx, query *q, const pv *tags)
-{
-    size_t n = 0;
-    for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
-        const pv *v = pv_plain(tags->u.obj.vals[i]);
-        if (v->kind != PV_STRING || tags_ignored(ctx, tags->u.obj.keys[i]))
-            continue;
-        if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
 {
     query q = {0};
     int rc = -1;
     if (query_init(&q, "CreateRole", IAM_API_VERSION) != 0 ||
         engine_query_request(&role_table, in, ES_CREATE, &q) != 0 ||
-        add_tags(ctx, &q, tags_to_send(in)) != 0)
+        iam_add_tags(ctx, &q, iam_tags_to_send(in)) != 0)
         oom(e);
     else
         rc = iam_send(ctx, "CreateRole", &q, false, oc, NULL, e);
@@ -764,39 +731,6 @@ out:
     return rc;
 }
 
-static int update_tags(res_ctx *ctx, const char *name, const pv *want, const pv *have, err *e)
-{
-    query tq = {0}, uq = {0};
-    strv sk = {0}, sv = {0}, rk = {0};
-    int rc = -1;
-    if (tags_delta(ctx, want, have, &sk, &sv, &rk, e) != 0)
-        goto out;
-    if (query_init(&tq, "TagRole", IAM_API_VERSION) != 0 || query_add(&tq, "RoleName", name) != 0 ||
-        query_init(&uq, "UntagRole", IAM_API_VERSION) != 0 || query_add(&uq, "RoleName", name) != 0)
-        goto nomem;
-    for (size_t i = 0; i < sk.n; i++)
-        if (query_add_tag(&tq, "Tags", i + 1, sk.v[i], sv.v[i]) != 0)
-            goto nomem;
-    for (size_t i = 0; i < rk.n; i++)
-        if (query_add_member(&uq, "TagKeys", i + 1, rk.v[i]) != 0)
-            goto nomem;
-    if (rk.n && iam_send(ctx, "UntagRole", &uq, true, NULL, NULL, e) != 0)
-        goto out;
-    if (sk.n && iam_send(ctx, "TagRole", &tq, true, NULL, NULL, e) != 0)
-        goto out;
-    rc = 0;
-    goto out;
-nomem:
-    oom(e);
-out:
-    strv_free(&sk);
-    strv_free(&sv);
-    strv_free(&rk);
-    query_free(&tq);
-    query_free(&uq);
-    return rc;
-}
-
 static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv *news, err *e)
 {
     const char *na = prop_str(news, "assumeRolePolicy"), *oa = prop_str(olds, "assumeRolePolicy");
@@ -839,13 +773,13 @@ static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv
         update_arns(ctx, name, ml, prop_get(olds, "managedPolicyArns"), e) != 0)
         return -1;
     /* The role carries tagsAll; the old outputs' tagsAll is what it had. */
-    const pv *want = tags_to_send(news);
+    const pv *want = iam_tags_to_send(news);
     const pv *have = prop_get(olds, "tagsAll");
     if (!have || have->kind != PV_OBJECT)
         have = prop_get(olds, "tags");
     if (have && have->kind != PV_OBJECT)
         have = NULL;
-    return update_tags(ctx, name, want, have, e);
+    return iam_update_tags(ctx, "TagRole", "UntagRole", "RoleName", name, want, have, e);
 }
 
 static int role_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,

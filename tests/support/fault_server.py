@@ -30,6 +30,15 @@ Paths
                             123456789012; /stats counts each as /sts/<Action>/<key id
                             of the signature, or "unsigned">
 
+  POST /iam/<scenario>      IAM query calls for the policy tests (see iam_answer):
+                            "prune" lists five versions whose oldest is the default,
+                            "conflict" answers DeletePolicy with DeleteConflict once,
+                            "notyet" answers PutRolePolicy with NoSuchEntity twice (a
+                            role IAM does not show yet), "exists" has the inline
+                            policy r:p already; /stats counts each call as
+                            /iam/<scenario>/<Action> (DeletePolicyVersion also with
+                            /<VersionId>)
+
 Credentials come from the environment, and a query parameter of the same name
 overrides each one:
   FAULT_ACCESS_KEY_ID (AccessKeyId), FAULT_SECRET_ACCESS_KEY (SecretAccessKey),
@@ -272,6 +281,21 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, "<ErrorResponse><Error><Code>InvalidAction</Code></Error>"
                              "</ErrorResponse>", "text/xml")
 
+        # IAM (scripted scenarios) -------------------------------------------
+        if path.startswith("/iam/"):
+            scenario = path[len("/iam/"):]
+            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+            action = form.get("Action", "")
+            with STATS_LOCK:
+                key = "/iam/%s/%s" % (scenario, action)
+                STATS["paths"][key] = STATS["paths"].get(key, 0) + 1
+                if action == "DeletePolicyVersion":
+                    vk = key + "/" + form.get("VersionId", "")
+                    STATS["paths"][vk] = STATS["paths"].get(vk, 0) + 1
+                counts = dict(STATS["paths"])
+            status, xml = iam_answer(scenario, action, counts)
+            return self.send(status, xml, "text/xml")
+
         return self.send(404, "no such fault\n")
 
     def do_GET(self):
@@ -285,6 +309,59 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (timeout, cap, cancel): that is the test.
             self.close_connection = True
+
+
+IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
+IAM_DOC = ("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A"
+           "%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22*%22%7D%5D%7D")
+
+
+def iam_error(status, code, message):
+    return status, ("<ErrorResponse xmlns=\"%s\"><Error><Type>Sender</Type><Code>%s</Code>"
+                    "<Message>%s</Message></Error><RequestId>fault-iam</RequestId>"
+                    "</ErrorResponse>" % (IAM_NS, code, message))
+
+
+def iam_answer(scenario, action, counts):
+    """(status, XML) for one IAM call of a scenario; counts: /stats paths so far."""
+    def ok(result=""):
+        return 200, ("<{a}Response xmlns=\"{ns}\"><{a}Result>{r}</{a}Result>"
+                     "<ResponseMetadata><RequestId>fault-iam</RequestId></ResponseMetadata>"
+                     "</{a}Response>").format(a=action, ns=IAM_NS, r=result)
+    n = counts.get("/iam/%s/%s" % (scenario, action), 0)
+    arn = "arn:aws:iam::123456789012:policy/p"
+    if action == "ListPolicyVersions":
+        if scenario == "prune":  # the default is the oldest; v9 and v10 made the same second
+            vs = [("v1", "01", True), ("v10", "02", False), ("v9", "02", False),
+                  ("v11", "03", False), ("v12", "04", False)]
+        else:
+            vs = [("v1", "01", True), ("v2", "02", False)]
+        members = "".join("<member><VersionId>%s</VersionId><IsDefaultVersion>%s"
+                          "</IsDefaultVersion><CreateDate>2020-01-%sT00:00:00Z</CreateDate>"
+                          "</member>" % (v, "true" if d else "false", day) for v, day, d in vs)
+        return ok("<IsTruncated>false</IsTruncated><Versions>%s</Versions>" % members)
+    if action == "GetPolicy":
+        return ok("<Policy><PolicyName>p</PolicyName><PolicyId>ANPAFAULT</PolicyId><Arn>%s</Arn>"
+                  "<Path>/</Path><DefaultVersionId>v1</DefaultVersionId><AttachmentCount>0"
+                  "</AttachmentCount><CreateDate>2020-01-01T00:00:00Z</CreateDate></Policy>" % arn)
+    if action == "GetPolicyVersion":
+        return ok("<PolicyVersion><Document>%s</Document><VersionId>v1</VersionId>"
+                  "<IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>" % IAM_DOC)
+    if action == "CreatePolicyVersion":
+        return ok("<PolicyVersion><VersionId>v13</VersionId><IsDefaultVersion>true"
+                  "</IsDefaultVersion></PolicyVersion>")
+    if action == "ListPolicyTags":
+        return ok("<IsTruncated>false</IsTruncated><Tags/>")
+    if action == "DeletePolicy" and scenario == "conflict" and n == 1:
+        return iam_error(409, "DeleteConflict", "Cannot delete a policy attached to entities.")
+    if action == "PutRolePolicy" and scenario == "notyet" and n <= 2:
+        return iam_error(404, "NoSuchEntity", "The role with name r cannot be found.")
+    if action == "GetRolePolicy":
+        if scenario != "exists" and counts.get("/iam/%s/PutRolePolicy" % scenario, 0) < 3:
+            return iam_error(404, "NoSuchEntity", "The role policy with name p cannot be found.")
+        return ok("<RoleName>r</RoleName><PolicyName>p</PolicyName><PolicyDocument>%s"
+                  "</PolicyDocument>" % IAM_DOC)
+    return ok()
 
 
 class Server(socketserver.ThreadingMixIn, HTTPServer):

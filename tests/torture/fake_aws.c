@@ -35,6 +35,15 @@
     "</AssumeRolePolicyDocument><Description>d</Description>"                                      \
     "<MaxSessionDuration>7200</MaxSessionDuration></Role>"
 
+#define POL_XML                                                                                    \
+    "<Policy><PolicyName>torture-pol</PolicyName><PolicyId>ANPAFAKE</PolicyId>"                    \
+    "<Arn>arn:aws:iam::123456789012:policy/t/torture-pol</Arn><Path>/t/</Path>"                    \
+    "<DefaultVersionId>v5</DefaultVersionId><AttachmentCount>1</AttachmentCount>"                  \
+    "<Description>d</Description><CreateDate>2020-01-01T00:00:00Z</CreateDate></Policy>"
+#define POL_VERSION(v, day, def)                                                                   \
+    "<member><VersionId>" v "</VersionId><IsDefaultVersion>" def "</IsDefaultVersion>"             \
+    "<CreateDate>2020-01-0" day "T00:00:00Z</CreateDate></member>"
+
 typedef struct canned {
     const char *action; /* Action= of a query request, or the X-Amz-Target suffix */
     int status;
@@ -87,6 +96,31 @@ static const canned query_answers[] = {
      "<ListInstanceProfilesForRoleResponse " IAM_NS "><ListInstanceProfilesForRoleResult>"
      "<IsTruncated>false</IsTruncated><InstanceProfiles/></ListInstanceProfilesForRoleResult>" META
      "</ListInstanceProfilesForRoleResponse>"},
+    {"CreatePolicy", 200,
+     "<CreatePolicyResponse " IAM_NS "><CreatePolicyResult>" POL_XML "</CreatePolicyResult>" META
+     "</CreatePolicyResponse>"},
+    {"GetPolicy", 200,
+     "<GetPolicyResponse " IAM_NS "><GetPolicyResult>" POL_XML "</GetPolicyResult>" META
+     "</GetPolicyResponse>"},
+    {"GetPolicyVersion", 200,
+     "<GetPolicyVersionResponse " IAM_NS
+     "><GetPolicyVersionResult><PolicyVersion><Document>" POLICY_ENC
+     "</Document><VersionId>v5</VersionId><IsDefaultVersion>true</IsDefaultVersion>"
+     "</PolicyVersion></GetPolicyVersionResult>" META "</GetPolicyVersionResponse>"},
+    {"CreatePolicyVersion", 200,
+     "<CreatePolicyVersionResponse " IAM_NS "><CreatePolicyVersionResult><PolicyVersion>"
+     "<VersionId>v6</VersionId><IsDefaultVersion>false</IsDefaultVersion></PolicyVersion>"
+     "</CreatePolicyVersionResult>" META "</CreatePolicyVersionResponse>"},
+    {"ListPolicyVersions", 200,
+     "<ListPolicyVersionsResponse " IAM_NS "><ListPolicyVersionsResult><IsTruncated>false"
+     "</IsTruncated><Versions>" POL_VERSION("v2", "2", "false") POL_VERSION("v1", "1", "false")
+         POL_VERSION("v3", "3", "false") POL_VERSION("v4", "4", "false")
+             POL_VERSION("v5", "5", "true") "</Versions></ListPolicyVersionsResult>" META
+                                            "</ListPolicyVersionsResponse>"},
+    {"ListPolicyTags", 200,
+     "<ListPolicyTagsResponse " IAM_NS "><ListPolicyTagsResult><IsTruncated>false</IsTruncated>"
+     "<Tags><member><Key>team</Key><Value>ml</Value></member><member><Key>env</Key><Value>"
+     "torture</Value></member></Tags></ListPolicyTagsResult>" META "</ListPolicyTagsResponse>"},
     {NULL, 0, NULL},
 };
 

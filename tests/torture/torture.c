@@ -1238,6 +1238,8 @@ static rpc_script *new_script(void)
 #define ROLE_T "aws:iam/role:Role"
 #define RPA_T "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
+#define POL_T "aws:iam/policy:Policy"
+#define RP_T "aws:iam/rolePolicy:RolePolicy"
 
 #define TRUST_OPEN                                                                                 \
     "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
@@ -1281,6 +1283,15 @@ static rpc_script *new_script(void)
     "\"arn:aws:iam::123456789012:role/r2\",\"pipelineDefinition\":\"{\\\"Version\\\":"             \
     "\\\"2020-12-01\\\",\\\"Steps\\\":[]}\",\"pipelineDescription\":\"x\",\"tags\":{}}"
 
+#define POL_IN                                                                                     \
+    "{\"name\":\"torture-pol\",\"path\":\"/t/\",\"description\":\"d\",\"policy\":\"" POL_STAR      \
+    "\",\"tags\":{\"team\":\"ml\"}}"
+#define POL_IN2                                                                                    \
+    "{\"name\":\"torture-pol\",\"path\":\"/t/\",\"description\":\"d\",\"policy\":\"" TRUST_SM      \
+    "\",\"tags\":{\"team\":\"ai\"},\"delayAfterPolicyCreationInMs\":1}"
+#define RP_IN "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" POL_STAR "\"}"
+#define RP_IN2 "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" TRUST_SM "\"}"
+
 /* The configuration of every configured script: static keys, no STS call at
  * Configure, endpoints on the fake AWS (port filled in at start). */
 static char config_json[2048];
@@ -1312,6 +1323,8 @@ static void add_built_rpc(int port)
         {RPA_T, "a1", RPA_IN,
          "{\"role\":\"other\",\"policyArn\":\"arn:aws:iam::aws:policy/ReadOnlyAccess\"}"},
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
+        {POL_T, "pol1", POL_IN, POL_IN2},
+        {RP_T, "rp1", RP_IN, RP_IN2},
     };
     struct {
         const char *type, *name, *in, *in2;
@@ -1507,8 +1520,10 @@ static void add_http_rpc(int port)
         {RPA_T, "a1", "torture-role/arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", RPA_IN,
          RPA_IN},
         {PIPE_T, "p1", "torture-pipe", PIPE_IN, PIPE_IN2},
+        {POL_T, "pol1", "arn:aws:iam::123456789012:policy/t/torture-pol", POL_IN, POL_IN2},
+        {RP_T, "rp1", "torture-role:all", RP_IN, RP_IN2},
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         char name[160];
         const char *verbs[] = {"create", "read", "update", "delete"};
         for (size_t v = 0; v < 4; v++) {
