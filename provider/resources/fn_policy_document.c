@@ -174,7 +174,6 @@ static const eng_prop pd_rows[] = {
      .doc = "Configuration blocks of the policy's statements."},
     {.name = "version",
      .type = ET_STRING,
-     .flags = EP_ALWAYS,
      .valid = EV_ENUM,
      .values = pd_versions,
      .def = "\"2012-10-17\"",
