@@ -18,10 +18,33 @@ extern const resource_type iam_role_policy_attachment_type;
 extern const resource_type sagemaker_pipeline_type;
 extern const resource_type iam_policy_type;
 extern const resource_type iam_role_policy_type;
+extern const resource_type s3_bucket_type;
+extern const resource_type s3_bucket_v2_type;
+extern const resource_type s3_public_access_block_type;
+extern const resource_type s3_encryption_type;
+extern const resource_type s3_encryption_v2_type;
+extern const resource_type s3_versioning_type;
+extern const resource_type s3_versioning_v2_type;
+extern const resource_type s3_policy_type;
+/* One entry per line (clang-format off), so adding a type is a one-line change. */
+/* clang-format off */
 static const resource_type *const builtin_types[] = {
-    &iam_role_type,           &iam_role_policy_attachment_type,
-    &sagemaker_pipeline_type, &iam_policy_type,
-    &iam_role_policy_type,    NULL};
+    &iam_role_type,
+    &iam_role_policy_attachment_type,
+    &sagemaker_pipeline_type,
+    &iam_policy_type,
+    &iam_role_policy_type,
+    &s3_bucket_type,
+    &s3_bucket_v2_type,
+    &s3_public_access_block_type,
+    &s3_encryption_type,
+    &s3_encryption_v2_type,
+    &s3_versioning_type,
+    &s3_versioning_v2_type,
+    &s3_policy_type,
+    NULL,
+};
+/* clang-format on */
 
 #define REGISTRY_MAX_EXTRA 16
 static const resource_type *extra_types[REGISTRY_MAX_EXTRA];

@@ -129,28 +129,63 @@ typedef struct call {
     const aws_credentials *creds; /* NULL: the provider's chain */
     bool unsigned_;               /* STS AssumeRoleWithWebIdentity */
     aws_outcome *outcome;         /* NULL: not wanted */
+    /* S3 REST (aws_raw_call): */
+    const char *base;               /* scheme://host[:port]; NULL = the endpoint's */
+    const char *signing_region;     /* NULL = the endpoint's */
+    const char *payload_hash;       /* NULL = hash the body here */
+    const http_body_reader *reader; /* a streamed body of body_len bytes */
+    const char *const *capture;     /* response headers to keep */
+    size_t n_capture;
+    size_t max_response;
 } call;
+
+/* S3 answers HEAD (and some other failures) with a status and no body: the
+ * code the SDKs give them. */
+static void s3_code_from_status(aws_error *ae)
+{
+    const char *code = ae->http_status == 301   ? "PermanentRedirect"
+                       : ae->http_status == 307 ? "TemporaryRedirect"
+                       : ae->http_status == 400 ? "BadRequest"
+                       : ae->http_status == 403 ? "Forbidden"
+                       : ae->http_status == 404 ? "NotFound"
+                       : ae->http_status == 409 ? "Conflict"
+                       : ae->http_status == 412 ? "PreconditionFailed"
+                                                : NULL;
+    if (code)
+        str_copy(ae->code, sizeof(ae->code), code);
+}
 
 static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_credentials *cr,
                      http_response *resp, enum http_failure *fail, err *e)
 {
     int rc = -1;
     const endpoints_result *ep = &c->ep[k->svc];
-    char host[512], url[ENDPOINTS_MAX_URL + 2048];
+    char host[512], url[ENDPOINTS_MAX_URL + 8192];
     const char *base_path = "/";
     struct sigv4_result sr;
     memset(&sr, 0, sizeof(sr));
-    http_header hs[16];
+    http_header hs[AWS_MAX_HEADERS + SIGV4_MAX_ADDED_HEADERS];
     size_t nh = 0;
-    if (split_url(ep->url, host, sizeof(host), &base_path, e) != 0)
+    const char *ep_url = k->base ? k->base : ep->url;
+    if (split_url(ep_url, host, sizeof(host), &base_path, e) != 0)
         goto out;
     const char *path = k->path ? k->path : base_path;
-    size_t urlbase = (size_t)(strstr(ep->url, "://") + 3 - ep->url) + strlen(host);
-    snprintf(url, sizeof(url), "%.*s%s%s%s", (int)urlbase, ep->url, path,
-             k->query && *k->query ? "?" : "", k->query ? k->query : "");
-    struct sigv4_header sh[8];
+    size_t urlbase = (size_t)(strstr(ep_url, "://") + 3 - ep_url) + strlen(host);
+    int un = snprintf(url, sizeof(url), "%.*s%s%s%s", (int)urlbase, ep_url, path,
+                      k->query && *k->query ? "?" : "", k->query ? k->query : "");
+    if (un < 0 || (size_t)un >= sizeof(url)) {
+        err_set(e, ERR_INVALID_ARGUMENT, "%s %s: the request URL is longer than %zu bytes",
+                endpoints_service_name(k->svc), k->operation, sizeof(url) - 1);
+        goto out;
+    }
+    struct sigv4_header sh[AWS_MAX_HEADERS];
     size_t nsh = 0;
-    for (size_t i = 0; i < k->n_headers && i < 8; i++) {
+    if (k->n_headers > AWS_MAX_HEADERS) {
+        err_set(e, ERR_INVALID_ARGUMENT, "%s %s: more than %d request headers",
+                endpoints_service_name(k->svc), k->operation, AWS_MAX_HEADERS);
+        goto out;
+    }
+    for (size_t i = 0; i < k->n_headers; i++) {
         sh[nsh++] = (struct sigv4_header){k->headers[i].name, strlen(k->headers[i].name),
                                           k->headers[i].value, strlen(k->headers[i].value)};
         hs[nh++] = k->headers[i];
@@ -164,17 +199,20 @@ static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_
                                    .query_len = k->query ? strlen(k->query) : 0,
                                    .headers = sh,
                                    .n_headers = nsh,
-                                   .payload = k->body,
-                                   .payload_len = k->body_len};
+                                   .payload = k->reader ? NULL : k->body,
+                                   .payload_len = k->reader ? 0 : k->body_len,
+                                   .payload_hash = k->payload_hash};
         struct sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key,
                                        cr->session_token[0] ? cr->session_token : NULL};
-        struct sigv4_params sp = {
-            .region = ep->signing_region, .service = ep->signing_name, .when = time(NULL)};
+        struct sigv4_params sp = {.region =
+                                      k->signing_region ? k->signing_region : ep->signing_region,
+                                  .service = ep->signing_name,
+                                  .when = time(NULL)};
         if (sigv4_sign_headers(&rq, &sc, &sp, &sr, e->msg, sizeof(e->msg)) != 0) {
             e->code = ERR_INTERNAL;
             goto out;
         }
-        for (size_t i = 0; i < sr.n_headers && nh < 16; i++)
+        for (size_t i = 0; i < sr.n_headers && nh < sizeof(hs) / sizeof(hs[0]); i++)
             hs[nh++] = (http_header){sr.headers[i].name, sr.headers[i].value};
     }
     http_request req = {.method = k->method,
@@ -183,6 +221,10 @@ static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_
                         .n_headers = nh,
                         .body = k->body,
                         .body_len = k->body_len,
+                        .reader = k->reader,
+                        .capture = k->capture,
+                        .n_capture = k->n_capture,
+                        .max_response = k->max_response,
                         /* libcurl may re-send on a reused connection: never a
                          * call that is not idempotent, nor one whose outcome the
                          * caller tracks (a hidden re-send would hide it). */
@@ -214,6 +256,12 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
         enum http_failure fail = HTTP_OK;
         http_response_free(resp);
         memset(resp, 0, sizeof(*resp));
+        if (attempt > 1 && k->reader && k->reader->rewind &&
+            k->reader->rewind(k->reader->ctx) != 0) {
+            err_set(e, ERR_UNAVAILABLE, "%s %s: the request body cannot be read again to retry",
+                    svc, k->operation);
+            goto out;
+        }
         int r = send_once(c, k, cancel, &cr, resp, &fail, e);
         creds_wipe(&cr);
         /* Sent and then no definite answer: the call may have taken effect. */
@@ -237,6 +285,8 @@ static int do_call(aws_client *c, const call *k, aws_cancel cancel, http_respons
             else
                 awserr_from_xml(&ae, svc, k->operation, resp->status, resp->body, resp->body_len,
                                 resp->request_id);
+            if (k->kind == BODY_S3 && resp->body_len == 0)
+                s3_code_from_status(&ae);
         }
         if (!retry_should(&c->retry, attempt, fail, r == 0 ? resp->status : 0,
                           r == 0 ? ae.code : NULL, k->idempotent)) {
@@ -353,69 +403,37 @@ int aws_json_ex(aws_client *c, enum endpoints_service svc, const char *target, c
     return *out ? 0 : err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-int aws_s3_object(aws_client *c, const char *bucket, const char *key, const char *version_id,
-                  bool head, aws_cancel cancel, char **out, size_t *outlen, err *e)
+const endpoints_result *aws_client_endpoint(const aws_client *c, enum endpoints_service svc)
 {
-    int rc = -1;
-    char *ebucket = NULL, *ekey = NULL, *ever = NULL, *path = NULL, *q = NULL;
-    http_response resp = {0};
-    if (out)
-        *out = NULL;
-    if (sigv4_uri_encode(bucket, strlen(bucket), 0, &ebucket, e->msg, sizeof(e->msg)) != 0 ||
-        sigv4_uri_encode(key, strlen(key), 1, &ekey, e->msg, sizeof(e->msg)) != 0) {
-        e->code = ERR_INVALID_ARGUMENT;
-        goto out;
-    }
-    buf b;
-    buf_init(&b, 8192);
-    buf_printf(&b, "/%s/%s", ebucket, ekey);
-    path = buf_take(&b, NULL);
-    if (version_id && *version_id) {
-        if (sigv4_uri_encode(version_id, strlen(version_id), 0, &ever, e->msg, sizeof(e->msg)) !=
-            0) {
-            e->code = ERR_INVALID_ARGUMENT;
-            goto out;
-        }
-        buf_printf(&b, "versionId=%s", ever);
-        q = buf_take(&b, NULL);
-    }
-    buf_free(&b);
-    call k = {.svc = ENDPOINTS_S3,
-              .operation = head ? "HeadObject" : "GetObject",
-              .method = head ? "HEAD" : "GET",
-              .path = path,
-              .query = q,
-              .idempotent = true,
-              .kind = BODY_S3};
-    if (!path) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        goto out;
-    }
-    if (do_call(c, &k, cancel, &resp, e) != 0) {
-        if (resp.status == 404 || e->code == ERR_NOT_FOUND)
-            err_set(e, ERR_NOT_FOUND, "s3://%s/%s%s%s does not exist (or is not readable)", bucket,
-                    key, q ? " version " : "", q ? version_id : "");
-        goto out;
-    }
-    if (out && !head) {
-        *out = resp.body ? resp.body : str_dup("");
-        if (outlen)
-            *outlen = resp.body ? resp.body_len : 0;
-        resp.body = NULL;
-        if (!*out) {
-            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    http_response_free(&resp);
-    free(ebucket);
-    free(ekey);
-    free(ever);
-    free(path);
-    free(q);
-    return rc;
+    return (int)svc >= 0 && svc < ENDPOINTS_N_SERVICES ? &c->ep[svc] : NULL;
+}
+
+int aws_raw_call(aws_client *c, const aws_raw *r, aws_cancel cancel, http_response *resp, err *e)
+{
+    memset(resp, 0, sizeof(*resp));
+    if (r->reader && !r->payload_hash)
+        return err_set(e, ERR_INTERNAL, "%s %s: a streamed body needs its payload hash",
+                       endpoints_service_name(r->svc), r->operation);
+    call k = {.svc = r->svc,
+              .operation = r->operation,
+              .method = r->method,
+              .path = r->path,
+              .query = r->query,
+              .headers = r->headers,
+              .n_headers = r->n_headers,
+              .body = r->body,
+              .body_len = r->body_len,
+              .idempotent = r->idempotent,
+              .kind = BODY_S3,
+              .outcome = r->outcome,
+              .base = r->base,
+              .signing_region = r->signing_region,
+              .payload_hash = r->payload_hash,
+              .reader = r->reader,
+              .capture = r->capture,
+              .n_capture = r->n_capture,
+              .max_response = r->max_response};
+    return do_call(c, &k, cancel, resp, e);
 }
 
 /* ---- STS for the credential chain ------------------------------------------------------ */

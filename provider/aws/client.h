@@ -5,7 +5,7 @@
  *
  *   aws_options -> aws_client_new -> aws_query (IAM, STS: form POST, XML)
  *                                 -> aws_json  (SageMaker: JSON 1.1)
- *                                 -> aws_s3_object (GET/HEAD of one object)
+ *                                 -> aws_raw_call (S3 REST: aws/s3.h builds it)
  *
  * Each call signs with SigV4, sends through http.c, retries per retry.h
  * (re-signing every attempt), and turns AWS errors into one err record a user
@@ -157,9 +157,42 @@ int aws_json_ex(aws_client *c, enum endpoints_service svc, const char *target, c
                 bool idempotent, aws_cancel cancel, aws_outcome *outcome, char **out,
                 size_t *outlen, err *e);
 
-/* GET (or HEAD when head) of s3://bucket/key[?versionId]. A missing object or
- * bucket is ERR_NOT_FOUND. With GET, *out receives the body (may be NULL for HEAD). */
-int aws_s3_object(aws_client *c, const char *bucket, const char *key, const char *version_id,
-                  bool head, aws_cancel cancel, char **out, size_t *outlen, err *e);
+/* Request headers one call may carry besides the signer's. */
+#define AWS_MAX_HEADERS 48
+
+/* The resolved endpoint of a service (URL, signing region, partition, where
+ * it came from). */
+const endpoints_result *aws_client_endpoint(const aws_client *c, enum endpoints_service svc);
+
+/* One signed REST request as aws/s3.c builds it: the URL in parts (base
+ * scheme://host[:port], NULL = the service endpoint's; path and query on the
+ * wire, already encoded), the body in memory or streamed through reader
+ * (body_len bytes; payload_hash then required: the lowercase hex SHA-256 the
+ * caller computed, or SIGV4_UNSIGNED_PAYLOAD), XML errors (<Error><Code>;
+ * a body-less answer gets the SDKs' code for its status: NotFound,
+ * PermanentRedirect, ...). Retried like every call. On failure *resp still
+ * holds the last answer (status, x-amz-bucket-region); free it either way. */
+typedef struct aws_raw {
+    enum endpoints_service svc;
+    const char *operation; /* for errors and logs: "PutBucketTagging" */
+    const char *method;
+    const char *base;
+    const char *signing_region; /* NULL = the endpoint's */
+    const char *path;
+    const char *query;
+    const http_header *headers; /* at most AWS_MAX_HEADERS */
+    size_t n_headers;
+    const void *body;
+    size_t body_len;
+    const http_body_reader *reader;
+    const char *payload_hash;
+    const char *const *capture; /* response headers to keep (http_request.capture) */
+    size_t n_capture;
+    size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
+    bool idempotent;
+    aws_outcome *outcome; /* may be NULL */
+} aws_raw;
+
+int aws_raw_call(aws_client *c, const aws_raw *r, aws_cancel cancel, http_response *resp, err *e);
 
 #endif

@@ -55,6 +55,8 @@ typedef struct transfer {
     http_cancel_fn cancel;
     void *cancel_ctx;
     http_response *resp;
+    const http_request *req;
+    bool read_failed; /* the body reader gave up */
 } transfer;
 
 /* curl_global_init is not thread-safe in every libcurl build: run it once. */
@@ -245,6 +247,9 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ctx)
     http_response *r = t->resp;
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         r->request_id[0] = r->content_type[0] = r->amzn_error_type[0] = '\0';
+        r->bucket_region[0] = '\0';
+        for (size_t i = 0; i < HTTP_MAX_CAPTURE; i++)
+            r->captured[i][0] = '\0';
         return n;
     }
     if (n > HTTP_HEADER_LINE_MAX)
@@ -269,6 +274,24 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ctx)
         set_field(r->content_type, sizeof r->content_type, v, vlen);
     else if (header_is(line, name_len, "x-amzn-ErrorType"))
         set_field(r->amzn_error_type, sizeof r->amzn_error_type, v, vlen);
+    else if (header_is(line, name_len, "x-amz-bucket-region"))
+        set_field(r->bucket_region, sizeof r->bucket_region, v, vlen);
+    for (size_t i = 0; i < t->req->n_capture && i < HTTP_MAX_CAPTURE; i++)
+        if (t->req->capture[i] && header_is(line, name_len, t->req->capture[i]))
+            set_field(r->captured[i], sizeof r->captured[i], v, vlen);
+    return n;
+}
+
+/* Feeds a streamed body to curl. */
+static size_t on_read(char *dst, size_t size, size_t nmemb, void *ctx)
+{
+    transfer *t = ctx;
+    const http_body_reader *rd = t->req->reader;
+    size_t n = rd->read(rd->ctx, dst, size * nmemb);
+    if (n == HTTP_READ_FAILED || n > size * nmemb) {
+        t->read_failed = true;
+        return CURL_READFUNC_ABORT;
+    }
     return n;
 }
 
@@ -421,6 +444,14 @@ static CURLcode configure(http_client *c, CURL *h, const http_request *req, tran
         SET(CURLOPT_HTTPGET, 1L);
     } else if (strcmp(m, "HEAD") == 0) {
         SET(CURLOPT_NOBODY, 1L);
+    } else if (req->reader) {
+        /* Streamed: curl reads the body through on_read, its length known up
+         * front (Content-Length, no chunked encoding). */
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_CUSTOMREQUEST, m);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_READFUNCTION, on_read);
+        SET(CURLOPT_READDATA, t);
     } else {
         if (strcmp(m, "POST") != 0)
             SET(CURLOPT_CUSTOMREQUEST, m);
@@ -535,6 +566,10 @@ static enum http_failure classify(CURL *h, CURLcode r, const transfer *t, const 
                 t->max_response);
         return HTTP_FAIL_TOO_LARGE;
     }
+    if (t->read_failed) {
+        err_set(e, ERR_UNAVAILABLE, "reading the request body for %s failed", host);
+        return HTTP_FAIL_OTHER;
+    }
     if (t->out_of_memory || r == CURLE_OUT_OF_MEMORY) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the response from %s", host);
         return HTTP_FAIL_OTHER;
@@ -614,6 +649,7 @@ int http_do(http_client *c, const http_request *req, http_cancel_fn cancel, void
     t.cancel = cancel;
     t.cancel_ctx = cancel_ctx;
     t.resp = resp;
+    t.req = req;
 
     if (!req->url) {
         err_set(e, ERR_INVALID_ARGUMENT, "HTTP request without a URL");

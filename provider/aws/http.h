@@ -37,13 +37,34 @@ typedef struct http_header {
     const char *value;
 } http_header;
 
+/* A streamed request body: read copies up to n bytes into dst and returns how
+ * many (0 only at the end), or HTTP_READ_FAILED to abort the request; rewind
+ * starts it again from the first byte (before a retry), 0 or -1. */
+#define HTTP_READ_FAILED ((size_t)-1)
+typedef struct http_body_reader {
+    size_t (*read)(void *ctx, char *dst, size_t n);
+    int (*rewind)(void *ctx);
+    void *ctx;
+} http_body_reader;
+
+/* Response headers a request asks for by name (http_request.capture). */
+#define HTTP_MAX_CAPTURE 6
+#define HTTP_CAPTURE_MAX 512
+
 typedef struct http_request {
     const char *method; /* "GET", "POST", "PUT", "HEAD" */
     const char *url;    /* absolute http(s) URL */
     const http_header *headers;
     size_t n_headers;
     const void *body;
-    size_t body_len;
+    size_t body_len; /* with reader: the exact length it will give */
+    /* A streamed body instead of body (PUT): body_len bytes are read through
+     * it while sending, never held whole in memory. */
+    const http_body_reader *reader;
+    /* Response headers to keep (case-insensitive names), at most
+     * HTTP_MAX_CAPTURE: their values land in http_response.captured[i]. */
+    const char *const *capture;
+    size_t n_capture;
     long timeout_ms;     /* 0 = the client's */
     size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
     /* Send at most once: on a new connection. On a reused keep-alive
@@ -74,6 +95,10 @@ typedef struct http_response {
     char request_id[128]; /* x-amzn-RequestId or x-amz-request-id, if sent */
     char content_type[128];
     char amzn_error_type[256]; /* x-amzn-ErrorType, if sent (JSON protocols) */
+    char bucket_region[64];    /* x-amz-bucket-region, if sent (S3) */
+    /* The values of http_request.capture, in its order ("" when absent;
+     * longer values are cut). */
+    char captured[HTTP_MAX_CAPTURE][HTTP_CAPTURE_MAX];
 } http_response;
 
 typedef bool (*http_cancel_fn)(void *ctx);

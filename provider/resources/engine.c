@@ -1175,7 +1175,8 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
     char key[512];
     snprintf(key, sizeof(key), "%s:%s", pkg, token);
     cJSON *r = cJSON_CreateObject(), *in = cJSON_CreateObject(), *out = cJSON_CreateObject();
-    bool ok = r && in && out && (!t->doc || eng_add_str(r, "description", t->doc));
+    bool ok = r && in && out && (!t->doc || eng_add_str(r, "description", t->doc)) &&
+              (!t->deprecated || eng_add_str(r, "deprecationMessage", t->deprecated));
     for (size_t i = 0; ok && i < t->n; i++) {
         const eng_prop *p = &t->props[i];
         if (!(p->flags & EP_OUTPUT))
@@ -1187,7 +1188,12 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
         ok = eng_add(r, "inputProperties", in);
         in = NULL;
     }
-    ok = ok && eng_add(r, "requiredInputs", eng_names(t->props, t->n, EP_REQUIRED, false));
+    /* None required: no list (the CLI drops an empty one from the schema it serves). */
+    bool any_required_input = false;
+    for (size_t i = 0; i < t->n; i++)
+        any_required_input |= (t->props[i].flags & EP_REQUIRED) != 0;
+    ok = ok && (!any_required_input ||
+                eng_add(r, "requiredInputs", eng_names(t->props, t->n, EP_REQUIRED, false)));
     if (ok) {
         ok = eng_add(r, "properties", out);
         out = NULL;

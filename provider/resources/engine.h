@@ -145,6 +145,9 @@ typedef struct eng_table {
     bool empty_is_absent;
     /* The service returns policy documents URL-encoded (IAM). */
     bool aws_url_encoded_docs;
+    /* The resource's deprecation message in the schema (a deprecated token
+     * served by the same rows and hooks as its successor); NULL none. */
+    const char *deprecated;
 } eng_table;
 
 #define ENG_ROWS(a) (a), (sizeof(a) / sizeof((a)[0]))

@@ -25,6 +25,7 @@
 
 #include "aws/sha.h"
 #include "aws/pages.h"
+#include "aws/s3.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
@@ -356,7 +357,7 @@ static int pl_check_s3_object(res_ctx *ctx, aws_client *c, const pv *loc, err *e
     if (!bucket || !key)
         return err_set(e, ERR_INVALID_ARGUMENT,
                        "pipelineDefinitionS3Location needs bucket and objectKey");
-    if (aws_s3_object(c, bucket, key, ver, true, res_aws_cancel(ctx), NULL, NULL, e) == 0)
+    if (s3_get_object(c, bucket, key, ver, true, res_aws_cancel(ctx), NULL, NULL, e) == 0)
         return 0;
     if (e->code == ERR_NOT_FOUND)
         return err_set(e, ERR_FAILED_PRECONDITION,

@@ -185,7 +185,7 @@ def test_seed_preview_through_the_dropin_has_no_version_warning(make_project, dr
 
 def test_dropin_names_the_resource_type_it_does_not_implement(make_project, dropin_dir):
     proj = dropin_project(make_project, dropin_dir,
-                          DROPIN_PROGRAM + '\nbucket = aws.s3.Bucket("b")\n')
+                          DROPIN_PROGRAM + '\ntopic = aws.sns.Topic("t")\n')
     pv = proj.preview(check=False)
     assert pv.returncode != 0, pv
-    assert re.search(r"awsml does not implement resource type 'aws:s3/bucket:Bucket'", pv.output), pv
+    assert re.search(r"awsml does not implement resource type 'aws:sns/topic:Topic'", pv.output), pv

@@ -24,6 +24,7 @@ README = (ROOT / "README.md").read_text()
 ROLE = "awsml:iam/role:Role"
 ATTACH = "awsml:iam/rolePolicyAttachment:RolePolicyAttachment"
 PIPE = "awsml:sagemaker/pipeline:Pipeline"
+BUCKET = "awsml:s3/bucket:Bucket"
 ENUM = "awsml:iam/ManagedPolicy:ManagedPolicy"
 
 S, B, I = "string", "boolean", "integer"
@@ -209,10 +210,26 @@ def test_config_object_types():
 @pytest.mark.parametrize("token,heading", [
     (ROLE, "### `aws:iam/role:Role`"),
     (PIPE, "### `aws:sagemaker/pipeline:Pipeline`"),
+    (BUCKET, "### `aws:s3/bucket:Bucket`"),
+    ("awsml:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+     "### `aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock`"),
+    ("awsml:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     "### `aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`"),
+    ("awsml:s3/bucketVersioning:BucketVersioning", "### `aws:s3/bucketVersioning:BucketVersioning`"),
+    ("awsml:s3/bucketPolicy:BucketPolicy", "### `aws:s3/bucketPolicy:BucketPolicy`"),
 ])
 def test_resource_inputs_match_the_readme(token, heading):
     documented = table_keys(readme_section(heading, "Outputs add"))
     assert set(SCHEMA["resources"][token]["inputProperties"]) == documented
+
+
+def test_the_deprecated_bucket_token_is_the_bucket():
+    res = SCHEMA["resources"]
+    v2 = res["awsml:s3/bucketV2:BucketV2"]
+    assert v2["deprecationMessage"] == "s3.BucketV2 has been deprecated in favor of s3.Bucket"
+    assert "deprecationMessage" not in res[BUCKET]
+    assert v2["inputProperties"] == res[BUCKET]["inputProperties"]
+    assert v2["properties"] == res[BUCKET]["properties"]
 
 
 def test_every_served_type_has_a_readme_section():
@@ -238,7 +255,7 @@ def test_resources():
         assert r.get("description"), token
         assert set(r["inputProperties"]) <= set(r["properties"]), token
         assert set(r["required"]) <= set(r["properties"]), token
-        assert set(r["requiredInputs"]) <= set(r["inputProperties"]), token
+        assert set(r.get("requiredInputs", [])) <= set(r["inputProperties"]), token
         for name, p in {**r["inputProperties"], **r["properties"]}.items():
             assert p.get("description"), (token, name)
         replaced = {k for k, p in r["properties"].items() if p.get("replaceOnChanges")}

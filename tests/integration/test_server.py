@@ -134,9 +134,9 @@ def test_both_package_tokens_dispatch_to_one_type(plugin, pb, token):
 
 def test_unknown_type_names_the_token(plugin, pb):
     with pytest.raises(grpc.RpcError) as e:
-        check(plugin, pb, "aws:s3/bucket:Bucket", "b", {})
+        check(plugin, pb, "aws:ec2/instance:Instance", "b", {})
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "aws:s3/bucket:Bucket" in e.value.details()
+    assert "aws:ec2/instance:Instance" in e.value.details()
     with pytest.raises(grpc.RpcError) as e:
         check(plugin, pb, "gcp:test/echo:Echo", "b", {})
     assert "gcp:test/echo:Echo" in e.value.details()

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/s3.h"
 #include "config.h"
 #include "util/log.h"
 
@@ -137,7 +138,7 @@ int main(int argc, char **argv)
                (nrest == 2 || nrest == 3)) {
         size_t len = 0;
         bool head = strcmp(mode, "s3head") == 0;
-        if (aws_s3_object(c, rest[0], rest[1], nrest == 3 ? rest[2] : NULL, head, none,
+        if (s3_get_object(c, rest[0], rest[1], nrest == 3 ? rest[2] : NULL, head, none,
                           head ? NULL : &body, &len, &e) != 0)
             goto out;
         if (head)

@@ -20,6 +20,19 @@ Paths
   /slow?ms=N                waits N ms (<= 120000), then 200
   /big?bytes=N[&chunked=1]  200 with N bytes of 'x' (<= 256 MiB), chunked on request
   /stats                    JSON {connections, requests, paths: {path: count}}
+  /s3rec/<bucket>[/<key>]   an S3 endpoint (path-style) that records: answers 200 with a
+                            JSON record of the request (method, path, query, headers,
+                            body_len, the body's MD5 and SHA-256 recomputed and whether
+                            Content-MD5 / x-amz-content-sha256 match them, the signing
+                            region of the Authorization header) and ETag "rec-etag".
+                            Buckets that misbehave: redirect-me (301 PermanentRedirect with
+                            x-amz-bucket-region eu-west-1 unless signed for eu-west-1),
+                            busy (409 OperationAborted), missing (404 NoSuchBucket, no
+                            body for HEAD), once-aborted-* (409 OperationAborted the first
+                            time, then as usual), once-missing-* (404 NoSuchBucket the first
+                            time), default-sse (GET ?encryption
+                            answers S3's default, SSE-S3), slow-* (each request takes 300 ms; /stats "s3max" holds the
+                            most requests ever in flight at once per bucket)
   PUT /latest/api/token     IMDSv2: needs X-aws-ec2-metadata-token-ttl-seconds
   GET /latest/meta-data/iam/security-credentials/          role name (token required)
   GET /latest/meta-data/iam/security-credentials/<role>    credentials JSON
@@ -66,7 +79,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 STATS_LOCK = threading.Lock()
-STATS = {"connections": 0, "requests": 0, "paths": {}}
+STATS = {"connections": 0, "requests": 0, "paths": {}, "s3max": {}}
+S3_SEEN = {}
+S3_INFLIGHT = {}
 
 MAX_SLOW_MS = 120000
 MAX_BIG_BYTES = 256 * 1024 * 1024
@@ -218,6 +233,8 @@ class Handler(BaseHTTPRequestHandler):
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
             return None
+        if path.startswith("/s3rec/"):
+            return self.s3rec(path, url.query, body)
         if path == "/stats":
             with STATS_LOCK:
                 snap = json.loads(json.dumps(STATS))
@@ -297,6 +314,66 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(status, xml, "text/xml")
 
         return self.send(404, "no such fault\n")
+
+    def s3rec(self, path, raw_query, body):
+        import base64
+        import hashlib
+        auth = self.headers.get("Authorization", "")
+        m = re.search(r"Credential=[^/,]+/[0-9]+/([^/]+)/s3/aws4_request", auth)
+        region = m.group(1) if m else ""
+        bucket = path[len("/s3rec/"):].split("/", 1)[0]
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        sha = hashlib.sha256(body).hexdigest()
+        sent_md5 = self.headers.get("Content-MD5")
+        sent_sha = self.headers.get("x-amz-content-sha256")
+        rec = {"method": self.command, "path": self.path.split("?", 1)[0], "query": raw_query,
+               "headers": {k.lower(): v for k, v in self.headers.items()},
+               "body_len": len(body), "md5": md5, "sha256": sha,
+               "md5_sent": sent_md5 is not None, "md5_ok": sent_md5 == md5,
+               "sha256_ok": sent_sha == sha, "region": region}
+        rec["headers"].pop("authorization", None)
+        err = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>" \
+              "<Message>%s</Message><RequestId>%s</RequestId></Error>"
+        with STATS_LOCK:
+            S3_SEEN[bucket] = S3_SEEN.get(bucket, 0) + 1
+            first = S3_SEEN[bucket] == 1
+        if bucket.startswith("once-aborted-") and first:
+            return self.send(409, err % ("OperationAborted", "A conflicting conditional operation "
+                                         "is currently in progress against this resource.",
+                                         "req-409"), "application/xml")
+        if bucket.startswith("once-missing-") and first:
+            return self.send(404, err % ("NoSuchBucket", "The specified bucket does not exist",
+                                         "req-404"), "application/xml")
+        if bucket.startswith("slow-"):
+            with STATS_LOCK:
+                for b in (bucket, "*"):
+                    S3_INFLIGHT[b] = S3_INFLIGHT.get(b, 0) + 1
+                    STATS["s3max"][b] = max(STATS["s3max"].get(b, 0), S3_INFLIGHT[b])
+            time.sleep(0.3)
+            with STATS_LOCK:
+                for b in (bucket, "*"):
+                    S3_INFLIGHT[b] -= 1
+        if bucket == "default-sse" and self.command == "GET" and raw_query == "encryption":
+            return self.send(200, "<ServerSideEncryptionConfiguration><Rule>"
+                             "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256"
+                             "</SSEAlgorithm></ApplyServerSideEncryptionByDefault>"
+                             "<BucketKeyEnabled>false</BucketKeyEnabled></Rule>"
+                             "</ServerSideEncryptionConfiguration>", "application/xml")
+        if bucket == "redirect-me" and region != "eu-west-1":
+            return self.send(301, err % ("PermanentRedirect", "The bucket you are attempting to "
+                                         "access must be addressed using the specified endpoint.",
+                                         "req-301"), "application/xml",
+                             {"x-amz-bucket-region": "eu-west-1", "x-amz-request-id": "req-301"})
+        if bucket == "busy":
+            return self.send(409, err % ("OperationAborted", "A conflicting conditional operation "
+                                         "is currently in progress against this resource.",
+                                         "req-409"), "application/xml",
+                             {"x-amz-request-id": "req-409"})
+        if bucket == "missing":
+            return self.send(404, "" if self.command == "HEAD" else
+                             err % ("NoSuchBucket", "The specified bucket does not exist",
+                                    "req-404"), "application/xml", {"x-amz-request-id": "req-404"})
+        return self.send_json(200, rec, {"ETag": "\"rec-etag\"", "x-amz-request-id": "req-rec"})
 
     def do_GET(self):
         self.handle_any()

@@ -240,9 +240,78 @@ static int answer_path(int fd, const char *method, const char *path)
     return respond(fd, 200, "application/octet-stream", "{}", head);
 }
 
-static int answer(int fd, const char *method, const char *path, const char *hdrs, const char *body)
+static int str_starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+#define S3_NS "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
+#define S3_ERR(code, msg)                                                                          \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" code "</Code><Message>" msg        \
+    "</Message><RequestId>fake-req</RequestId></Error>"
+
+/* S3 (path-style) for the bucket family: torture-bucket exists with every
+ * configuration set, missing-bucket does not; writes succeed. */
+static const canned s3_answers[] = {
+    {"tagging", 200,
+     "<Tagging " S3_NS "><TagSet><Tag><Key>team</Key><Value>ml</Value></Tag><Tag><Key>env</Key>"
+     "<Value>torture</Value></Tag><Tag><Key>ignored:x</Key><Value>1</Value></Tag></TagSet>"
+     "</Tagging>"},
+    {"object-lock", 404,
+     S3_ERR("ObjectLockConfigurationNotFoundError",
+            "Object Lock configuration does not exist for this bucket")},
+    {"publicAccessBlock", 200,
+     "<PublicAccessBlockConfiguration " S3_NS "><BlockPublicAcls>true</BlockPublicAcls>"
+     "<IgnorePublicAcls>false</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy>"
+     "<RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"},
+    {"encryption", 200,
+     "<ServerSideEncryptionConfiguration " S3_NS "><Rule><ApplyServerSideEncryptionByDefault>"
+     "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>arn:aws:kms:us-east-1:123456789012:"
+     "key/k</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true"
+     "</BucketKeyEnabled><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType>"
+     "</BlockedEncryptionTypes></Rule></ServerSideEncryptionConfiguration>"},
+    {"versioning", 200,
+     "<VersioningConfiguration " S3_NS "><Status>Enabled</Status><MfaDelete>Disabled</MfaDelete>"
+     "</VersioningConfiguration>"},
+    {"policy", 200,
+     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+     "{\"AWS\":\"arn:aws:iam::123456789012:root\"},\"Action\":[\"s3:GetObject\"],"
+     "\"Resource\":\"arn:aws:s3:::torture-bucket/*\"}]}"},
+    {"versions", 200,
+     "<ListVersionsResult " S3_NS "><Name>torture-bucket</Name><IsTruncated>false</IsTruncated>"
+     "<Version><Key>a b</Key><VersionId>v1</VersionId></Version><DeleteMarker><Key>a b</Key>"
+     "<VersionId>v2</VersionId></DeleteMarker><Version><Key>c</Key><VersionId>null"
+     "</VersionId></Version></ListVersionsResult>"},
+    {"delete", 200, "<DeleteResult " S3_NS "></DeleteResult>"},
+    {"prefix", 200,
+     "<ListAllMyBucketsResult " S3_NS "><Buckets><Bucket><Name>torture-bucket</Name>"
+     "<CreationDate>2020-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>"
+     "</ListAllMyBucketsResult>"},
+    {NULL, 0, NULL},
+};
+
+static int answer_s3(int fd, const char *method, const char *path, const char *query)
+{
+    int head = strcmp(method, "HEAD") == 0;
+    if (str_starts(path, "/missing-bucket"))
+        return respond(fd, 404, "application/xml",
+                       S3_ERR("NoSuchBucket", "The specified bucket does not exist"), head);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+        return respond(fd, 200, "application/xml", "", head); /* PUT, DELETE, HEAD */
+    size_t ql = strcspn(query, "=&");
+    for (const canned *c = s3_answers; c->action; c++)
+        if (strlen(c->action) == ql && strncmp(c->action, query, ql) == 0)
+            return respond(fd, c->status, "application/xml", c->body, 0);
+    return respond(fd, 400, "application/xml", S3_ERR("InvalidRequest", "fake_aws: unknown"), 0);
+}
+
+static int answer(int fd, const char *method, const char *path, const char *query, const char *hdrs,
+                  const char *body)
 {
     char target[256], action[256];
+    if (str_starts(path, "/torture-bucket") || str_starts(path, "/missing-bucket") ||
+        (strcmp(path, "/") == 0 && str_starts(query, "prefix=")))
+        return answer_s3(fd, method, path, query);
     if (strcmp(method, "POST") != 0)
         return answer_path(fd, method, path);
     header_value(hdrs, "X-Amz-Target", target, sizeof(target));
@@ -328,7 +397,15 @@ static void serve_with(int fd, char *req, char *hdrs, char *body)
             pl = sizeof(path) - 1;
         memcpy(path, ps, pl);
         path[pl] = '\0';
-        if (answer(fd, method, path, hdrs, body) != 0)
+        char query[1024] = "";
+        if (ps[pl] == '?') {
+            size_t ql = strcspn(ps + pl + 1, " \r\n");
+            if (ql >= sizeof(query))
+                ql = sizeof(query) - 1;
+            memcpy(query, ps + pl + 1, ql);
+            query[ql] = '\0';
+        }
+        if (answer(fd, method, path, query, hdrs, body) != 0)
             return;
         memmove(req, req + hlen + blen, have - hlen - blen);
         have -= hlen + blen;

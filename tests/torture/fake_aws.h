@@ -1,5 +1,6 @@
 /* fake_aws: a canned, stateless AWS on loopback for the torture's HTTP
- * operations (IAM and STS query XML, SageMaker JSON 1.1, S3 HEAD). It runs in
+ * operations (IAM and STS query XML, SageMaker JSON 1.1, S3 objects and the bucket family's REST
+ * calls). It runs in
  * a child process forked before anything else, so none of its memory is
  * counted (its counters never start), with a thread per connection. Every answer is fixed by the
  * action alone, so every run of an operation sees the same bytes. */

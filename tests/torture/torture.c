@@ -1240,6 +1240,16 @@ static rpc_script *new_script(void)
 #define PIPE_T "aws:sagemaker/pipeline:Pipeline"
 #define POL_T "aws:iam/policy:Policy"
 #define RP_T "aws:iam/rolePolicy:RolePolicy"
+#define BUCKET_T "aws:s3/bucket:Bucket"
+#define BUCKET_V2_T "aws:s3/bucketV2:BucketV2"
+#define PAB_T "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+#define SSE_T                                                                                      \
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+#define SSE_V2_T                                                                                   \
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+#define VER_T "aws:s3/bucketVersioning:BucketVersioning"
+#define VER_V2_T "aws:s3/bucketVersioningV2:BucketVersioningV2"
+#define BPOL_T "aws:s3/bucketPolicy:BucketPolicy"
 
 #define TRUST_OPEN                                                                                 \
     "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
@@ -1291,6 +1301,32 @@ static rpc_script *new_script(void)
     "\",\"tags\":{\"team\":\"ai\"},\"delayAfterPolicyCreationInMs\":1}"
 #define RP_IN "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" POL_STAR "\"}"
 #define RP_IN2 "{\"role\":\"torture-role\",\"name\":\"all\",\"policy\":\"" TRUST_SM "\"}"
+#define BUCKET_IN                                                                                  \
+    "{\"bucket\":\"torture-bucket\",\"forceDestroy\":true,\"tags\":{\"team\":\"ml\"},"             \
+    "\"region\":\"eu-west-1\"}"
+#define BUCKET_IN2                                                                                 \
+    "{\"bucket\":\"torture-bucket\",\"forceDestroy\":false,\"objectLockEnabled\":false,"           \
+    "\"tags\":{\"team\":\"ai\",\"new\":\"1\"}}"
+#define PAB_IN "{\"bucket\":\"torture-bucket\",\"blockPublicAcls\":true,\"blockPublicPolicy\":true}"
+#define PAB_IN2 "{\"bucket\":\"torture-bucket\",\"ignorePublicAcls\":true,\"skipDestroy\":false}"
+#define SSE_IN                                                                                     \
+    "{\"bucket\":\"torture-bucket\",\"rules\":[{\"applyServerSideEncryptionByDefault\":"           \
+    "{\"sseAlgorithm\":\"aws:kms\",\"kmsMasterKeyId\":\"arn:aws:kms:us-east-1:123456789012:"       \
+    "key/k\"},\"bucketKeyEnabled\":true,\"blockedEncryptionTypes\":[\"SSE-C\"]}]}"
+#define SSE_IN2                                                                                    \
+    "{\"bucket\":\"torture-bucket\",\"rules\":[{\"applyServerSideEncryptionByDefault\":"           \
+    "{\"sseAlgorithm\":\"AES256\"}}]}"
+#define VER_IN                                                                                     \
+    "{\"bucket\":\"torture-bucket\",\"versioningConfiguration\":{\"status\":\"Enabled\","          \
+    "\"mfaDelete\":\"Disabled\"}}"
+#define VER_IN2                                                                                    \
+    "{\"bucket\":\"torture-bucket\",\"versioningConfiguration\":{\"status\":\"Suspended\"}}"
+#define BPOL_DOC                                                                                   \
+    "{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","        \
+    "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"},\\\"Action\\\":"       \
+    "\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"arn:aws:s3:::torture-bucket/*\\\"}]}"
+#define BPOL_IN "{\"bucket\":\"torture-bucket\",\"policy\":\"" BPOL_DOC "\"}"
+#define BPOL_IN2 "{\"bucket\":\"torture-bucket\",\"policy\":\"" POL_STAR "\"}"
 
 /* The configuration of every configured script: static keys, no STS call at
  * Configure, endpoints on the fake AWS (port filled in at start). */
@@ -1325,6 +1361,14 @@ static void add_built_rpc(int port)
         {PIPE_T, "p1", PIPE_IN, PIPE_IN2},
         {POL_T, "pol1", POL_IN, POL_IN2},
         {RP_T, "rp1", RP_IN, RP_IN2},
+        {BUCKET_T, "b1", BUCKET_IN, BUCKET_IN2},
+        {BUCKET_V2_T, "b2", BUCKET_IN, BUCKET_IN2},
+        {PAB_T, "pab1", PAB_IN, PAB_IN2},
+        {SSE_T, "sse1", SSE_IN, SSE_IN2},
+        {SSE_V2_T, "sse2", SSE_IN, SSE_IN2},
+        {VER_T, "ver1", VER_IN, VER_IN2},
+        {VER_V2_T, "ver2", VER_IN, VER_IN2},
+        {BPOL_T, "bp1", BPOL_IN, BPOL_IN2},
     };
     struct {
         const char *type, *name, *in, *in2;
@@ -1522,6 +1566,11 @@ static void add_http_rpc(int port)
         {PIPE_T, "p1", "torture-pipe", PIPE_IN, PIPE_IN2},
         {POL_T, "pol1", "arn:aws:iam::123456789012:policy/t/torture-pol", POL_IN, POL_IN2},
         {RP_T, "rp1", "torture-role:all", RP_IN, RP_IN2},
+        {BUCKET_T, "b1", "torture-bucket", BUCKET_IN, BUCKET_IN2},
+        {PAB_T, "pab1", "torture-bucket", PAB_IN, PAB_IN2},
+        {SSE_T, "sse1", "torture-bucket", SSE_IN, SSE_IN2},
+        {VER_T, "ver1", "torture-bucket", VER_IN, VER_IN2},
+        {BPOL_T, "bp1", "torture-bucket", BPOL_IN, BPOL_IN2},
     };
     for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
         char name[160];
@@ -1583,6 +1632,27 @@ static void add_http_rpc(int port)
     step_delete(&sc->steps[sc->n++], RPA_T, "a1",
                 "missing-role/arn:aws:iam::aws:policy/AmazonSageMakerFullAccess", RPA_IN);
     add_op("http/gone attachment", op_rpc, sc);
+    /* A bucket that is gone: every bucket-family Read reports it gone, Delete succeeds. */
+    static const char *const gone_s3[][2] = {{BUCKET_T, BUCKET_IN},
+                                             {PAB_T, PAB_IN},
+                                             {SSE_T, SSE_IN},
+                                             {VER_T, VER_IN},
+                                             {BPOL_T, BPOL_IN}};
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    for (size_t i = 0; i < sizeof(gone_s3) / sizeof(gone_s3[0]); i++) {
+        step_read(&sc->steps[sc->n++], gone_s3[i][0], "g", "missing-bucket", gone_s3[i][1],
+                  gone_s3[i][1]);
+        step_delete(&sc->steps[sc->n++], gone_s3[i][0], "g", "missing-bucket", gone_s3[i][1]);
+    }
+    add_op("http/gone bucket family", op_rpc, sc);
+    /* In us-east-1 a bucket that exists is looked up first and refused, naming the import. */
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_create(&sc->steps[sc->n++], BUCKET_T, "b1", "{\"bucket\":\"torture-bucket\"}", false);
+    add_op("http/create bucket family: existing bucket", op_rpc, sc);
     /* Import: Read with no inputs reports everything. */
     sc = new_script();
     set_config_json(port, "");
@@ -1590,6 +1660,13 @@ static void add_http_rpc(int port)
     step_read(&sc->steps[sc->n++], ROLE_T, "r1", "torture-role", "{}", "{}");
     step_read(&sc->steps[sc->n++], PIPE_T, "p1", "torture-pipe", "{}", "{}");
     add_op("http/import role+pipeline", op_rpc, sc);
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_read(&sc->steps[sc->n++], BUCKET_T, "b1", "torture-bucket", "{}", "{}");
+    step_read(&sc->steps[sc->n++], SSE_T, "sse1", "torture-bucket", "{}", "{}");
+    step_read(&sc->steps[sc->n++], BPOL_T, "bp1", "torture-bucket", "{}", "{}");
+    add_op("http/import bucket family", op_rpc, sc);
 }
 
 /* ---- running ----------------------------------------------------------------------------- */

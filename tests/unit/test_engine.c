@@ -408,6 +408,14 @@ static void test_schema_from_the_table(void **state)
     req = cJSON_PrintUnformatted(cJSON_GetObjectItem(inner, "required"));
     assert_string_equal(req, "[\"size\"]");
     cJSON_free(req);
+    assert_null(cJSON_GetObjectItem(r, "deprecationMessage"));
+    /* A deprecated token over the same rows says so at the resource. */
+    eng_table old = t_table;
+    old.deprecated = "test.OldThing has been deprecated in favor of test.Thing";
+    assert_int_equal(engine_schema_resource("pkg", "test/oldThing:OldThing", &old, res, types), 0);
+    r = cJSON_GetObjectItem(res, "pkg:test/oldThing:OldThing");
+    assert_string_equal(cJSON_GetObjectItem(r, "deprecationMessage")->valuestring, old.deprecated);
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "properties"), "arn"));
     cJSON_Delete(res);
     cJSON_Delete(types);
 }
