@@ -26,6 +26,8 @@ extern const resource_type s3_encryption_v2_type;
 extern const resource_type s3_versioning_type;
 extern const resource_type s3_versioning_v2_type;
 extern const resource_type s3_policy_type;
+extern const resource_type s3_bucket_object_v2_type;
+extern const resource_type s3_bucket_object_type;
 /* One entry per line (clang-format off), so adding a type is a one-line change. */
 /* clang-format off */
 static const resource_type *const builtin_types[] = {
@@ -42,6 +44,8 @@ static const resource_type *const builtin_types[] = {
     &s3_versioning_type,
     &s3_versioning_v2_type,
     &s3_policy_type,
+    &s3_bucket_object_v2_type,
+    &s3_bucket_object_type,
     NULL,
 };
 /* clang-format on */

@@ -137,6 +137,7 @@ typedef struct call {
     const char *const *capture;     /* response headers to keep */
     size_t n_capture;
     size_t max_response;
+    bool keep_headers; /* all of them (http_request.keep_headers) */
 } call;
 
 /* S3 answers HEAD (and some other failures) with a status and no body: the
@@ -225,6 +226,7 @@ static int send_once(aws_client *c, const call *k, aws_cancel cancel, const aws_
                         .capture = k->capture,
                         .n_capture = k->n_capture,
                         .max_response = k->max_response,
+                        .keep_headers = k->keep_headers,
                         /* libcurl may re-send on a reused connection: never a
                          * call that is not idempotent, nor one whose outcome the
                          * caller tracks (a hidden re-send would hide it). */
@@ -432,7 +434,8 @@ int aws_raw_call(aws_client *c, const aws_raw *r, aws_cancel cancel, http_respon
               .reader = r->reader,
               .capture = r->capture,
               .n_capture = r->n_capture,
-              .max_response = r->max_response};
+              .max_response = r->max_response,
+              .keep_headers = r->keep_headers};
     return do_call(c, &k, cancel, resp, e);
 }
 

@@ -191,6 +191,7 @@ typedef struct aws_raw {
     size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
     bool idempotent;
     aws_outcome *outcome; /* may be NULL */
+    bool keep_headers;    /* every response header (http_response.headers) */
 } aws_raw;
 
 int aws_raw_call(aws_client *c, const aws_raw *r, aws_cancel cancel, http_response *resp, err *e);

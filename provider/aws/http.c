@@ -57,6 +57,7 @@ typedef struct transfer {
     http_response *resp;
     const http_request *req;
     bool read_failed; /* the body reader gave up */
+    buf hdrs;         /* keep_headers: the final response's header lines */
 } transfer;
 
 /* curl_global_init is not thread-safe in every libcurl build: run it once. */
@@ -202,6 +203,7 @@ void http_response_free(http_response *r)
     if (!r)
         return;
     free(r->body);
+    free(r->headers);
     memset(r, 0, sizeof(*r));
 }
 
@@ -250,6 +252,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ctx)
         r->bucket_region[0] = '\0';
         for (size_t i = 0; i < HTTP_MAX_CAPTURE; i++)
             r->captured[i][0] = '\0';
+        buf_reset(&t->hdrs);
         return n;
     }
     if (n > HTTP_HEADER_LINE_MAX)
@@ -279,7 +282,53 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *ctx)
     for (size_t i = 0; i < t->req->n_capture && i < HTTP_MAX_CAPTURE; i++)
         if (t->req->capture[i] && header_is(line, name_len, t->req->capture[i]))
             set_field(r->captured[i], sizeof r->captured[i], v, vlen);
+    if (t->req->keep_headers && t->hdrs.len + name_len + vlen + 3 <= HTTP_HEADERS_MAX &&
+        (buf_append(&t->hdrs, line, name_len) != 0 || buf_append(&t->hdrs, ": ", 2) != 0 ||
+         buf_append(&t->hdrs, v, vlen) != 0 || buf_append_byte(&t->hdrs, '\n') != 0))
+        t->out_of_memory = true;
     return n;
+}
+
+/* The i-th line of r->headers whose name starts with prefix (exact name
+ * when !is_prefix). */
+static bool header_find(const http_response *r, const char *name, bool is_prefix, size_t i,
+                        char *name_out, size_t name_cap, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = r->headers, *end = r->headers ? r->headers + r->headers_len : NULL;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *colon = memchr(p, ':', (size_t)((eol ? eol : end) - p));
+        if (!eol)
+            eol = end;
+        if (colon) {
+            size_t len = (size_t)(colon - p);
+            bool match = is_prefix ? (len > nl && strncasecmp(p, name, nl) == 0)
+                                   : (len == nl && strncasecmp(p, name, nl) == 0);
+            if (match && i-- == 0) {
+                const char *v = colon + 2 <= eol ? colon + 2 : eol;
+                if (name_out)
+                    set_field(name_out, name_cap, p, len);
+                set_field(out, cap, v, (size_t)(eol - v));
+                return true;
+            }
+        }
+        p = eol + 1;
+    }
+    return false;
+}
+
+bool http_header_value(const http_response *r, const char *name, char *out, size_t cap)
+{
+    if (cap)
+        out[0] = '\0';
+    return header_find(r, name, false, 0, NULL, 0, out, cap);
+}
+
+bool http_header_prefixed(const http_response *r, const char *prefix, size_t i, char *name_out,
+                          size_t name_cap, char *out, size_t cap)
+{
+    return header_find(r, prefix, true, i, name_out, name_cap, out, cap);
 }
 
 /* Feeds a streamed body to curl. */
@@ -646,6 +695,7 @@ int http_do(http_client *c, const http_request *req, http_cancel_fn cancel, void
     detail[0] = '\0';
     t.max_response = req->max_response ? req->max_response : HTTP_DEFAULT_MAX_RESPONSE;
     buf_init(&t.body, t.max_response);
+    buf_init(&t.hdrs, HTTP_HEADERS_MAX + 1);
     t.cancel = cancel;
     t.cancel_ctx = cancel_ctx;
     t.resp = resp;
@@ -699,6 +749,12 @@ int http_do(http_client *c, const http_request *req, http_cancel_fn cancel, void
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the response from %s", host);
         goto out;
     }
+    if (req->keep_headers) {
+        if (t.out_of_memory || !(resp->headers = buf_take(&t.hdrs, &resp->headers_len))) {
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the response from %s", host);
+            goto out;
+        }
+    }
     fail = HTTP_OK;
     rc = 0;
 out:
@@ -710,6 +766,7 @@ out:
         curl_easy_cleanup(h);
     curl_slist_free_all(headers);
     buf_free(&t.body);
+    buf_free(&t.hdrs);
     if (rc != 0)
         http_response_free(resp);
     if (failure)

@@ -73,6 +73,9 @@ typedef struct http_request {
      * that acted and then dropped it), which a call that is not idempotent
      * cannot afford. */
     bool fresh_connection;
+    /* Keep every header of the response in http_response.headers (S3's
+     * HeadObject: x-amz-meta-* and the object's settings). */
+    bool keep_headers;
 } http_request;
 
 /* Why a request failed below HTTP, for retry decisions. */
@@ -99,7 +102,22 @@ typedef struct http_response {
     /* The values of http_request.capture, in its order ("" when absent;
      * longer values are cut). */
     char captured[HTTP_MAX_CAPTURE][HTTP_CAPTURE_MAX];
+    /* With http_request.keep_headers: the final response's headers as
+     * "name: value\n" lines (values trimmed; at most HTTP_HEADERS_MAX bytes),
+     * NULL otherwise. http_header_value() finds one. */
+    char *headers;
+    size_t headers_len;
 } http_response;
+
+#define HTTP_HEADERS_MAX ((size_t)64 * 1024)
+
+/* The value of header name in r->headers (case-insensitive), copied into out
+ * (cap bytes, cut when longer); false when absent. With prefix set, name is a
+ * prefix and the i-th header that starts with it is found (its full name in
+ * name_out, name_cap bytes). */
+bool http_header_value(const http_response *r, const char *name, char *out, size_t cap);
+bool http_header_prefixed(const http_response *r, const char *prefix, size_t i, char *name_out,
+                          size_t name_cap, char *out, size_t cap);
 
 typedef bool (*http_cancel_fn)(void *ctx);
 

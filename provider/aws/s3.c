@@ -242,7 +242,8 @@ static int send_to(aws_client *c, const s3_request *rq, const endpoints_result *
                  .n_capture = rq->n_capture,
                  .max_response = rq->max_response,
                  .idempotent = rq->idempotent,
-                 .outcome = rq->outcome};
+                 .outcome = rq->outcome,
+                 .keep_headers = rq->keep_headers};
     rc = aws_raw_call(c, &r, cancel, resp, e);
 done:
     s3_url_free(&u);

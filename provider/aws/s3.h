@@ -57,6 +57,7 @@ typedef struct s3_request {
     const char *const *capture;     /* response headers to keep (http_response.captured) */
     size_t n_capture;
     size_t max_response; /* 0 = HTTP_DEFAULT_MAX_RESPONSE */
+    bool keep_headers;   /* every response header in http_response.headers */
 } s3_request;
 
 /* Where one request goes: malloc'ed parts (s3_url_free). */

@@ -1,5 +1,6 @@
 #include "resources/common.h"
 
+#include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "resources/pending.h"
 #include "util/log.h"
+#include "util/mem.h"
 #include "util/str.h"
 #include "util/strv.h"
 
@@ -379,6 +381,8 @@ bool res_created_since(const char *created, time_t started, time_t now)
     return t >= (double)started - RES_CLOCK_SKEW_S && t <= (double)now + RES_CLOCK_SKEW_S;
 }
 
+const char RES_CREATED_DURING[] = "during this create";
+
 enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
                          const char *name, time_t started, const err *lookup_err,
                          const char *created, const char *differs, err *e)
@@ -393,7 +397,8 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
                 what, name, call, e->msg, lookup_err->msg);
         return RES_ADOPT_UNKNOWN;
     }
-    if (!differs && !res_created_since(created, started, time(NULL)))
+    bool during = created == RES_CREATED_DURING;
+    if (!differs && !during && !res_created_since(created, started, time(NULL)))
         differs = "it was created before this update started";
     if (differs) {
         const char *noun = strrchr(what, ' ') ? strrchr(what, ' ') + 1 : what;
@@ -405,10 +410,16 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
                 token, name);
         return RES_ADOPT_FOREIGN;
     }
-    log_user(LOG_WARNING, ctx->urn, false,
-             "%s %s: the answer to %s was lost (%s), but it exists as asked, created at %s, after "
-             "this create (or an interrupted earlier one) began: it is taken as created",
-             what, name, call, e->msg, created);
+    if (during)
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "%s %s: the answer to %s was lost (%s), but it exists as asked and did not "
+                 "before this create began: it is taken as created",
+                 what, name, call, e->msg);
+    else
+        log_user(LOG_WARNING, ctx->urn, false,
+                 "%s %s: the answer to %s was lost (%s), but it exists as asked, created at %s, "
+                 "after this create (or an interrupted earlier one) began: it is taken as created",
+                 what, name, call, e->msg, created);
     err_clear(e);
     return RES_ADOPT_OURS;
 }
@@ -420,4 +431,58 @@ void res_grace(res_ctx *ctx)
     ctx->grace_until_ms = res_now_ms() + RES_GRACE_MS;
     log_at(1, "%s: shutting down; %d ms to find out what the interrupted create did",
            ctx->urn ? ctx->urn : "?", RES_GRACE_MS);
+}
+
+int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t resumed_from, err *e)
+{
+    res_backoff b;
+    res_backoff_init(&b, c->budget_ms);
+    time_t started = resumed_from ? resumed_from : time(NULL);
+    for (;;) {
+        aws_outcome oc = {0};
+        if (c->call(ctx, arg, &oc, e) == 0) {
+            err_clear(e);
+            return 0;
+        }
+        bool exists = c->exists ? c->exists(e) : e->code == ERR_ALREADY_EXISTS;
+        if (oc.maybe_applied || (resumed_from && exists)) {
+            /* It may exist although the call failed (or an earlier,
+             * interrupted create made it): never lose it. */
+            res_grace(ctx);
+            enum res_adopt a = c->adopt(ctx, arg, started, e);
+            if (a == RES_ADOPT_OURS)
+                return 0;
+            if (a == RES_ADOPT_UNKNOWN)
+                return 1;
+            if (a == RES_ADOPT_FOREIGN)
+                return -1;
+        }
+        if (!c->retry_if || res_backoff_wait(ctx, &b, c->retry_if, c->status, e) != 0)
+            return -1;
+    }
+}
+
+int res_json_call(res_ctx *ctx, aws_client *c, enum endpoints_service svc, const char *prefix,
+                  const char *op, const cJSON *body, bool idem, aws_outcome *oc, cJSON **resp,
+                  err *e)
+{
+    char target[128];
+    snprintf(target, sizeof(target), "%s.%s", prefix, op);
+    char *text = cJSON_PrintUnformatted(body);
+    if (!text)
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
+    char *out = NULL;
+    size_t outlen = 0;
+    int rc = aws_json_ex(c, svc, target, text, idem, res_aws_cancel(ctx), oc, &out, &outlen, e);
+    cJSON_free(text);
+    if (rc == 0 && resp) {
+        unsigned long mark = mem_failures();
+        *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
+        if (!*resp && mem_failures() != mark)
+            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s response", op);
+        else if (!*resp)
+            rc = err_set(e, ERR_INTERNAL, "%s %s returned a body that is not JSON", prefix, op);
+    }
+    free(out);
+    return rc;
 }

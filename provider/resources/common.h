@@ -120,7 +120,10 @@ bool res_created_since(const char *created, time_t started, time_t now);
  *   OURS     it is what this create asked for: a warning, e cleared.
  * what: "iam role" (its last word names it in "a role of that name");
  * call: "CreateRole"; token: the type token for `pulumi import`; created:
- * AWS's creation time (res_created_since), NULL unknown. */
+ * AWS's creation time (res_created_since), NULL unknown, or
+ * RES_CREATED_DURING for a resource AWS keeps no time of (an attachment)
+ * that the create saw absent when it began: it can only be this create's. */
+extern const char RES_CREATED_DURING[];
 enum res_adopt { RES_ADOPT_ABSENT, RES_ADOPT_OURS, RES_ADOPT_FOREIGN, RES_ADOPT_UNKNOWN };
 enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call, const char *token,
                          const char *name, time_t started, const err *lookup_err,
@@ -132,5 +135,33 @@ enum res_adopt res_adopt(const res_ctx *ctx, const char *what, const char *call,
 /* Starts that grace for this call when the provider is shutting down: lookups
  * made then still run, so the answer names a resource that exists. */
 void res_grace(res_ctx *ctx);
+
+/* A create that may take effect without its answer arriving: one attempt
+ * (with any retries of its own) and, after a failure that may have taken
+ * effect (or "already exists" on a resumed create), a lookup that lets
+ * res_adopt decide. */
+typedef struct res_create {
+    int (*call)(res_ctx *ctx, void *arg, aws_outcome *oc, err *e);
+    enum res_adopt (*adopt)(res_ctx *ctx, void *arg, time_t started, err *e);
+    bool (*exists)(const err *e); /* the call's "already exists"; NULL: ERR_ALREADY_EXISTS */
+    /* Failures that may clear with time: retried within budget_ms, showing
+     * status (res_backoff_wait); NULL: none. */
+    bool (*retry_if)(const err *e);
+    long budget_ms;
+    const char *status;
+} res_create;
+/* Runs c (resumed_from as pending_create gives it): 0 when the resource was
+ * created, or found and taken as this create's; 1 when whether it exists is
+ * unknown (e says so: record its id, refresh settles it); -1 when it failed
+ * and nothing of this create's exists (or another's does), e says why. */
+int res_create_adopting(res_ctx *ctx, const res_create *c, void *arg, time_t resumed_from, err *e);
+
+/* One call of a JSON 1.1 service: target "<prefix>.<op>" ("SageMaker"), body
+ * serialised; *resp (may be NULL) gets the parsed answer ({} when empty), *oc
+ * (may be NULL) whether a failed call may have taken effect. */
+struct cJSON;
+int res_json_call(res_ctx *ctx, aws_client *c, enum endpoints_service svc, const char *prefix,
+                  const char *op, const struct cJSON *body, bool idem, aws_outcome *oc,
+                  struct cJSON **resp, err *e);
 
 #endif

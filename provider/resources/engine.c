@@ -86,6 +86,8 @@ static const char *eng_type_word(enum eng_type t)
         return "a map";
     case ET_OBJECT:
         return "an object";
+    case ET_ASSET:
+        return "an asset or archive";
     }
     return "a value";
 }
@@ -106,6 +108,8 @@ static bool eng_kind_ok(enum eng_type t, const pv *v)
     case ET_MAP:
     case ET_OBJECT:
         return v->kind == PV_OBJECT;
+    case ET_ASSET:
+        return v->kind == PV_ASSET || v->kind == PV_ARCHIVE;
     }
     return false;
 }
@@ -337,6 +341,11 @@ static pv *eng_default_value(const char *def)
     return v;
 }
 
+pv *engine_default_value(const char *def)
+{
+    return eng_default_value(def);
+}
+
 static int eng_default(const eng_prop *p, pv *in, err *e)
 {
     pv *v = eng_default_value(p->def);
@@ -547,6 +556,11 @@ static bool eng_same(enum eng_diff how, const pv *n, const pv *o)
     }
 }
 
+bool engine_same(enum eng_diff how, const pv *a, const pv *b)
+{
+    return eng_same(how, a, b);
+}
+
 static int eng_diff_map(diff_result *out, const char *prop, const pv *nv, const pv *ov)
 {
     if (nv && pv_plain(nv)->kind == PV_UNKNOWN)
@@ -600,6 +614,84 @@ static bool eng_absent(const eng_table *t, const pv *v)
     return t && t->empty_is_absent && v->kind == PV_STRING && v->u.str.len == 0;
 }
 
+/* ---- keyed sets of objects (ED_KEYED) ---- */
+
+/* Row r of two elements is the same (absent on both sides too). */
+static bool eng_row_same(const eng_prop *r, const pv *a, const pv *b)
+{
+    const pv *x = pv_object_get(a, r->name), *y = pv_object_get(b, r->name);
+    if (eng_nullish(x) || eng_nullish(y))
+        return eng_nullish(x) && eng_nullish(y);
+    return eng_same(r->diff, pv_plain(x), pv_plain(y));
+}
+
+/* An element of the set: an object holding at least one row. */
+static bool eng_member(const eng_object *o, const pv *el)
+{
+    for (size_t i = 0; el->kind == PV_OBJECT && i < o->n; i++)
+        if (!eng_nullish(pv_object_get(el, o->props[i].name)))
+            return true;
+    return false;
+}
+
+static size_t eng_keyed_count(const eng_object *o, const pv *l)
+{
+    size_t n = 0;
+    for (size_t i = 0; l->kind == PV_ARRAY && i < l->u.arr.len; i++)
+        n += eng_member(o, pv_plain(l->u.arr.items[i]));
+    return n;
+}
+
+/* Every element of a has an element of b with its key and the same rows. */
+static bool eng_keyed_subset(const eng_object *o, const pv *a, const pv *b)
+{
+    for (size_t i = 0; a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
+        const pv *el = pv_plain(a->u.arr.items[i]), *other = NULL;
+        if (!eng_member(o, el))
+            continue;
+        const char *k = prop_str(el, o->key);
+        for (size_t j = 0; k && !other && b->kind == PV_ARRAY && j < b->u.arr.len; j++) {
+            const pv *c = pv_plain(b->u.arr.items[j]);
+            other = c->kind == PV_OBJECT && str_eq(prop_str(c, o->key), k) ? c : NULL;
+        }
+        for (size_t r = 0; other && r < o->n; r++)
+            if (!eng_row_same(&o->props[r], el, other))
+                other = NULL;
+        if (!other)
+            return false;
+    }
+    return true;
+}
+
+/* nv and ov present and known. */
+static int eng_diff_keyed(const eng_prop *p, bool replace, const char *key, const pv *nv,
+                          const pv *ov, diff_result *out)
+{
+    const eng_object *o = p->object;
+    if (eng_keyed_count(o, nv) == eng_keyed_count(o, ov) && eng_keyed_subset(o, nv, ov) &&
+        eng_keyed_subset(o, ov, nv))
+        return 0;
+    bool same_keys = nv->kind == PV_ARRAY && ov->kind == PV_ARRAY && nv->u.arr.len == ov->u.arr.len;
+    for (size_t i = 0; same_keys && i < nv->u.arr.len; i++) {
+        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
+        same_keys = a->kind == PV_OBJECT && b->kind == PV_OBJECT && prop_str(a, o->key) &&
+                    str_eq(prop_str(a, o->key), prop_str(b, o->key));
+    }
+    if (!same_keys)
+        return diff_add(out, key, diff_kind_of(false, false, replace), true);
+    for (size_t i = 0; i < nv->u.arr.len; i++)
+        for (size_t r = 0; r < o->n; r++) {
+            const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
+            char path[ENG_PATH_MAX];
+            if (eng_row_same(&o->props[r], a, b))
+                continue;
+            snprintf(path, sizeof(path), "%s[%zu].%s", key, i, o->props[r].name);
+            if (diff_add(out, path, diff_kind_of(false, false, replace), true) != 0)
+                return -1;
+        }
+    return 0;
+}
+
 /* One top-level key: rows by their diff rule, keys outside the table plainly. */
 static int eng_diff_key(const eng_table *t, const eng_prop *p, bool replace, const char *key,
                         const pv *news, const pv *base, diff_result *out)
@@ -612,6 +704,9 @@ static int eng_diff_key(const eng_table *t, const eng_prop *p, bool replace, con
         return 0;
     if (how == ED_MAP)
         return eng_diff_map(out, key, nv, ov);
+    if (how == ED_KEYED && p->object && p->object->key && !eng_absent(t, nv) &&
+        !eng_absent(t, ov) && !pv_contains_unknown(nv))
+        return eng_diff_keyed(p, replace, key, pv_plain(nv), pv_plain(ov), out);
     bool changed;
     if (nv && pv_contains_unknown(nv))
         changed = true;
@@ -818,17 +913,7 @@ int engine_query_request(const eng_table *t, const pv *in, unsigned op, query *q
     for (size_t i = 0; i < t->n; i++) {
         const eng_prop *p = &t->props[i];
         const pv *v = eng_sent(p, op) ? eng_sendable(t, p, in) : NULL;
-        char num[32];
-        const char *text = NULL;
-        if (!v)
-            continue;
-        if (v->kind == PV_STRING)
-            text = v->u.str.s;
-        else if (v->kind == PV_BOOL)
-            text = v->u.b ? "true" : "false";
-        else if (v->kind == PV_NUMBER && snprintf(num, sizeof(num), "%.0f", v->u.n) > 0)
-            text = num;
-        if (text && query_add(q, p->aws, text) != 0)
+        if (v && engine_query_value(q, p->aws, v) != 0)
             return -1;
     }
     return 0;
@@ -1062,6 +1147,9 @@ static cJSON *eng_schema_type(const char *pkg, enum eng_type t, const eng_prop *
         free(r);
         break;
     }
+    case ET_ASSET:
+        ok = ok && eng_add_str(o, "$ref", "pulumi.json#/Asset");
+        break;
     }
     if (!ok) {
         cJSON_Delete(o);

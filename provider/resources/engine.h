@@ -9,9 +9,9 @@
  *           predicate), resource references as their IDs, JSON documents
  *           given as objects serialised, autonaming, tags and tagsAll; then
  *           the type's check hook.
- *   Diff    per row: plain, policy or JSON document by meaning, set, map by
- *           key (tags, tagsAll); replace-on-change rows replace; then the
- *           type's diff hook for rows marked ED_HOOK.
+ *   Diff    per row: plain, policy or JSON document by meaning, set, keyed
+ *           set of objects, map by key (tags, tagsAll); replace-on-change
+ *           rows replace; then the type's diff hook for rows marked ED_HOOK.
  *   Read    engine_read_inputs(): the inputs of an imported or refreshed
  *           resource from its outputs, keeping the user's text where AWS's
  *           value means the same.
@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/endpoints.h"
 #include "props.h"
 #include "resource.h"
 #include "util/err.h"
@@ -37,6 +38,7 @@ enum eng_type {
     ET_LIST,   /* of .item (or objects of .object) */
     ET_MAP,    /* string keys to .item */
     ET_OBJECT, /* nested rows in .object */
+    ET_ASSET,  /* an asset or archive (schema pulumi.json#/Asset) */
 };
 
 /* Validation of a known value (absent, null and unknown values pass). */
@@ -59,6 +61,11 @@ enum eng_diff {
     ED_MAP,       /* one entry per added, removed or changed key (tags, tagsAll) */
     ED_HOOK,      /* the type's diff hook compares it */
     ED_NEVER,     /* never diffed (outputs only) */
+    /* A list of objects as a set keyed by .object->key: elements holding no
+     * row are no elements ([] and [{}] are the same), the others compare by
+     * key, their rows by their own rules; with the same keys in the same
+     * places only the rows that changed show ("list[1].policy"). */
+    ED_KEYED,
 };
 
 /* Row flags. */
@@ -130,6 +137,7 @@ struct eng_object {
     const char *doc;
     const eng_prop *props;
     size_t n;
+    const char *key; /* ED_KEYED lists of it: the row naming each element */
 };
 
 /* The table of one resource type. */
@@ -181,6 +189,9 @@ struct query;
 struct xml_node;
 int engine_json_request(const eng_table *t, const pv *in, unsigned op, struct cJSON *req);
 int engine_query_request(const eng_table *t, const pv *in, unsigned op, struct query *q);
+/* field = v (a string, boolean or whole number; other kinds add nothing) in
+ * a query; -1 when memory ran out. */
+int engine_query_value(struct query *q, const char *field, const pv *v);
 /* One row of in as its request JSON (objects by their rows); NULL when it
  * is absent, unknown or empty, or memory ran out. */
 struct cJSON *engine_json_of(const eng_table *t, const char *prop, const pv *in);
@@ -220,5 +231,126 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
  * row is in its outputs (required: EP_REQUIRED, EP_ALWAYS and EP_OUTPUT rows). */
 int engine_schema_function(const char *pkg, const char *token, const eng_table *t,
                            struct cJSON *functions, struct cJSON *types);
+
+/* ---- Reads, updates and tag writes from the table (engine_calls.c) ---------- */
+
+/* A row's default (its .def JSON text) as a value; NULL when memory ran out. */
+pv *engine_default_value(const char *def);
+/* Whether two known values are the same by the row's comparison (policy and
+ * JSON documents by meaning, sets in any order, else structurally). */
+bool engine_same(enum eng_diff how, const pv *a, const pv *b);
+
+/* How a type's service takes requests: the engine builds them in the
+ * service's shape (an AWS query, or a JSON object) and the type's send hook
+ * sends them (client, region, retries and error classifiers are the
+ * type's). A REST service (S3) is .json: its hook writes its own body from
+ * the JSON shape. */
+typedef struct eng_api {
+    bool json;           /* requests are cJSON objects; else struct query */
+    const char *version; /* query: the API version */
+    /* Sends action; req is a struct query * or a struct cJSON * (.json);
+     * arg is what the caller handed engine_update / engine_write_tags. */
+    int (*send)(res_ctx *ctx, void *arg, const char *action, void *req, err *e);
+} eng_api;
+
+#define ENG_CALL_MAX 8
+
+/* One update call of a type and the rows it carries. Each row has ES_UPDATE
+ * in .send; its field in the call is its .aws unless .fields says otherwise. */
+typedef struct eng_update {
+    const char *action; /* "UpdateRole" */
+    /* The rows that, changed, make the call. None: every ES_UPDATE row that
+     * no other call of the list names (one call for everything). */
+    const char *props[ENG_CALL_MAX];
+    const char *fields[ENG_CALL_MAX]; /* per row, its field when not .aws */
+    /* When one row changed, send them all (the call resets what it is not
+     * given): an absent row goes as its default, else "". Otherwise only the
+     * changed rows go. */
+    bool all;
+    /* A single-row call: the action that removes the value when the row
+     * became absent (or "", with empty_is_absent), instead of sending "";
+     * NotFound from it is success ("DeleteRolePermissionsBoundary"). */
+    const char *clear;
+} eng_update;
+
+/* Makes the calls of u[0..n) whose rows changed from base to news, in order.
+ * A row changed as Diff sees it: absent and null alike, an absent row as its
+ * default, "" absent with empty_is_absent, then engine_same.
+ * Each request holds id_field = id and the rows to send: a changed string
+ * row now absent goes as "" (or as its .clear call); absent documents and
+ * objects are left out, and a call left with nothing to send is not made.
+ * -1 with e set when a call failed (the calls before it were made) or a row
+ * the list names is not in the table with ES_UPDATE (ERR_INTERNAL). */
+int engine_update(res_ctx *ctx, const eng_table *t, const eng_api *api, void *arg,
+                  const eng_update *u, size_t n, const char *id_field, const char *id,
+                  const pv *news, const pv *base, err *e);
+
+/* How a service takes tags. */
+typedef struct eng_tagging {
+    const char *tag;       /* sets tags: "TagRole", "AddTags", "TagResource", "PutBucketTagging" */
+    const char *untag;     /* removes keys: "UntagRole", "DeleteTags", "UntagResource"; NULL:
+                              .tag replaces the whole set (S3) */
+    const char *untag_all; /* whole-set services: the call when no tag is left
+                              ("DeleteBucketTagging") */
+    const char *id_field;  /* "RoleName", "ResourceArn", "KeyId", "Bucket" */
+    const char *list;      /* the list of tags: "Tags" (S3: "TagSet") */
+    const char *key;       /* JSON: a tag's key and value fields, "Key" and "Value" (KMS: */
+    const char *value;     /* "TagKey", "TagValue"); queries are always .member.N.Key/Value */
+    const char *keys;      /* the list of keys to remove: "TagKeys" */
+} eng_tagging;
+
+/* The tags a resource carries: its tagsAll row (provider defaults included)
+ * when that is an object, else its tags row; NULL for none. */
+const pv *engine_tags_of(const eng_table *t, const pv *obj);
+/* Adds tags, minus keys the provider ignores, to a create request of api's
+ * shape (query: list.member.N.Key/Value; JSON: list as [{key, value}]); no
+ * list when there are none. */
+int engine_tags_request(const res_ctx *ctx, const eng_api *api, const eng_tagging *tg,
+                        const pv *tags, void *req, err *e);
+/* Brings the tags of resource id from have to want (tags_delta, so ignored
+ * keys are left alone): removals first (moto's AddTags appends duplicates
+ * rather than replacing), then the keys to set. A whole-set service gets all
+ * of want in one .tag call, or .untag_all when none is left. No change, no
+ * call. */
+int engine_write_tags(res_ctx *ctx, const eng_api *api, void *arg, const eng_tagging *tg,
+                      const char *id, const pv *want, const pv *have, err *e);
+
+/* The tags of resource id (tg->id_field = id) from a JSON service's list
+ * call (target "<Service>.<Op>", every page of tg->list, tags as tg->key and
+ * tg->value) into out, an object. */
+struct aws_client;
+int engine_list_tags_json(res_ctx *ctx, struct aws_client *c, enum endpoints_service svc,
+                          const char *target, const eng_tagging *tg, const char *id, pv *out,
+                          err *e);
+
+/* Reads a resource into *outputs: ERR_NOT_FOUND when it is gone. ref holds
+ * what the user gave (the texts to keep, the sets managed); import: nothing
+ * is known yet. */
+typedef int (*eng_fetch_fn)(res_ctx *ctx, const char *id, const pv *ref, bool import, pv **outputs,
+                            err *e);
+/* The whole of a Read (refresh, import): fetch with ref = the old inputs
+ * (ref_outputs: the old outputs) when there are any, else the other, else
+ * {}; import when there are neither. Gone: *new_id NULL, success. Found:
+ * *new_id = id, *outputs, and *new_inputs from engine_read_inputs against
+ * the old inputs (without ref_outputs, the old outputs when there are no old
+ * inputs); the record of a lost create of id is dropped (pending_forget). */
+int engine_read(const eng_table *t, eng_fetch_fn fetch, bool ref_outputs, res_ctx *ctx,
+                const char *id, const pv *props, const pv *inputs, char **new_id, pv **outputs,
+                pv **new_inputs, err *e);
+
+/* After a failure once the resource exists: *outputs = what fetch finds now
+ * (NULL when that fails too), so the next run starts from the truth; e is
+ * kept. Returns -1. */
+int engine_refetch(eng_fetch_fn fetch, res_ctx *ctx, const char *id, const pv *ref, pv **outputs,
+                   err *e);
+
+/* The outputs of a preview's create or update: the inputs, with each value
+ * AWS computes (EP_OUTPUT rows but tagsAll) as olds has it (it does not
+ * change in place), else unknown. NULL when memory ran out. */
+pv *engine_preview_outputs(const eng_table *t, const pv *news, const pv *olds);
+
+/* A composite ID "<a><sep><b>" split at the first sep, a and b non-empty:
+ * 0; -1 when it has no such form, -2 when a part does not fit. */
+int engine_id_split(const char *id, char sep, char *a, size_t alen, char *b, size_t blen);
 
 #endif

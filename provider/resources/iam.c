@@ -82,6 +82,45 @@ int iam_list(res_ctx *ctx, const char *action, const char *role, const char *lis
                        iam_list_item, &in, e);
 }
 
+int iam_each(res_ctx *ctx, const char *list_action, const char *role, const char *list,
+             const char *f1, const char *call, const char *param,
+             bool (*keep)(const void *arg, const char *item), const void *arg, err *e)
+{
+    strv l = {0};
+    int rc = iam_list(ctx, list_action, role, list, f1, NULL, &l, NULL, e);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        if ((keep && !keep(arg, l.v[i])) ||
+            iam_call(ctx, call, true, NULL, e, "RoleName", role, param, l.v[i], NULL) == 0)
+            continue;
+        if (e->code == ERR_NOT_FOUND)
+            err_clear(e);
+        else
+            rc = -1;
+    }
+    strv_free(&l);
+    return rc;
+}
+
+int iam_list_tags(res_ctx *ctx, const char *action, const char *role, pv *out, err *e)
+{
+    strv k = {0}, v = {0};
+    int rc = iam_list(ctx, action, role, "Tags", "Key", "Value", &k, &v, e);
+    for (size_t i = 0; rc == 0 && i < k.n && i < v.n; i++)
+        if (prop_set_str(out, k.v[i], v.v[i]) != 0)
+            rc = res_oom(e);
+    strv_free(&k);
+    strv_free(&v);
+    return rc;
+}
+
+static int iam_api_send(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
+{
+    (void)arg;
+    return iam_send(ctx, action, req, true, NULL, NULL, e);
+}
+
+const eng_api iam_api = {.version = IAM_API_VERSION, .send = iam_api_send};
+
 bool iam_path_ok(const char *p)
 {
     size_t n = strlen(p);
@@ -102,50 +141,19 @@ const pv *iam_tags_to_send(const pv *obj)
 
 int iam_add_tags(const res_ctx *ctx, query *q, const pv *tags)
 {
-    size_t n = 0;
-    for (size_t i = 0; tags && i < tags->u.obj.len; i++) {
-        const pv *v = pv_plain(tags->u.obj.vals[i]);
-        if (v->kind != PV_STRING || tags_ignored(ctx, tags->u.obj.keys[i]))
-            continue;
-        if (query_add_tag(q, "Tags", ++n, tags->u.obj.keys[i], v->u.str.s) != 0)
-            return -1;
-    }
-    return 0;
+    static const eng_tagging tg = {.list = "Tags"};
+    err e = {0};
+    return engine_tags_request(ctx, &iam_api, &tg, tags, q, &e);
 }
 
 int iam_update_tags(res_ctx *ctx, const char *tag_action, const char *untag_action,
                     const char *key_param, const char *key_value, const pv *want, const pv *have,
                     err *e)
 {
-    query tq = {0}, uq = {0};
-    strv sk = {0}, sv = {0}, rk = {0};
-    int rc = -1;
-    if (tags_delta(ctx, want, have, &sk, &sv, &rk, e) != 0)
-        goto out;
-    if (query_init(&tq, tag_action, IAM_API_VERSION) != 0 ||
-        query_add(&tq, key_param, key_value) != 0 ||
-        query_init(&uq, untag_action, IAM_API_VERSION) != 0 ||
-        query_add(&uq, key_param, key_value) != 0)
-        goto nomem;
-    for (size_t i = 0; i < sk.n; i++)
-        if (query_add_tag(&tq, "Tags", i + 1, sk.v[i], sv.v[i]) != 0)
-            goto nomem;
-    for (size_t i = 0; i < rk.n; i++)
-        if (query_add_member(&uq, "TagKeys", i + 1, rk.v[i]) != 0)
-            goto nomem;
-    if (rk.n && iam_send(ctx, untag_action, &uq, true, NULL, NULL, e) != 0)
-        goto out;
-    if (sk.n && iam_send(ctx, tag_action, &tq, true, NULL, NULL, e) != 0)
-        goto out;
-    rc = 0;
-    goto out;
-nomem:
-    res_oom(e);
-out:
-    strv_free(&sk);
-    strv_free(&sv);
-    strv_free(&rk);
-    query_free(&tq);
-    query_free(&uq);
-    return rc;
+    const eng_tagging tg = {.tag = tag_action,
+                            .untag = untag_action,
+                            .id_field = key_param,
+                            .list = "Tags",
+                            .keys = "TagKeys"};
+    return engine_write_tags(ctx, &iam_api, NULL, &tg, key_value, want, have, e);
 }

@@ -22,22 +22,17 @@
  * - Diff compares the new inputs with the old outputs (the last known state of
  *   the role), as pulumi-aws does, so a drift found by refresh is put right by
  *   the next update. */
-#include <cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "resource.h"
-#include "aws/pages.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/iam.h"
 #include "resources/pending.h"
 #include "resources/policy.h"
-#include "util/buf.h"
-#include "util/log.h"
 #include "util/str.h"
 #include "util/strv.h"
 
@@ -47,11 +42,6 @@
 #define DELETE_RETRY_MS (60L * 1000)
 
 /* ---- small utilities ------------------------------------------------------- */
-
-static int oom(err *e)
-{
-    return res_oom(e);
-}
 
 static bool is_empty_obj(const pv *v)
 {
@@ -94,6 +84,7 @@ static const eng_object inline_object = {
     .token = "iam/RoleInlinePolicy:RoleInlinePolicy",
     .doc = "An inline policy of a role.",
     ENG_ROWS(inline_rows),
+    .key = "name",
 };
 
 static const eng_prop role_rows[] = {
@@ -105,7 +96,7 @@ static const eng_prop role_rows[] = {
      .valid = EV_POLICY,
      .diff = ED_POLICY,
      .aws = "AssumeRolePolicyDocument",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "description",
      .type = ET_STRING,
      .doc = "Description of the role (at most 1000 characters, no curly quotes).",
@@ -115,7 +106,7 @@ static const eng_prop role_rows[] = {
      .pred = no_curly_quotes,
      .pred_rule = "cannot contain curly quotes (\u201c \u2018 \u201d \u2019)",
      .aws = "Description",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "forceDetachPolicies",
      .type = ET_BOOL,
      .flags = EP_ALWAYS | EP_LOCAL,
@@ -127,7 +118,7 @@ static const eng_prop role_rows[] = {
      .flags = EP_UNMANAGED_ABSENT,
      .doc = "Inline policies. Unset: not managed. `[]` or `[{}]`: remove them all. Otherwise "
             "exactly this set.",
-     .diff = ED_HOOK},
+     .diff = ED_KEYED},
     {.name = "managedPolicyArns",
      .type = ET_LIST,
      .item = ET_STRING,
@@ -147,7 +138,7 @@ static const eng_prop role_rows[] = {
      .min = 3600,
      .max = 43200,
      .aws = "MaxSessionDuration",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "name",
      .type = ET_STRING,
      .flags = EP_REPLACE | EP_ALWAYS | EP_NAME,
@@ -191,7 +182,7 @@ static const eng_prop role_rows[] = {
      .service = "iam",
      .aws = "PermissionsBoundary",
      .aws_out = "PermissionsBoundary/PermissionsBoundaryArn",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -230,6 +221,26 @@ static const eng_table role_table = {
     .aws_url_encoded_docs = true,
 };
 
+/* The calls an update makes, in order, for the rows that changed (IAM has one
+ * per property; UpdateRole resets what it is not given, in moto and in AWS
+ * for MaxSessionDuration, so it always gets both). Inline and managed
+ * policies and tags follow. */
+static const eng_update role_updates[] = {
+    {.action = "UpdateAssumeRolePolicy",
+     .props = {"assumeRolePolicy"},
+     .fields = {"PolicyDocument"}},
+    {.action = "UpdateRole", .props = {"description", "maxSessionDuration"}, .all = true},
+    {.action = "PutRolePermissionsBoundary",
+     .props = {"permissionsBoundary"},
+     .clear = "DeleteRolePermissionsBoundary"},
+};
+
+static const eng_tagging role_tagging = {.tag = "TagRole",
+                                         .untag = "UntagRole",
+                                         .id_field = "RoleName",
+                                         .list = "Tags",
+                                         .keys = "TagKeys"};
+
 /* What the table cannot say: an inline policy's name and policy go together
  * (a single empty element {} removes them all), each name once. */
 static int role_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures *f, err *e)
@@ -259,23 +270,10 @@ static int role_check_hook(res_ctx *ctx, const pv *olds, pv *in, check_failures 
             rc = strv_push(&names, name);
     }
     strv_free(&names);
-    return rc == 0 ? 0 : oom(e);
+    return rc == 0 ? 0 : res_oom(e);
 }
 
-/* ---- diff ---------------------------------------------------------------------------- */
-
-/* The non-empty {name, policy} elements of an inlinePolicies value: [] and
- * [{}] both normalise to nothing. */
-static size_t inline_count(const pv *l)
-{
-    size_t n = 0;
-    for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
-        const pv *el = pv_plain(l->u.arr.items[i]);
-        if (el->kind == PV_OBJECT && (prop_present(el, "name") || prop_present(el, "policy")))
-            n++;
-    }
-    return n;
-}
+/* ---- policy lists --------------------------------------------------------------------- */
 
 static const pv *inline_find(const pv *l, const char *name)
 {
@@ -288,52 +286,6 @@ static const pv *inline_find(const pv *l, const char *name)
     return NULL;
 }
 
-/* Every element of a has a same-named element of b with an equivalent policy. */
-static bool inline_subset(const pv *a, const pv *b)
-{
-    for (size_t i = 0; a && a->kind == PV_ARRAY && i < a->u.arr.len; i++) {
-        const pv *el = pv_plain(a->u.arr.items[i]);
-        if (el->kind != PV_OBJECT || (!prop_present(el, "name") && !prop_present(el, "policy")))
-            continue;
-        const pv *other = inline_find(b, prop_str(el, "name"));
-        if (!other || !policy_same(prop_str(el, "policy"), prop_str(other, "policy")))
-            return false;
-    }
-    return true;
-}
-
-static int diff_inline(const pv *nv, const pv *ov, diff_result *out)
-{
-    if (!nv)
-        return 0; /* not managed: nothing to compare */
-    if (pv_contains_unknown(nv))
-        return diff_add(out, "inlinePolicies", ov ? DIFF_UPDATE : DIFF_ADD, true);
-    if (!ov) /* starts being managed: the update makes the set exact */
-        return diff_add(out, "inlinePolicies", DIFF_ADD, true);
-    if (inline_count(nv) == inline_count(ov) && inline_subset(nv, ov) && inline_subset(ov, nv))
-        return 0;
-    /* Same names at the same places: show just the policies that changed. */
-    bool same_names =
-        nv->kind == PV_ARRAY && ov->kind == PV_ARRAY && nv->u.arr.len == ov->u.arr.len;
-    for (size_t i = 0; same_names && i < nv->u.arr.len; i++) {
-        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
-        same_names = a->kind == PV_OBJECT && b->kind == PV_OBJECT && prop_str(a, "name") &&
-                     str_eq(prop_str(a, "name"), prop_str(b, "name"));
-    }
-    if (!same_names)
-        return diff_add(out, "inlinePolicies", DIFF_UPDATE, true);
-    for (size_t i = 0; i < nv->u.arr.len; i++) {
-        const pv *a = pv_plain(nv->u.arr.items[i]), *b = pv_plain(ov->u.arr.items[i]);
-        if (policy_same(prop_str(a, "policy"), prop_str(b, "policy")))
-            continue;
-        char path[64];
-        snprintf(path, sizeof(path), "inlinePolicies[%zu].policy", i);
-        if (diff_add(out, path, DIFF_UPDATE, true) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static bool arn_in(const pv *l, const char *s)
 {
     for (size_t i = 0; l && l->kind == PV_ARRAY && i < l->u.arr.len; i++) {
@@ -342,16 +294,6 @@ static bool arn_in(const pv *l, const char *s)
             return true;
     }
     return false;
-}
-
-/* inlinePolicies: absent is not managed; [] and [{}] are the same empty set;
- * policies compare by meaning; the same names in the same places show just
- * the policies that changed. */
-static int role_diff_hook(res_ctx *ctx, const pv *news, const pv *base, diff_result *out, err *e)
-{
-    return diff_inline(prop_get(news, "inlinePolicies"), prop_get(base, "inlinePolicies"), out) == 0
-               ? 0
-               : oom(e);
 }
 
 /* ---- read ---------------------------------------------------------------------------- */
@@ -365,11 +307,11 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     xml_node *root = NULL;
     pv *o = pv_object(), *actual = pv_object(), *list = NULL;
     char *doc = NULL;
-    strv a = {0}, b = {0};
+    strv a = {0};
     int rc = -1;
     *outputs = NULL;
     if (!o || !actual) {
-        oom(e);
+        res_oom(e);
         goto out;
     }
     if (iam_call(ctx, "GetRole", true, &root, e, "RoleName", name, NULL) != 0)
@@ -385,14 +327,8 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     root = NULL;
 
     /* Tags: ListRoleTags has them all (GetRole's copy is not complete everywhere). */
-    if (iam_list(ctx, "ListRoleTags", name, "Tags", "Key", "Value", &a, &b, e) != 0)
-        goto out;
-    for (size_t i = 0; i < a.n && i < b.n; i++)
-        if (prop_set_str(actual, a.v[i], b.v[i]) != 0)
-            goto nomem;
-    strv_free(&a);
-    strv_free(&b);
-    if (engine_read_tags(ctx, &role_table, actual, ref, o, e) != 0)
+    if (iam_list_tags(ctx, "ListRoleTags", name, actual, e) != 0 ||
+        engine_read_tags(ctx, &role_table, actual, ref, o, e) != 0)
         goto out;
 
     /* Inline policies, when managed (or on import): the user's order first,
@@ -461,12 +397,11 @@ static int role_fetch(res_ctx *ctx, const char *name, const pv *ref, bool import
     rc = 0;
     goto out;
 nomem:
-    oom(e);
+    res_oom(e);
 out:
     xml_free(root);
     free(doc);
     strv_free(&a);
-    strv_free(&b);
     pv_free(o);
     pv_free(actual);
     pv_free(list);
@@ -474,50 +409,33 @@ out:
 }
 
 /* The inputs a program would have given for what Read found: on import all
- * of them; on refresh the ones the program manages (those in old), so drift
- * shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
+ * of them; on refresh the ones the program manages (those in its inputs), so
+ * drift shows as "actual => wanted" in the next preview, as pulumi-aws shows it. */
 static int role_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
                      pv **outputs, pv **new_inputs, err *e)
 {
-    bool import = is_empty_obj(props) && is_empty_obj(inputs);
-    const pv *ref = !is_empty_obj(inputs) ? inputs : props;
-    pv *empty = NULL;
-    *new_id = NULL;
-    if (!ref && !(ref = empty = pv_object()))
-        return oom(e);
-    int rc = role_fetch(ctx, id, ref, import, outputs, e);
-    pv_free(empty);
-    if (rc != 0) {
-        if (e->code == ERR_NOT_FOUND) {
-            err_clear(e);
-            return 0; /* gone: the engine drops it from state */
-        }
-        return -1;
-    }
-    *new_inputs = engine_read_inputs(&role_table, *outputs, import ? NULL : ref);
-    *new_id = str_dup(id);
-    if (!*new_inputs || !*new_id) {
-        pv_free(*outputs);
-        pv_free(*new_inputs);
-        free(*new_id);
-        *outputs = *new_inputs = NULL;
-        *new_id = NULL;
-        return oom(e);
-    }
-    pending_forget(ctx, id); /* the engine has this role now (import, refresh) */
-    return 0;
+    return engine_read(&role_table, role_fetch, false, ctx, id, props, inputs, new_id, outputs,
+                       new_inputs, e);
 }
 
 /* ---- create ----------------------------------------------------------------------------- */
 
-static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_outcome *oc, err *e)
+typedef struct role_create_arg {
+    const char *name;
+    const pv *in;
+} role_create_arg;
+
+static int create_role_call(res_ctx *ctx, void *arg, aws_outcome *oc, err *e)
 {
+    const pv *in = ((role_create_arg *)arg)->in;
     query q = {0};
     int rc = -1;
     if (query_init(&q, "CreateRole", IAM_API_VERSION) != 0 ||
-        engine_query_request(&role_table, in, ES_CREATE, &q) != 0 ||
-        iam_add_tags(ctx, &q, iam_tags_to_send(in)) != 0)
-        oom(e);
+        engine_query_request(&role_table, in, ES_CREATE, &q) != 0)
+        res_oom(e);
+    else if (engine_tags_request(ctx, &iam_api, &role_tagging, engine_tags_of(&role_table, in), &q,
+                                 e) != 0)
+        rc = -1;
     else
         rc = iam_send(ctx, "CreateRole", &q, false, oc, NULL, e);
     query_free(&q);
@@ -529,9 +447,10 @@ static int create_role_call(res_ctx *ctx, const char *name, const pv *in, aws_ou
  * followed by EntityAlreadyExists from a retry: is there a role, and is it
  * the one this call asked for (trust policy, path, created during it)?
  * res_adopt decides. */
-static enum res_adopt role_adopt(res_ctx *ctx, const char *name, const pv *in, time_t started,
-                                 err *e)
+static enum res_adopt role_adopt(res_ctx *ctx, void *arg, time_t started, err *e)
 {
+    const char *name = ((role_create_arg *)arg)->name;
+    const pv *in = ((role_create_arg *)arg)->in;
     xml_node *root = NULL;
     char *doc = NULL;
     err le = {0};
@@ -569,6 +488,15 @@ static bool delete_retryable(const err *e)
     return e->code == ERR_FAILED_PRECONDITION;
 }
 
+static const res_create role_creating = {
+    .call = create_role_call,
+    .adopt = role_adopt,
+    .retry_if = create_retryable,
+    .budget_ms = CREATE_RETRY_MS,
+    .status = "waiting for IAM to accept the role (principal not yet propagated or a concurrent "
+              "change)",
+};
+
 static int put_inline(res_ctx *ctx, const char *name, const pv *el, err *e)
 {
     return iam_call(ctx, "PutRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
@@ -582,52 +510,20 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
 {
     *id = NULL;
     *outputs = NULL;
-    if (ctx->preview) {
-        pv *o = pv_copy(inputs);
-        if (!o || prop_set_unknown(o, "arn") != 0 || prop_set_unknown(o, "uniqueId") != 0 ||
-            prop_set_unknown(o, "createDate") != 0) {
-            pv_free(o);
-            return oom(e);
-        }
-        *outputs = o;
-        return 0;
-    }
+    if (ctx->preview)
+        return (*outputs = engine_preview_outputs(&role_table, inputs, NULL)) ? 0 : res_oom(e);
     const char *name = prop_str(inputs, "name");
     const char *arp = prop_str(inputs, "assumeRolePolicy");
     if (!name || !arp)
         return err_set(e, ERR_INVALID_ARGUMENT,
                        "iam role %s: name and assumeRolePolicy must be known strings to create it",
                        ctx->name ? ctx->name : "");
-    res_backoff b;
-    res_backoff_init(&b, CREATE_RETRY_MS);
-    time_t started = resumed_from ? resumed_from : time(NULL);
-    for (;;) {
-        aws_outcome oc = {0};
-        if (create_role_call(ctx, name, inputs, &oc, e) == 0)
-            break;
-        if (oc.maybe_applied || (resumed_from && e->code == ERR_ALREADY_EXISTS)) {
-            /* The role may exist although the call failed (or an earlier,
-             * interrupted create made it): never lose it. */
-            res_grace(ctx);
-            enum res_adopt a = role_adopt(ctx, name, inputs, started, e);
-            if (a == RES_ADOPT_OURS)
-                break;
-            if (a == RES_ADOPT_UNKNOWN) {
-                *id = str_dup(name); /* recorded with the inputs; refresh settles it */
-                return *id ? -1 : oom(e);
-            }
-            if (a == RES_ADOPT_FOREIGN)
-                return -1;
-        }
-        if (res_backoff_wait(ctx, &b, create_retryable,
-                             "waiting for IAM to accept the role (principal not yet propagated or "
-                             "a concurrent change)",
-                             e) != 0)
-            return -1;
-    }
-    err_clear(e);
+    role_create_arg arg = {name, inputs};
+    int made = res_create_adopting(ctx, &role_creating, &arg, resumed_from, e);
+    if (made != 0) /* unknown: recorded with the inputs; refresh settles it */
+        return made < 0 ? -1 : (*id = str_dup(name)) ? -1 : res_oom(e);
     if (!(*id = str_dup(name)))
-        return oom(e);
+        return res_oom(e);
     /* From here on the role exists: every failure returns with *id set. */
     const pv *il = prop_get(inputs, "inlinePolicies");
     for (size_t i = 0; il && il->kind == PV_ARRAY && i < il->u.arr.len; i++) {
@@ -643,18 +539,9 @@ static int role_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, c
                                               name, "PolicyArn", it->u.str.s, NULL) != 0)
             goto partial;
     }
-    if (role_fetch(ctx, name, inputs, false, outputs, e) != 0)
-        return -1;
-    return 0;
-partial : {
-    /* Record what exists; the next update finishes the job. */
-    err saved = *e;
-    err ignored = {0};
-    if (role_fetch(ctx, name, inputs, false, outputs, &ignored) != 0)
-        *outputs = NULL;
-    *e = saved;
-    return -1;
-}
+    return role_fetch(ctx, name, inputs, false, outputs, e);
+partial: /* record what exists; the next update finishes the job */
+    return engine_refetch(role_fetch, ctx, name, inputs, outputs, e);
 }
 
 static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, err *e)
@@ -664,16 +551,13 @@ static int role_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, 
 
 /* ---- update ------------------------------------------------------------------------------ */
 
-static bool str_changed(const pv *news, const pv *olds, const char *key)
+static bool not_listed(const void *nl, const char *name)
 {
-    const char *a = prop_str(news, key), *b = prop_str(olds, key);
-    return !str_eq(a ? a : "", b ? b : "");
+    return !inline_find(nl, name);
 }
 
 static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv *ol, err *e)
 {
-    strv actual = {0};
-    int rc = -1;
     for (size_t i = 0; i < nl->u.arr.len; i++) {
         const pv *el = pv_plain(nl->u.arr.items[i]);
         const char *pn = el->kind == PV_OBJECT ? prop_str(el, "name") : NULL;
@@ -683,23 +567,12 @@ static int update_inline(res_ctx *ctx, const char *name, const pv *nl, const pv 
         if (old && policy_same(prop_str(el, "policy"), prop_str(old, "policy")))
             continue;
         if (put_inline(ctx, name, el, e) != 0)
-            goto out;
+            return -1;
     }
     /* Exclusive: whatever the role has beyond the list goes, also policies
      * added out of band. */
-    if (iam_list(ctx, "ListRolePolicies", name, "PolicyNames", NULL, NULL, &actual, NULL, e) != 0)
-        goto out;
-    for (size_t i = 0; i < actual.n; i++)
-        if (!inline_find(nl, actual.v[i]) &&
-            iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", name, "PolicyName",
-                     actual.v[i], NULL) != 0 &&
-            e->code != ERR_NOT_FOUND)
-            goto out;
-    err_clear(e);
-    rc = 0;
-out:
-    strv_free(&actual);
-    return rc;
+    return iam_each(ctx, "ListRolePolicies", name, "PolicyNames", NULL, "DeleteRolePolicy",
+                    "PolicyName", not_listed, nl, e);
 }
 
 /* Attaches the new list's ARNs and detaches those the role owned before (ol)
@@ -733,37 +606,10 @@ out:
 
 static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv *news, err *e)
 {
-    const char *na = prop_str(news, "assumeRolePolicy"), *oa = prop_str(olds, "assumeRolePolicy");
-    if (na && !policy_same(na, oa) &&
-        iam_call(ctx, "UpdateAssumeRolePolicy", true, NULL, e, "RoleName", name, "PolicyDocument",
-                 na, NULL) != 0)
+    if (engine_update(ctx, &role_table, &iam_api, NULL, role_updates,
+                      sizeof(role_updates) / sizeof(role_updates[0]), "RoleName", name, news, olds,
+                      e) != 0)
         return -1;
-    const pv *nm = prop_get(news, "maxSessionDuration"), *om = prop_get(olds, "maxSessionDuration");
-    long msd = nm && nm->kind == PV_NUMBER ? (long)nm->u.n : 3600;
-    long omsd = om && om->kind == PV_NUMBER ? (long)om->u.n : 3600;
-    if (str_changed(news, olds, "description") || msd != omsd) {
-        /* UpdateRole resets what it is not given (moto, and AWS for
-         * MaxSessionDuration): always send both. */
-        char msdbuf[32];
-        snprintf(msdbuf, sizeof(msdbuf), "%ld", msd);
-        const char *d = prop_str(news, "description");
-        if (iam_call(ctx, "UpdateRole", true, NULL, e, "RoleName", name, "Description", d ? d : "",
-                     "MaxSessionDuration", msdbuf, NULL) != 0)
-            return -1;
-    }
-    if (str_changed(news, olds, "permissionsBoundary")) {
-        const char *pb = prop_str(news, "permissionsBoundary");
-        if (pb && *pb) {
-            if (iam_call(ctx, "PutRolePermissionsBoundary", true, NULL, e, "RoleName", name,
-                         "PermissionsBoundary", pb, NULL) != 0)
-                return -1;
-        } else if (iam_call(ctx, "DeleteRolePermissionsBoundary", true, NULL, e, "RoleName", name,
-                            NULL) != 0) {
-            if (e->code != ERR_NOT_FOUND)
-                return -1;
-            err_clear(e);
-        }
-    }
     const pv *nl = prop_get(news, "inlinePolicies");
     if (nl && nl->kind == PV_ARRAY &&
         update_inline(ctx, name, nl, prop_get(olds, "inlinePolicies"), e) != 0)
@@ -773,110 +619,58 @@ static int apply_update(res_ctx *ctx, const char *name, const pv *olds, const pv
         update_arns(ctx, name, ml, prop_get(olds, "managedPolicyArns"), e) != 0)
         return -1;
     /* The role carries tagsAll; the old outputs' tagsAll is what it had. */
-    const pv *want = iam_tags_to_send(news);
-    const pv *have = prop_get(olds, "tagsAll");
-    if (!have || have->kind != PV_OBJECT)
-        have = prop_get(olds, "tags");
-    if (have && have->kind != PV_OBJECT)
-        have = NULL;
-    return iam_update_tags(ctx, "TagRole", "UntagRole", "RoleName", name, want, have, e);
+    return engine_write_tags(ctx, &iam_api, NULL, &role_tagging, name,
+                             engine_tags_of(&role_table, news), engine_tags_of(&role_table, olds),
+                             e);
 }
 
 static int role_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                        const pv *old_inputs, pv **outputs, err *e)
 {
     *outputs = NULL;
-    if (ctx->preview) {
-        /* What AWS computed does not change in place. */
-        static const char *const kept[] = {"arn", "uniqueId", "createDate"};
-        pv *o = pv_copy(news);
-        for (size_t i = 0; o && i < sizeof(kept) / sizeof(kept[0]); i++) {
-            const pv *v = pv_object_get(olds, kept[i]);
-            if (pv_object_set(o, kept[i], v ? pv_copy(v) : pv_unknown(PV_UNK_ANY)) != 0) {
-                pv_free(o);
-                o = NULL;
-                break;
-            }
-        }
-        if (!o)
-            return oom(e);
-        *outputs = o;
-        return 0;
-    }
+    if (ctx->preview) /* what AWS computed does not change in place */
+        return (*outputs = engine_preview_outputs(&role_table, news, olds)) ? 0 : res_oom(e);
+    /* The role as last seen, else the old inputs (either may be missing). */
     const pv *base = !is_empty_obj(olds) ? olds : old_inputs;
-    pv *empty = NULL;
-    if (!base && !(base = empty = pv_object()))
-        return oom(e);
-    int rc = apply_update(ctx, id, base, news, e);
-    pv_free(empty);
-    if (rc != 0) {
-        /* Record what the role is now, so the next run starts from the truth. */
-        err saved = *e;
-        err ignored = {0};
-        if (role_fetch(ctx, id, news, false, outputs, &ignored) != 0)
-            *outputs = NULL;
-        *e = saved;
-        return -1;
-    }
+    if (apply_update(ctx, id, base, news, e) !=
+        0) /* record what the role is now, so the next run starts from the truth */
+        return engine_refetch(role_fetch, ctx, id, news, outputs, e);
     return role_fetch(ctx, id, news, false, outputs, e);
 }
 
 /* ---- delete ------------------------------------------------------------------------------ */
 
+static bool owned(const void *ml, const char *arn)
+{
+    return arn_in(ml, arn);
+}
+
 static int role_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
 {
-    strv l = {0};
-    int rc = -1;
-    if (iam_list(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles", "InstanceProfileName",
-                 NULL, &l, NULL, e) != 0)
-        goto out;
-    for (size_t i = 0; i < l.n; i++)
-        if (iam_call(ctx, "RemoveRoleFromInstanceProfile", true, NULL, e, "InstanceProfileName",
-                     l.v[i], "RoleName", id, NULL) != 0 &&
-            e->code != ERR_NOT_FOUND)
-            goto out;
-    strv_free(&l);
     const pv *fd = prop_get(props, "forceDetachPolicies");
     bool force = fd && fd->kind == PV_BOOL && fd->u.b;
     const pv *ml = prop_get(props, "managedPolicyArns"), *il = prop_get(props, "inlinePolicies");
-    if (force || (ml && ml->kind == PV_ARRAY)) {
-        if (iam_list(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn", NULL, &l,
-                     NULL, e) != 0)
-            goto out;
-        /* forceDetachPolicies: everything; else what the role owns (others'
-         * attachments are deleted by their own resources first). */
-        for (size_t i = 0; i < l.n; i++)
-            if ((force || arn_in(ml, l.v[i])) &&
-                iam_call(ctx, "DetachRolePolicy", true, NULL, e, "RoleName", id, "PolicyArn",
-                         l.v[i], NULL) != 0 &&
-                e->code != ERR_NOT_FOUND)
-                goto out;
-        strv_free(&l);
-    }
-    if (force || (il && il->kind == PV_ARRAY)) {
-        if (iam_list(ctx, "ListRolePolicies", id, "PolicyNames", NULL, NULL, &l, NULL, e) != 0)
-            goto out;
-        for (size_t i = 0; i < l.n; i++)
-            if (iam_call(ctx, "DeleteRolePolicy", true, NULL, e, "RoleName", id, "PolicyName",
-                         l.v[i], NULL) != 0 &&
-                e->code != ERR_NOT_FOUND)
-                goto out;
-        strv_free(&l);
-    }
     res_backoff b;
     res_backoff_init(&b, DELETE_RETRY_MS);
-    while (iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) != 0)
-        if (res_backoff_wait(ctx, &b, delete_retryable,
-                             "waiting for the role's policies and instance profiles to be removed",
-                             e) != 0)
-            goto out;
-    rc = 0;
-out:
+    /* forceDetachPolicies: every policy; else what the role owns (others'
+     * attachments are deleted by their own resources first). */
+    int rc =
+        iam_each(ctx, "ListInstanceProfilesForRole", id, "InstanceProfiles", "InstanceProfileName",
+                 "RemoveRoleFromInstanceProfile", "InstanceProfileName", NULL, NULL, e);
+    if (rc == 0 && (force || (ml && ml->kind == PV_ARRAY)))
+        rc = iam_each(ctx, "ListAttachedRolePolicies", id, "AttachedPolicies", "PolicyArn",
+                      "DetachRolePolicy", "PolicyArn", force ? NULL : owned, ml, e);
+    if (rc == 0 && (force || (il && il->kind == PV_ARRAY)))
+        rc = iam_each(ctx, "ListRolePolicies", id, "PolicyNames", NULL, "DeleteRolePolicy",
+                      "PolicyName", NULL, NULL, e);
+    while (rc == 0 && iam_call(ctx, "DeleteRole", true, NULL, e, "RoleName", id, NULL) != 0)
+        rc = res_backoff_wait(ctx, &b, delete_retryable,
+                              "waiting for the role's policies and instance profiles to be removed",
+                              e);
     if (rc != 0 && e->code == ERR_NOT_FOUND) {
         err_clear(e); /* already gone */
         rc = 0;
     }
-    strv_free(&l);
     return rc;
 }
 
@@ -884,7 +678,6 @@ const resource_type iam_role_type = {
     .token = "iam/role:Role",
     .table = &role_table,
     .check_hook = role_check_hook,
-    .diff_hook = role_diff_hook,
     .create = role_create,
     .read = role_read,
     .update = role_update,

@@ -27,6 +27,7 @@
 
 #define RPA_ROLE_MAX 64
 #define RPA_ARN_MAX 2048
+#define RPA_TOKEN "iam/rolePolicyAttachment:RolePolicyAttachment"
 /* Waits for IAM's ConcurrentModification to clear (each attempt backs off). */
 #define RPA_RETRY_TOTAL_MS (120 * 1000L)
 
@@ -61,14 +62,10 @@ static const eng_table rpa_table = {
 static int rpa_parse_id(const char *id, const pv *props, char *role, size_t rolelen, char *arn,
                         size_t arnlen, err *e)
 {
-    const char *slash = id ? strchr(id, '/') : NULL;
-    if (slash && slash > id && slash[1]) {
-        size_t n = (size_t)(slash - id);
-        if (n >= rolelen || str_copy(arn, arnlen, slash + 1) >= arnlen)
-            return err_set(e, ERR_INVALID_ARGUMENT, "RolePolicyAttachment ID '%.200s' is too long",
-                           id);
-        memcpy(role, id, n);
-        role[n] = '\0';
+    int split = engine_id_split(id, '/', role, rolelen, arn, arnlen);
+    if (split == -2)
+        return err_set(e, ERR_INVALID_ARGUMENT, "RolePolicyAttachment ID '%.200s' is too long", id);
+    if (split == 0) {
         if (!engine_arn_ok(arn, "iam"))
             return err_set(e, ERR_INVALID_ARGUMENT,
                            "RolePolicyAttachment ID '%.300s': the part after the first '/' must "
@@ -175,6 +172,14 @@ static int rpa_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
         err_set(e, ERR_INVALID_ARGUMENT, "role and policyArn must be known strings to attach");
         goto fail;
     }
+    buf b;
+    buf_init(&b, RPA_ROLE_MAX + RPA_ARN_MAX + 2);
+    if (buf_printf(&b, "%s/%s", role, arn) != 0) {
+        buf_free(&b);
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto fail;
+    }
+    newid = buf_take(&b, NULL);
     c = res_client(ctx, e);
     if (!c)
         goto fail;
@@ -203,34 +208,24 @@ static int rpa_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, ch
          * call: look again, so an attachment that exists is never lost. */
         res_grace(ctx);
         err le = {0};
-        if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, &le) != 0) {
-            err_set(e, ERR_UNAVAILABLE,
-                    "whether AttachRolePolicy attached %s to role %s is unknown (%s), and "
-                    "looking it up failed (%s); if it is attached, the next update says so and "
-                    "how to import it",
-                    arn, role, e->msg, le.msg);
-            goto fail;
+        if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, &le) == 0 && !attached)
+            err_set(&le, ERR_NOT_FOUND, "not attached");
+        enum res_adopt a =
+            res_adopt(ctx, "iam role policy attachment", "AttachRolePolicy", RPA_TOKEN, newid,
+                      time(NULL), &le, RES_CREATED_DURING, NULL, e);
+        if (a == RES_ADOPT_UNKNOWN) {
+            *id = newid; /* recorded with the inputs; refresh settles it */
+            *outputs = out;
+            return -1;
         }
-        if (!attached)
-            goto fail; /* not attached: the error stands */
-        log_user(LOG_WARNING, ctx->urn, false,
-                 "the answer to AttachRolePolicy was lost (%s), but policy %s is attached to role "
-                 "%s: it is taken as attached",
-                 e->msg, arn, role);
-        err_clear(e);
+        if (a != RES_ADOPT_OURS)
+            goto fail;
     }
-    buf b;
-    buf_init(&b, RPA_ROLE_MAX + RPA_ARN_MAX + 2);
-    if (buf_printf(&b, "%s/%s", role, arn) != 0) {
-        buf_free(&b);
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        goto fail;
-    }
-    newid = buf_take(&b, NULL);
     *id = newid;
     *outputs = out;
     return 0;
 fail:
+    free(newid);
     pv_free(out);
     return -1;
 }
@@ -244,11 +239,12 @@ static int rpa_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, e
     return pending_create(ctx, known ? want : NULL, rpa_create_in, inputs, id, outputs, e);
 }
 
-static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
-                    pv **outputs, pv **new_inputs, err *e)
+/* The attachment, when the role has the policy (ERR_NOT_FOUND: detached, or
+ * the role deleted out of band). */
+static int rpa_fetch(res_ctx *ctx, const char *id, const pv *known, bool import, pv **outputs,
+                     err *e)
 {
     char role[RPA_ROLE_MAX + 256], arn[RPA_ARN_MAX + 1];
-    const pv *known = (props && props->u.obj.len) ? props : inputs;
     if (rpa_parse_id(id, known, role, sizeof(role), arn, sizeof(arn), e) != 0)
         return -1;
     aws_client *c = res_client(ctx, e);
@@ -257,24 +253,16 @@ static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inp
     bool attached, missing;
     if (rpa_is_attached(ctx, c, role, arn, &attached, &missing, e) != 0)
         return -1;
-    if (!attached) {
-        *new_id = NULL; /* gone: detached or the role deleted out of band */
-        return 0;
-    }
-    pv *out = rpa_props(role, arn);
-    pv *in = (inputs && inputs->u.obj.len) ? pv_copy(inputs) : rpa_props(role, arn);
-    char *nid = str_dup(id);
-    if (!out || !in || !nid) {
-        pv_free(out);
-        pv_free(in);
-        free(nid);
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    }
-    *new_id = nid;
-    *outputs = out;
-    *new_inputs = in;
-    pending_forget(ctx, id); /* the engine has this attachment now (import, refresh) */
-    return 0;
+    if (!attached)
+        return err_set(e, ERR_NOT_FOUND, "policy %s is not attached to role %s", arn, role);
+    return (*outputs = rpa_props(role, arn)) ? 0 : res_oom(e);
+}
+
+static int rpa_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                    pv **outputs, pv **new_inputs, err *e)
+{
+    return engine_read(&rpa_table, rpa_fetch, true, ctx, id, props, inputs, new_id, outputs,
+                       new_inputs, e);
 }
 
 static int rpa_delete(res_ctx *ctx, const char *id, const pv *props, err *e)
@@ -307,7 +295,7 @@ static int rpa_update(res_ctx *ctx, const char *id, const pv *olds, const pv *ne
 /* Check and Diff are the engine's: both inputs replace, and with
  * delete_before_replace the old attachment goes before the new one is made. */
 const resource_type iam_role_policy_attachment_type = {
-    .token = "iam/rolePolicyAttachment:RolePolicyAttachment",
+    .token = RPA_TOKEN,
     .table = &rpa_table,
     .create = rpa_create,
     .read = rpa_read,

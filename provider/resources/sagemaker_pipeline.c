@@ -15,7 +15,6 @@
  *   document is not a change.
  * - A missing pipeline is ResourceNotFound on AWS but a ValidationException
  *   "Could not find pipeline" on moto: both mean gone. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,16 +23,12 @@
 #include <cjson/cJSON.h>
 
 #include "aws/sha.h"
-#include "aws/pages.h"
 #include "aws/s3.h"
 #include "resources/common.h"
 #include "resources/engine.h"
 #include "resources/pending.h"
 #include "util/buf.h"
-#include "util/log.h"
-#include "util/mem.h"
 #include "util/str.h"
-#include "util/strv.h"
 
 #define PL_NAME_MAX 256
 #define PL_DESC_MAX 3072
@@ -161,7 +156,7 @@ static const eng_prop pl_rows[] = {
             "`pipelineName`.",
      PL_NAME_RULES,
      .aws = "PipelineDisplayName",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDefinition",
      .type = ET_STRING,
      .doc = "The JSON pipeline definition (at most 1 MiB). Exactly one of `pipelineDefinition` "
@@ -170,13 +165,13 @@ static const eng_prop pl_rows[] = {
      .max = (long)PL_DEF_MAX,
      .diff = ED_JSON,
      .aws = "PipelineDefinition",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDefinitionS3Location",
      .type = ET_OBJECT,
      .object = &pl_s3_object,
      .doc = "Location of the pipeline definition in S3 (the object is checked before creating).",
      .aws = "PipelineDefinitionS3Location",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "pipelineDescription",
      .type = ET_STRING,
      .doc = "Description of the pipeline (at most 3072 characters).",
@@ -184,20 +179,20 @@ static const eng_prop pl_rows[] = {
      .min = 0,
      .max = PL_DESC_MAX,
      .aws = "PipelineDescription",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "roleArn",
      .type = ET_STRING,
      .doc = "ARN of the IAM role SageMaker assumes to run the pipeline.",
      .valid = EV_ARN,
      .service = "iam",
      .aws = "RoleArn",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "parallelismConfiguration",
      .type = ET_OBJECT,
      .object = &pl_parallelism_object,
      .doc = "How many steps of an execution may run in parallel.",
      .aws = "ParallelismConfiguration",
-     .send = ES_CREATE},
+     .send = ES_CREATE | ES_UPDATE},
     {.name = "tags",
      .type = ET_MAP,
      .item = ET_STRING,
@@ -224,6 +219,18 @@ static const eng_table pl_table = {
            "awsml:sagemaker/pipeline:Pipeline NAME <pipeline-name>`.",
     ENG_ROWS(pl_rows),
 };
+
+/* One UpdatePipeline carries every changed ES_UPDATE row; tags are AddTags
+ * and DeleteTags on the pipeline's ARN. */
+static const eng_update pl_updates[] = {{.action = "UpdatePipeline"}};
+
+static const eng_tagging pl_tagging = {.tag = "AddTags",
+                                       .untag = "DeleteTags",
+                                       .id_field = "ResourceArn",
+                                       .list = "Tags",
+                                       .key = "Key",
+                                       .value = "Value",
+                                       .keys = "TagKeys"};
 
 /* What the table cannot say: the display name defaults to the name, and
  * exactly one of the two definition sources. */
@@ -259,37 +266,10 @@ oom:
 
 /* ---- AWS calls ------------------------------------------------------------ */
 
-/* One SageMaker call with a cJSON body; *resp (may be NULL) gets the parsed
- * reply; *oc (may be NULL) whether a failed call may have taken effect. */
-static int pl_call_oc(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
-                      aws_outcome *oc, cJSON **resp, err *e)
-{
-    char target[64];
-    snprintf(target, sizeof(target), "SageMaker.%s", op);
-    char *text = cJSON_PrintUnformatted(body);
-    if (!text)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building %s", op);
-    char *out = NULL;
-    size_t outlen = 0;
-    int rc = aws_json_ex(c, ENDPOINTS_SAGEMAKER, target, text, idem, res_aws_cancel(ctx), oc, &out,
-                         &outlen, e);
-    cJSON_free(text);
-    if (rc == 0 && resp) {
-        unsigned long mark = mem_failures();
-        *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
-        if (!*resp && mem_failures() != mark)
-            rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory reading the %s response", op);
-        else if (!*resp)
-            rc = err_set(e, ERR_INTERNAL, "SageMaker %s returned a body that is not JSON", op);
-    }
-    free(out);
-    return rc;
-}
-
 static int pl_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
                    cJSON **resp, err *e)
 {
-    return pl_call_oc(ctx, c, op, body, idem, NULL, resp, e);
+    return res_json_call(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker", op, body, idem, NULL, resp, e);
 }
 
 /* Create/UpdatePipeline, retried while SageMaker cannot assume a new role. */
@@ -298,7 +278,8 @@ static int pl_call_role_retry(res_ctx *ctx, aws_client *c, const char *op, const
 {
     res_backoff b;
     res_backoff_init(&b, PL_ROLE_WAIT_MS);
-    while (pl_call_oc(ctx, c, op, body, true, oc, NULL, e) != 0)
+    while (res_json_call(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker", op, body, true, oc, NULL, e) !=
+           0)
         if (res_backoff_wait(ctx, &b, pl_role_not_ready,
                              "waiting for IAM: SageMaker cannot assume the pipeline's role yet",
                              e) != 0)
@@ -367,29 +348,37 @@ static int pl_check_s3_object(res_ctx *ctx, aws_client *c, const pv *loc, err *e
     return -1;
 }
 
-/* tagsAll (provider default tags included) as [{Key, Value}]. */
-static cJSON *pl_tags_json(const pv *tags)
+/* What the engine's calls need: the region's client, the pipeline and the
+ * inputs being applied. */
+typedef struct pl_send_arg {
+    aws_client *c;
+    const char *name;
+    const pv *news;
+} pl_send_arg;
+
+/* The engine's calls (UpdatePipeline, AddTags, DeleteTags). UpdatePipeline
+ * first checks the S3 definition it names, takes a removed display name back
+ * to the default (the name), and is retried while SageMaker cannot assume a
+ * new role. */
+static int pl_send(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
 {
-    cJSON *a = cJSON_CreateArray();
-    const pv *t = pl_nullish(tags) ? NULL : pv_plain(tags);
-    for (size_t i = 0; a && t && t->kind == PV_OBJECT && i < t->u.obj.len; i++) {
-        const pv *v = pv_plain(t->u.obj.vals[i]);
-        cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(a, o) ||
-            !cJSON_AddStringToObject(o, "Key", t->u.obj.keys[i]) ||
-            !cJSON_AddStringToObject(o, "Value", v->kind == PV_STRING ? v->u.str.s : "")) {
-            cJSON_Delete(a);
-            return NULL;
-        }
+    pl_send_arg *a = arg;
+    if (strcmp(action, "UpdatePipeline") != 0)
+        return pl_call(ctx, a->c, action, req, true, NULL, e);
+    const cJSON *disp = cJSON_GetObjectItemCaseSensitive(req, "PipelineDisplayName");
+    cJSON *name = cJSON_IsString(disp) && !*disp->valuestring ? cJSON_CreateString(a->name) : NULL;
+    if (name && !cJSON_ReplaceItemInObjectCaseSensitive(req, "PipelineDisplayName", name)) {
+        cJSON_Delete(name);
+        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
     }
-    return a;
+    if (cJSON_GetObjectItemCaseSensitive(req, "PipelineDefinitionS3Location") &&
+        pl_check_s3_object(
+            ctx, a->c, pv_plain(pv_object_get(a->news, "pipelineDefinitionS3Location")), e) != 0)
+        return -1;
+    return pl_call_role_retry(ctx, a->c, action, req, NULL, e);
 }
 
-static const pv *pl_tags_of(const pv *obj)
-{
-    const pv *all = pv_object_get(obj, "tagsAll");
-    return pl_nullish(all) ? pv_object_get(obj, "tags") : all;
-}
+static const eng_api pl_api = {.json = true, .send = pl_send};
 
 /* Outputs = inputs + arn + region (tagsAll came from Check). */
 static pv *pl_outputs(const pv *inputs, const char *arn, bool arn_unknown, aws_client *c)
@@ -430,9 +419,19 @@ static const char *pl_jstr(const cJSON *o, const char *k)
  * there a pipeline, and is it the one this call asked for (role, display name,
  * description, inline definition, created during this call)? res_adopt
  * decides; on OURS *desc gets its description. */
-static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, const pv *in,
-                               time_t started, cJSON **desc, err *e)
+typedef struct pl_create_arg {
+    aws_client *c;
+    const char *name;
+    const pv *in;
+    cJSON *req, *desc;
+} pl_create_arg;
+
+static enum res_adopt pl_adopt(res_ctx *ctx, void *arg, time_t started, err *e)
 {
+    pl_create_arg *pa = arg;
+    aws_client *c = pa->c;
+    const char *name = pa->name;
+    const pv *in = pa->in;
     err le = {0};
     cJSON *d = NULL;
     char created[64] = "";
@@ -461,11 +460,22 @@ static enum res_adopt pl_adopt(res_ctx *ctx, aws_client *c, const char *name, co
         res_adopt(ctx, "sagemaker pipeline", "CreatePipeline", "sagemaker/pipeline:Pipeline", name,
                   started, &le, created[0] ? created : NULL, why, e);
     if (a == RES_ADOPT_OURS)
-        *desc = d;
+        pa->desc = d;
     else
         cJSON_Delete(d);
     return a;
 }
+
+static int pl_create_call(res_ctx *ctx, void *arg, aws_outcome *oc, err *e)
+{
+    pl_create_arg *pa = arg;
+    return pl_call_role_retry(ctx, pa->c, "CreatePipeline", pa->req, oc, e);
+}
+
+/* CreatePipeline retries by itself while SageMaker cannot assume the role;
+ * moto's "already exists" is a ValidationException. */
+static const res_create pl_creating = {
+    .call = pl_create_call, .adopt = pl_adopt, .exists = pl_exists_error};
 
 /* resumed_from: the start of an earlier create of this pipeline whose answer
  * was lost (pending.h), 0 for none. */
@@ -492,18 +502,13 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         goto out;
 
     req = cJSON_CreateObject();
-    cJSON *tags = pl_tags_json(pl_tags_of(inputs));
-    bool ok = req && tags && engine_json_request(&pl_table, inputs, ES_CREATE, req) == 0;
-    if (ok && cJSON_GetArraySize(tags) > 0) {
-        ok = cJSON_AddItemToObject(req, "Tags", tags);
-        if (ok)
-            tags = NULL;
-    }
-    cJSON_Delete(tags);
-    if (!ok) {
+    if (!req || engine_json_request(&pl_table, inputs, ES_CREATE, req) != 0) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building CreatePipeline");
         goto out;
     }
+    if (engine_tags_request(ctx, &pl_api, &pl_tagging, engine_tags_of(&pl_table, inputs), req, e) !=
+        0)
+        goto out;
     char token[SHA_256_HEX_LEN + 1];
     if (pl_token("CreatePipeline", ctx, name, req, NULL, token, e) != 0)
         goto out;
@@ -511,27 +516,14 @@ static int pl_create_in(res_ctx *ctx, const pv *inputs, time_t resumed_from, cha
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
-    time_t started = resumed_from ? resumed_from : time(NULL);
-    aws_outcome oc = {0};
-    int drc;
-    if (pl_call_role_retry(ctx, c, "CreatePipeline", req, &oc, e) != 0) {
-        if (!oc.maybe_applied && !(resumed_from && pl_exists_error(e)))
-            goto out;
-        /* The pipeline may exist although the call failed (or an earlier,
-         * interrupted create made it): never lose it. */
-        res_grace(ctx);
-        enum res_adopt a = pl_adopt(ctx, c, name, inputs, started, &desc, e);
-        if (a == RES_ADOPT_UNKNOWN) {
-            *id = str_dup(name); /* recorded with the inputs; refresh settles it */
-            if (!*id)
-                err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        }
-        if (a != RES_ADOPT_OURS)
-            goto out;
-        drc = 0;
-    } else {
-        drc = pl_describe(ctx, c, name, &desc, e);
-    }
+    pl_create_arg pa = {c, name, inputs, req, NULL};
+    int made = res_create_adopting(ctx, &pl_creating, &pa, resumed_from, e);
+    desc = pa.desc;
+    if (made > 0 && !(*id = str_dup(name))) /* unknown: recorded; refresh settles it */
+        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (made != 0)
+        goto out;
+    int drc = desc ? 0 : pl_describe(ctx, c, name, &desc, e);
     if (drc != 0 && e->code == ERR_NOT_FOUND) {
         /* the token replayed an earlier, deleted pipeline: create anew */
         struct timespec now;
@@ -582,38 +574,6 @@ static int pl_create(res_ctx *ctx, const pv *inputs, char **id, pv **outputs, er
 
 /* ---- Read ------------------------------------------------------------------ */
 
-/* The pipeline's tags (ListTags, all pages) as an object of strings. */
-static int pl_tag_item(void *arg, const cJSON *t, err *e)
-{
-    const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-    if (cJSON_IsString(k) &&
-        prop_set_str(arg, k->valuestring, cJSON_IsString(v) ? v->valuestring : "") != 0)
-        return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    return 0;
-}
-
-static int pl_list_tags(res_ctx *ctx, aws_client *c, const char *arn, pv **out, err *e)
-{
-    pv *tags = pv_object();
-    cJSON *req = cJSON_CreateObject();
-    int rc = -1;
-    if (!tags || !req || !cJSON_AddStringToObject(req, "ResourceArn", arn)) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        goto out;
-    }
-    if (pages_json(c, ENDPOINTS_SAGEMAKER, "SageMaker.ListTags", req, "Tags", res_aws_cancel(ctx),
-                   pl_tag_item, tags, e) != 0)
-        goto out;
-    *out = tags;
-    tags = NULL;
-    rc = 0;
-out:
-    cJSON_Delete(req);
-    pv_free(tags);
-    return rc;
-}
-
 /* The properties Read reports and that refresh carries into the inputs. */
 static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv *out)
 {
@@ -634,49 +594,31 @@ static int pl_out_from_describe(const cJSON *d, const pv *old, aws_client *c, pv
     return 0;
 }
 
-/* Refreshed inputs: the old ones with every managed property set to what
- * AWS reports, so drift shows in the next diff. */
-static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
-                   pv **outputs, pv **new_inputs, err *e)
+/* The pipeline as AWS has it (ERR_NOT_FOUND: gone), in old's region. */
+static int pl_fetch(res_ctx *ctx, const char *id, const pv *old, bool import, pv **outputs, err *e)
 {
-    const pv *old = (props && props->u.obj.len) ? props : inputs;
     aws_client *c = res_client_for(ctx, old, e);
-    if (!c)
-        return -1;
     cJSON *d = NULL;
     pv *out = NULL, *tags = NULL;
     int rc = -1;
-    if (pl_describe(ctx, c, id, &d, e) != 0) {
-        if (e->code != ERR_NOT_FOUND)
-            return -1;
-        err_clear(e);
-        *new_id = NULL; /* deleted out of band */
-        return 0;
-    }
+    if (!c || pl_describe(ctx, c, id, &d, e) != 0)
+        return -1;
     out = pv_object();
     if (!out || pl_out_from_describe(d, old, c, out) != 0) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
     const char *arn = prop_str(out, "arn");
-    if (arn) {
-        if (pl_list_tags(ctx, c, arn, &tags, e) != 0 ||
-            engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0)
-            goto out;
-    }
-    *new_inputs = engine_read_inputs(&pl_table, out, inputs);
-    *new_id = str_dup(id);
-    if (!*new_inputs || !*new_id) {
-        pv_free(*new_inputs);
-        free(*new_id);
-        *new_inputs = NULL;
-        *new_id = NULL;
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    if (arn && (!(tags = pv_object()) ||
+                engine_list_tags_json(ctx, c, ENDPOINTS_SAGEMAKER, "SageMaker.ListTags",
+                                      &pl_tagging, arn, tags, e) != 0 ||
+                engine_read_tags(ctx, &pl_table, tags, old, out, e) != 0)) {
+        if (!tags)
+            err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto out;
     }
     *outputs = out;
     out = NULL;
-    pending_forget(ctx, id); /* the engine has this pipeline now (import, refresh) */
     rc = 0;
 out:
     cJSON_Delete(d);
@@ -685,64 +627,16 @@ out:
     return rc;
 }
 
+/* Refreshed inputs: the old ones with every managed property set to what
+ * AWS reports, so drift shows in the next diff. */
+static int pl_read(res_ctx *ctx, const char *id, const pv *props, const pv *inputs, char **new_id,
+                   pv **outputs, pv **new_inputs, err *e)
+{
+    return engine_read(&pl_table, pl_fetch, true, ctx, id, props, inputs, new_id, outputs,
+                       new_inputs, e);
+}
+
 /* ---- Update ---------------------------------------------------------------- */
-
-/* DeleteTags for removed or changed keys first (moto's AddTags appends
- * duplicates instead of replacing), then AddTags for new or changed ones. */
-static int pl_update_tags(res_ctx *ctx, aws_client *c, const char *arn, const pv *oldt,
-                          const pv *newt, err *e)
-{
-    cJSON *del = cJSON_CreateObject(), *add = cJSON_CreateObject();
-    cJSON *keys = cJSON_AddArrayToObject(del, "TagKeys");
-    cJSON *tags = cJSON_AddArrayToObject(add, "Tags");
-    strv sk = {0}, sv = {0}, rk = {0};
-    int rc = -1;
-    if (!keys || !tags || !cJSON_AddStringToObject(del, "ResourceArn", arn) ||
-        !cJSON_AddStringToObject(add, "ResourceArn", arn))
-        goto oom;
-    if (tags_delta(ctx, newt, oldt, &sk, &sv, &rk, e) != 0)
-        goto out;
-    for (size_t i = 0; i < rk.n; i++) {
-        cJSON *k = cJSON_CreateString(rk.v[i]);
-        if (!k || !cJSON_AddItemToArray(keys, k)) {
-            cJSON_Delete(k);
-            goto oom;
-        }
-    }
-    for (size_t i = 0; i < sk.n; i++) {
-        cJSON *t = cJSON_CreateObject();
-        if (!t || !cJSON_AddItemToArray(tags, t)) {
-            cJSON_Delete(t);
-            goto oom;
-        }
-        if (!cJSON_AddStringToObject(t, "Key", sk.v[i]) ||
-            !cJSON_AddStringToObject(t, "Value", sv.v[i]))
-            goto oom; /* t belongs to tags */
-    }
-    if (rk.n && pl_call(ctx, c, "DeleteTags", del, true, NULL, e) != 0)
-        goto out;
-    if (sk.n && pl_call(ctx, c, "AddTags", add, true, NULL, e) != 0)
-        goto out;
-    rc = 0;
-    goto out;
-oom:
-    err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building the tag update");
-out:
-    strv_free(&sk);
-    strv_free(&sv);
-    strv_free(&rk);
-    cJSON_Delete(del);
-    cJSON_Delete(add);
-    return rc;
-}
-
-static bool pl_changed(const pv *news, const pv *base, const char *k)
-{
-    const pv *a = pv_object_get(news, k), *b = pv_object_get(base, k);
-    if (pl_nullish(a) && pl_nullish(b))
-        return false;
-    return pl_nullish(a) || pl_nullish(b) || !pv_equal(pv_plain(a), pv_plain(b));
-}
 
 static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *news,
                      const pv *old_inputs, pv **outputs, err *e)
@@ -758,59 +652,20 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     if (!c)
         return -1;
     const pv *base = (old_inputs && old_inputs->u.obj.len) ? old_inputs : olds;
-    cJSON *req = cJSON_CreateObject(), *d = NULL;
+    cJSON *d = NULL;
     int rc = -1;
-    bool any = false, ok = req && cJSON_AddStringToObject(req, "PipelineName", id);
-    static const char *const strs[][2] = {
-        {"pipelineDisplayName", "PipelineDisplayName"},
-        {"pipelineDescription", "PipelineDescription"},
-        {"roleArn", "RoleArn"},
-    };
-    for (size_t i = 0; ok && i < sizeof(strs) / sizeof(strs[0]); i++) {
-        if (!pl_changed(news, base, strs[i][0]))
-            continue;
-        const char *v = prop_str(news, strs[i][0]);
-        if (!v && i == 0)
-            v = id; /* display name removed: back to the default */
-        ok = cJSON_AddStringToObject(req, strs[i][1], v ? v : "") != NULL;
-        any = true;
-    }
-    const char *def = prop_str(news, "pipelineDefinition");
-    if (ok && def && !engine_json_text_equal(def, prop_str(base, "pipelineDefinition"))) {
-        ok = cJSON_AddStringToObject(req, "PipelineDefinition", def) != NULL;
-        any = true;
-    }
-    const pv *loc = pv_object_get(news, "pipelineDefinitionS3Location");
-    if (ok && !pl_nullish(loc) && pl_changed(news, base, "pipelineDefinitionS3Location")) {
-        if (pl_check_s3_object(ctx, c, pv_plain(loc), e) != 0)
-            goto out;
-        cJSON *s3 = engine_json_of(&pl_table, "pipelineDefinitionS3Location", news);
-        ok = s3 && cJSON_AddItemToObject(req, "PipelineDefinitionS3Location", s3);
-        if (!ok)
-            cJSON_Delete(s3);
-        any = true;
-    }
-    const pv *pc = pv_object_get(news, "parallelismConfiguration");
-    if (ok && !pl_nullish(pc) && pl_changed(news, base, "parallelismConfiguration")) {
-        cJSON *pj = engine_json_of(&pl_table, "parallelismConfiguration", news);
-        ok = pj && cJSON_AddItemToObject(req, "ParallelismConfiguration", pj);
-        if (!ok)
-            cJSON_Delete(pj);
-        any = true;
-    }
-    if (!ok) {
-        err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory building UpdatePipeline");
-        goto out;
-    }
-    if (any && pl_call_role_retry(ctx, c, "UpdatePipeline", req, NULL, e) != 0)
+    pl_send_arg a = {c, id, news};
+    if (engine_update(ctx, &pl_table, &pl_api, &a, pl_updates, 1, "PipelineName", id, news, base,
+                      e) != 0)
         goto out;
     if (!arn) {
         if (pl_describe(ctx, c, id, &d, e) != 0)
             goto out;
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "PipelineArn");
-        arn = cJSON_IsString(a) ? a->valuestring : NULL;
+        arn = pl_jstr(d, "PipelineArn");
     }
-    if (arn && pl_update_tags(ctx, c, arn, pl_tags_of(olds), pl_tags_of(news), e) != 0)
+    if (arn &&
+        engine_write_tags(ctx, &pl_api, &a, &pl_tagging, arn, engine_tags_of(&pl_table, news),
+                          engine_tags_of(&pl_table, olds), e) != 0)
         goto out;
     *outputs = pl_outputs(news, arn, false, c);
     if (!*outputs) {
@@ -819,7 +674,6 @@ static int pl_update(res_ctx *ctx, const char *id, const pv *olds, const pv *new
     }
     rc = 0;
 out:
-    cJSON_Delete(req);
     cJSON_Delete(d);
     return rc;
 }

@@ -217,6 +217,7 @@ def test_config_object_types():
      "### `aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration`"),
     ("awsml:s3/bucketVersioning:BucketVersioning", "### `aws:s3/bucketVersioning:BucketVersioning`"),
     ("awsml:s3/bucketPolicy:BucketPolicy", "### `aws:s3/bucketPolicy:BucketPolicy`"),
+    ("awsml:s3/bucketObjectv2:BucketObjectv2", "### `aws:s3/bucketObjectv2:BucketObjectv2`"),
 ])
 def test_resource_inputs_match_the_readme(token, heading):
     documented = table_keys(readme_section(heading, "Outputs add"))
@@ -230,6 +231,21 @@ def test_the_deprecated_bucket_token_is_the_bucket():
     assert "deprecationMessage" not in res[BUCKET]
     assert v2["inputProperties"] == res[BUCKET]["inputProperties"]
     assert v2["properties"] == res[BUCKET]["properties"]
+
+
+def test_the_older_object_token_is_the_object_without_checksums():
+    res = SCHEMA["resources"]
+    v1 = res["awsml:s3/bucketObject:BucketObject"]
+    v2 = res["awsml:s3/bucketObjectv2:BucketObjectv2"]
+    assert set(v2["inputProperties"]) - set(v1["inputProperties"]) == {
+        "checksumAlgorithm", "overrideProvider"}
+    assert set(v2["properties"]) - set(v1["properties"]) == {
+        "checksumAlgorithm", "overrideProvider", "checksumCrc32", "checksumCrc32c",
+        "checksumCrc64nvme", "checksumSha1", "checksumSha256"}
+    assert v2["inputProperties"]["source"]["$ref"] == "pulumi.json#/Asset"
+    assert v2["requiredInputs"] == ["bucket"]
+    assert {k for k, p in v2["properties"].items() if p.get("replaceOnChanges")} == {
+        "bucket", "key", "region"}
 
 
 def test_every_served_type_has_a_readme_section():

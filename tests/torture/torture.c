@@ -1327,6 +1327,24 @@ static rpc_script *new_script(void)
     "\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"arn:aws:s3:::torture-bucket/*\\\"}]}"
 #define BPOL_IN "{\"bucket\":\"torture-bucket\",\"policy\":\"" BPOL_DOC "\"}"
 #define BPOL_IN2 "{\"bucket\":\"torture-bucket\",\"policy\":\"" POL_STAR "\"}"
+/* S3 objects: content with settings and tags; base64 under SSE-KMS; string assets. */
+#define OBJ_T "aws:s3/bucketObjectv2:BucketObjectv2"
+#define OBJ1_T "aws:s3/bucketObject:BucketObject"
+#define OBJ_IN                                                                                     \
+    "{\"bucket\":\"torture-bucket\",\"key\":\"k/obj.txt\",\"content\":\"hello\",\"contentType\":"  \
+    "\"text/plain\",\"cacheControl\":\"no-cache\",\"metadata\":{\"a\":\"b\"},\"tags\":{\"t\":"     \
+    "\"v\"}}"
+#define OBJ_IN2                                                                                    \
+    "{\"bucket\":\"torture-bucket\",\"key\":\"k/obj.txt\",\"contentBase64\":\"aGVsbG8=\","         \
+    "\"serverSideEncryption\":\"aws:kms\",\"kmsKeyId\":\"arn:aws:kms:us-east-1:123456789012:key/"  \
+    "k\",\"checksumAlgorithm\":\"SHA1\"}"
+#define ASSET_SIG "\"4dabf18193072939515e22adb298388d\":\"c44067f5952c0a294b673a41bacd8c17\""
+#define OBJ1_IN                                                                                    \
+    "{\"bucket\":\"torture-bucket\",\"key\":\"/s//t.txt\",\"source\":{" ASSET_SIG                  \
+    ",\"text\":\"asset text\",\"hash\":\"h1\"},\"etag\":\"e1\"}"
+#define OBJ1_IN2                                                                                   \
+    "{\"bucket\":\"torture-bucket\",\"key\":\"s/t.txt\",\"source\":{" ASSET_SIG                    \
+    ",\"text\":\"other text\",\"hash\":\"h2\"},\"tags\":{\"x\":\"y\"}}"
 
 /* The configuration of every configured script: static keys, no STS call at
  * Configure, endpoints on the fake AWS (port filled in at start). */
@@ -1369,6 +1387,8 @@ static void add_built_rpc(int port)
         {VER_T, "ver1", VER_IN, VER_IN2},
         {VER_V2_T, "ver2", VER_IN, VER_IN2},
         {BPOL_T, "bp1", BPOL_IN, BPOL_IN2},
+        {OBJ_T, "o1", OBJ_IN, OBJ_IN2},
+        {OBJ1_T, "o2", OBJ1_IN, OBJ1_IN2},
     };
     struct {
         const char *type, *name, *in, *in2;
@@ -1667,6 +1687,29 @@ static void add_http_rpc(int port)
     step_read(&sc->steps[sc->n++], SSE_T, "sse1", "torture-bucket", "{}", "{}");
     step_read(&sc->steps[sc->n++], BPOL_T, "bp1", "torture-bucket", "{}", "{}");
     add_op("http/import bucket family", op_rpc, sc);
+    /* S3 objects: upload, HeadObject + GetObjectTagging, an update that uploads again and
+     * one that only retags, delete, and an import by <bucket>/<key>. */
+    static const struct {
+        const char *type, *name, *in, *in2;
+    } objs[] = {{OBJ_T, "o1", OBJ_IN, OBJ_IN2}, {OBJ1_T, "o2", OBJ1_IN, OBJ1_IN2}};
+    for (size_t i = 0; i < 2; i++) {
+        char name[160];
+        sc = new_script();
+        set_config_json(port, "");
+        step_configure(&sc->steps[sc->n++], config_json);
+        step_create(&sc->steps[sc->n++], objs[i].type, objs[i].name, objs[i].in, false);
+        step_read(&sc->steps[sc->n++], objs[i].type, objs[i].name, "k/obj.txt", objs[i].in,
+                  objs[i].in);
+        step_update(&sc->steps[sc->n++], objs[i].type, objs[i].name, "k/obj.txt", objs[i].in,
+                    objs[i].in2, false);
+        step_update(&sc->steps[sc->n++], objs[i].type, objs[i].name, "k/obj.txt", objs[i].in2,
+                    objs[i].in2, false);
+        step_delete(&sc->steps[sc->n++], objs[i].type, objs[i].name, "k/obj.txt", objs[i].in);
+        step_read(&sc->steps[sc->n++], objs[i].type, objs[i].name, "torture-bucket/k/obj.txt", "{}",
+                  "{}");
+        snprintf(name, sizeof(name), "http/crud %s", objs[i].type);
+        add_op(name, op_rpc, sc);
+    }
 }
 
 /* ---- running ----------------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 #include "resources/common.h"
 #include "resources/engine.h"
+#include "aws/query.h"
 
 #define POLICY_A                                                                                   \
     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\","        \
@@ -420,6 +422,441 @@ static void test_schema_from_the_table(void **state)
     cJSON_Delete(types);
 }
 
+/* ---- updates, tag writes and reads (engine_calls.c) ---------------------------------- */
+
+/* Every request a type would send, as text: "Action body" (query) or
+ * "Action {json}"; ERR_NOT_FOUND for actions starting with "Delete". */
+typedef struct sent {
+    char calls[8][600];
+    size_t n;
+} sent;
+
+static int capture(res_ctx *ctx, void *arg, const char *action, void *req, bool json, err *e)
+{
+    sent *s = arg;
+    assert_true(s->n < 8);
+    if (json) {
+        char *t = cJSON_PrintUnformatted(req);
+        snprintf(s->calls[s->n++], sizeof(s->calls[0]), "%s %s", action, t);
+        cJSON_free(t);
+    } else {
+        const query *q = req;
+        snprintf(s->calls[s->n++], sizeof(s->calls[0]), "%s %s", action, q->body.data);
+    }
+    if (strncmp(action, "Delete", 6) == 0)
+        return err_set(e, ERR_NOT_FOUND, "gone already");
+    return 0;
+}
+
+static int capture_query(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
+{
+    return capture(ctx, arg, action, req, false, e);
+}
+
+static int capture_json(res_ctx *ctx, void *arg, const char *action, void *req, err *e)
+{
+    return capture(ctx, arg, action, req, true, e);
+}
+
+static const eng_api q_api = {.version = "2010-05-08", .send = capture_query};
+static const eng_api j_api = {.json = true, .send = capture_json};
+
+static const eng_prop u_inner_rows[] = {
+    {.name = "size", .type = ET_INT, .aws = "Size"},
+};
+static const eng_object u_inner = {.token = "test/U:U", .doc = "U.", ENG_ROWS(u_inner_rows)};
+
+static const eng_prop u_rows[] = {
+    {.name = "policy",
+     .type = ET_STRING,
+     .diff = ED_POLICY,
+     .aws = "AssumePolicy",
+     .send = ES_CREATE | ES_UPDATE},
+    {.name = "desc", .type = ET_STRING, .aws = "Description", .send = ES_UPDATE},
+    {.name = "count", .type = ET_INT, .def = "3", .aws = "Count", .send = ES_UPDATE},
+    {.name = "bound", .type = ET_STRING, .aws = "Bound", .send = ES_UPDATE},
+    {.name = "doc", .type = ET_STRING, .diff = ED_JSON, .aws = "Doc", .send = ES_UPDATE},
+    {.name = "inner", .type = ET_OBJECT, .object = &u_inner, .aws = "Inner", .send = ES_UPDATE},
+    {.name = "fixed", .type = ET_STRING, .aws = "Fixed", .send = ES_CREATE},
+    {.name = "tags", .type = ET_MAP, .item = ET_STRING, .flags = EP_TAGS, .diff = ED_MAP},
+    {.name = "tagsAll",
+     .type = ET_MAP,
+     .item = ET_STRING,
+     .flags = EP_OUTPUT | EP_TAGS_ALL,
+     .diff = ED_MAP},
+    {.name = "arn", .type = ET_STRING, .flags = EP_OUTPUT, .aws = "Arn"},
+};
+static const eng_table u_table = {.doc = "U.", ENG_ROWS(u_rows), .empty_is_absent = true};
+
+/* IAM-like: one call per property, one that resets what it is not given,
+ * and one with a removal call of its own. */
+static const eng_update u_calls[] = {
+    {.action = "UpdatePolicy", .props = {"policy"}, .fields = {"PolicyDocument"}},
+    {.action = "UpdateThing", .props = {"desc", "count"}, .all = true},
+    {.action = "PutBound", .props = {"bound"}, .clear = "DeleteBound"},
+};
+
+static sent run_update(const eng_api *api, const eng_update *u, size_t n, const pv *news,
+                       const pv *base, int want_rc)
+{
+    res_ctx ctx = {.name = "thing"};
+    sent s = {0};
+    err e = {0};
+    int rc = engine_update(&ctx, &u_table, api, &s, u, n, "Name", "n1", news, base, &e);
+    if (rc != want_rc)
+        fail_msg("engine_update: %d (%s)", rc, e.msg);
+    return s;
+}
+
+static void test_update_calls_from_rows(void **state)
+{
+    (void)state;
+    pv *base = obj(), *news = obj();
+    set(base, "policy", pv_string(POLICY_A));
+    set(base, "desc", pv_string("old"));
+    set(base, "bound", pv_string("b1"));
+    set(news, "policy", pv_string(POLICY_A2)); /* the same document */
+    set(news, "desc", pv_string("old"));
+    set(news, "count", pv_number(3)); /* the default base lacks */
+    set(news, "bound", pv_string("b1"));
+    sent s = run_update(&q_api, u_calls, 3, news, base, 0);
+    assert_int_equal(s.n, 0);
+
+    /* desc removed: UpdateThing gets both rows, the absent one as "" and
+     * count as its default; bound emptied: its removal call, NotFound is fine. */
+    pv_object_remove(news, "desc");
+    set(news, "bound", pv_string(""));
+    s = run_update(&q_api, u_calls, 3, news, base, 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.calls[0], "UpdateThing Action=UpdateThing&Version=2010-05-08&Name=n1&"
+                                    "Description=&Count=3");
+    assert_string_equal(s.calls[1], "DeleteBound Action=DeleteBound&Version=2010-05-08&Name=n1");
+
+    /* another policy (under its call's own field), another bound */
+    set(news, "policy", pv_string("{\"Version\":\"2012-10-17\",\"Statement\":[]}"));
+    set(news, "desc", pv_string("old"));
+    set(news, "bound", pv_string("b2"));
+    s = run_update(&q_api, u_calls, 3, news, base, 0);
+    assert_int_equal(s.n, 2);
+    assert_non_null(strstr(s.calls[0], "UpdatePolicy Action=UpdatePolicy&"));
+    assert_non_null(strstr(s.calls[0], "&Name=n1&PolicyDocument=%7B"));
+    assert_string_equal(s.calls[1], "PutBound Action=PutBound&Version=2010-05-08&Name=n1&Bound=b2");
+    pv_free(news);
+    pv_free(base);
+}
+
+static void test_update_one_call_for_every_row(void **state)
+{
+    (void)state;
+    static const eng_update all[] = {{.action = "UpdateAll"}};
+    pv *base = obj(), *news = obj(), *inner = obj();
+    set(base, "doc", pv_string("{\"a\": 1}"));
+    set(base, "desc", pv_string("d"));
+    set(base, "fixed", pv_string("f1"));
+    set(news, "doc", pv_string("{\"a\":1}")); /* the same JSON */
+    set(news, "desc", pv_string("d"));
+    set(news, "fixed", pv_string("f2")); /* not an update row */
+    sent s = run_update(&j_api, all, 1, news, base, 0);
+    assert_int_equal(s.n, 0);
+
+    /* only the changed rows go, objects by their rows */
+    set(inner, "size", pv_number(2));
+    set(news, "inner", inner);
+    set(news, "desc", pv_string("d2"));
+    s = run_update(&j_api, all, 1, news, base, 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(
+        s.calls[0], "UpdateAll {\"Name\":\"n1\",\"Description\":\"d2\",\"Inner\":{\"Size\":2}}");
+
+    /* a document dropped is left out, and a call with nothing to send is not made */
+    pv_object_remove(news, "doc");
+    pv_object_remove(news, "inner");
+    set(news, "desc", pv_string("d"));
+    s = run_update(&j_api, all, 1, news, base, 0);
+    assert_int_equal(s.n, 0);
+
+    /* a call naming a row that is not sent in updates is the table's mistake */
+    static const eng_update bad[] = {{.action = "UpdateFixed", .props = {"fixed"}}};
+    s = run_update(&j_api, bad, 1, news, base, -1);
+    assert_int_equal(s.n, 0);
+    pv_free(news);
+    pv_free(base);
+}
+
+static pv *tags_of(const char *const *kv)
+{
+    pv *t = obj();
+    for (size_t i = 0; kv[i]; i += 2)
+        set(t, kv[i], pv_string(kv[i + 1]));
+    return t;
+}
+
+static void test_tag_writes_in_each_shape(void **state)
+{
+    (void)state;
+    static const eng_tagging iam = {.tag = "TagRole",
+                                    .untag = "UntagRole",
+                                    .id_field = "RoleName",
+                                    .list = "Tags",
+                                    .keys = "TagKeys"};
+    static const eng_tagging kms = {.tag = "TagResource",
+                                    .untag = "UntagResource",
+                                    .id_field = "KeyId",
+                                    .list = "Tags",
+                                    .key = "TagKey",
+                                    .value = "TagValue",
+                                    .keys = "TagKeys"};
+    static const eng_tagging s3 = {.tag = "PutBucketTagging",
+                                   .untag_all = "DeleteBucketTagging",
+                                   .id_field = "Bucket",
+                                   .list = "TagSet",
+                                   .key = "Key",
+                                   .value = "Value"};
+    static const char *const w[] = {"a", "1", "b", "2", "aws:x", "y", NULL};
+    static const char *const h[] = {"a", "0", "c", "3", "aws:z", "y", NULL};
+    res_ctx ctx = {.name = "thing"};
+    pv *want = tags_of(w), *have = tags_of(h), *none = obj();
+    sent s = {0};
+    err e = {0};
+
+    assert_int_equal(engine_write_tags(&ctx, &q_api, &s, &iam, "r1", want, have, &e), 0);
+    assert_int_equal(s.n, 2); /* removals first; aws: keys are never touched */
+    assert_string_equal(s.calls[0], "UntagRole Action=UntagRole&Version=2010-05-08&RoleName=r1&"
+                                    "TagKeys.member.1=c");
+    assert_string_equal(s.calls[1], "TagRole Action=TagRole&Version=2010-05-08&RoleName=r1&"
+                                    "Tags.member.1.Key=a&Tags.member.1.Value=1&"
+                                    "Tags.member.2.Key=b&Tags.member.2.Value=2");
+
+    s.n = 0;
+    assert_int_equal(engine_write_tags(&ctx, &j_api, &s, &kms, "k1", want, have, &e), 0);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.calls[0], "UntagResource {\"KeyId\":\"k1\",\"TagKeys\":[\"c\"]}");
+    assert_string_equal(s.calls[1],
+                        "TagResource {\"KeyId\":\"k1\",\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":"
+                        "\"1\"},{\"TagKey\":\"b\",\"TagValue\":\"2\"}]}");
+
+    /* a whole-set service gets every tag at once, or its removal of all */
+    s.n = 0;
+    assert_int_equal(engine_write_tags(&ctx, &j_api, &s, &s3, "bk", want, have, &e), 0);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.calls[0],
+                        "PutBucketTagging {\"Bucket\":\"bk\",\"TagSet\":[{\"Key\":\"a\",\"Value\":"
+                        "\"1\"},{\"Key\":\"b\",\"Value\":\"2\"}]}");
+    s.n = 0;
+    assert_int_equal(engine_write_tags(&ctx, &j_api, &s, &s3, "bk", none, have, &e), -1);
+    assert_int_equal(e.code, ERR_NOT_FOUND); /* capture answers Delete* so */
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.calls[0], "DeleteBucketTagging {\"Bucket\":\"bk\"}");
+
+    /* no change: no call */
+    s.n = 0;
+    assert_int_equal(engine_write_tags(&ctx, &q_api, &s, &iam, "r1", want, want, &e), 0);
+    assert_int_equal(s.n, 0);
+
+    /* a create request: tagsAll before tags, ignored keys left out, no list when none */
+    pv *in = obj();
+    set(in, "tags", pv_copy(have));
+    set(in, "tagsAll", pv_copy(want));
+    cJSON *req = cJSON_CreateObject();
+    assert_ptr_equal(engine_tags_of(&u_table, in), pv_object_get(in, "tagsAll"));
+    assert_int_equal(engine_tags_request(&ctx, &j_api, &kms, engine_tags_of(&u_table, in), req, &e),
+                     0);
+    char *t = cJSON_PrintUnformatted(req);
+    assert_string_equal(t, "{\"Tags\":[{\"TagKey\":\"a\",\"TagValue\":\"1\"},{\"TagKey\":\"b\","
+                           "\"TagValue\":\"2\"}]}");
+    cJSON_free(t);
+    cJSON_Delete(req);
+    req = cJSON_CreateObject();
+    assert_int_equal(engine_tags_request(&ctx, &j_api, &kms, none, req, &e), 0);
+    assert_null(cJSON_GetObjectItem(req, "Tags"));
+    cJSON_Delete(req);
+    pv_free(in);
+    pv_free(want);
+    pv_free(have);
+    pv_free(none);
+}
+
+/* A fetch that finds the resource (outputs: arn, desc "aws") or, for id
+ * "gone", does not. */
+static int fake_fetch(res_ctx *ctx, const char *id, const pv *ref, bool import, pv **outputs,
+                      err *e)
+{
+    if (strcmp(id, "gone") == 0)
+        return err_set(e, ERR_NOT_FOUND, "no such thing");
+    pv *o = obj();
+    set(o, "arn", pv_string("arn:aws:test::1:thing/x"));
+    set(o, "desc", pv_string(import ? "imported" : "aws"));
+    set(o, "policy", pv_string(POLICY_A2));
+    *outputs = o;
+    return 0;
+}
+
+static void test_read_preview_and_ids(void **state)
+{
+    (void)state;
+    res_ctx ctx = {.name = "thing"};
+    char *id = NULL;
+    pv *out = NULL, *in = NULL, *old = obj();
+    err e = {0};
+    assert_int_equal(
+        engine_read(&u_table, fake_fetch, false, &ctx, "gone", old, old, &id, &out, &in, &e), 0);
+    assert_null(id); /* gone: dropped from state */
+
+    set(old, "policy", pv_string(POLICY_A));
+    set(old, "desc", pv_string("mine"));
+    assert_int_equal(
+        engine_read(&u_table, fake_fetch, false, &ctx, "x", NULL, old, &id, &out, &in, &e), 0);
+    assert_string_equal(id, "x");
+    assert_string_equal(prop_str(in, "policy"), POLICY_A); /* the user's text kept */
+    assert_string_equal(prop_str(in, "desc"), "aws");      /* drift shows */
+    assert_null(pv_object_get(in, "arn"));
+    assert_string_equal(prop_str(out, "arn"), "arn:aws:test::1:thing/x");
+    free(id);
+    pv_free(out);
+    pv_free(in);
+    assert_int_equal(
+        engine_read(&u_table, fake_fetch, false, &ctx, "x", NULL, NULL, &id, &out, &in, &e), 0);
+    assert_string_equal(prop_str(in, "desc"), "imported");
+    free(id);
+    pv_free(out);
+    pv_free(in);
+
+    /* preview: outputs AWS computes are kept from olds, else unknown */
+    pv *p = engine_preview_outputs(&u_table, old, NULL);
+    assert_true(prop_is_unknown(p, "arn"));
+    assert_string_equal(prop_str(p, "desc"), "mine");
+    pv *q = engine_preview_outputs(&u_table, old, p);
+    assert_true(prop_is_unknown(q, "arn"));
+    set(p, "arn", pv_string("a1"));
+    pv_free(q);
+    q = engine_preview_outputs(&u_table, old, p);
+    assert_string_equal(prop_str(q, "arn"), "a1");
+    assert_null(pv_object_get(q, "tagsAll"));
+    pv_free(p);
+    pv_free(q);
+    pv_free(old);
+
+    char a[8], b[32];
+    assert_int_equal(
+        engine_id_split("role/arn:aws:iam::aws:policy/x", '/', a, sizeof(a), b, sizeof(b)), 0);
+    assert_string_equal(a, "role");
+    assert_string_equal(b, "arn:aws:iam::aws:policy/x");
+    assert_int_equal(engine_id_split("/x", '/', a, sizeof(a), b, sizeof(b)), -1);
+    assert_int_equal(engine_id_split("x/", '/', a, sizeof(a), b, sizeof(b)), -1);
+    assert_int_equal(engine_id_split("nosep", '/', a, sizeof(a), b, sizeof(b)), -1);
+    assert_int_equal(engine_id_split("a-very-long-role/x", '/', a, sizeof(a), b, sizeof(b)), -2);
+}
+
+static const eng_prop k_rows[] = {
+    {.name = "name", .type = ET_STRING},
+    {.name = "policy", .type = ET_STRING, .diff = ED_POLICY},
+};
+static const eng_object k_object = {
+    .token = "test/K:K", .doc = "K.", ENG_ROWS(k_rows), .key = "name"};
+static const eng_prop keyed_rows[] = {
+    {.name = "named", .type = ET_LIST, .object = &k_object, .diff = ED_KEYED},
+};
+static const eng_table keyed_table = {.doc = "Keyed.", ENG_ROWS(keyed_rows)};
+static const resource_type keyed_type = {.token = "test/keyed:Keyed", .table = &keyed_table};
+
+static pv *named(const char *n1, const char *p1, const char *n2, const char *p2)
+{
+    pv *l = pv_array(), *wrap = obj();
+    const char *n[2] = {n1, n2}, *p[2] = {p1, p2};
+    for (int i = 0; i < 2; i++) {
+        if (!n[i] && !p[i])
+            continue;
+        pv *el = obj();
+        if (n[i])
+            set(el, "name", pv_string(n[i]));
+        if (p[i])
+            set(el, "policy", pv_string(p[i]));
+        assert_int_equal(pv_array_push(l, el), 0);
+    }
+    set(wrap, "named", l);
+    return wrap;
+}
+
+static diff_result keyed_diff(pv *olds, pv *news)
+{
+    res_ctx ctx = {.name = "thing"};
+    diff_result d = {0};
+    err e = {0};
+    assert_int_equal(engine_diff(&keyed_type, &ctx, "id", olds, news, olds, NULL, 0, &d, &e), 0);
+    pv_free(olds);
+    pv_free(news);
+    return d;
+}
+
+static void test_diff_keyed_sets(void **state)
+{
+    (void)state;
+    /* [] and [{}] are the same empty set */
+    pv *empty_el = obj(), *with_empty = obj(), *l = pv_array();
+    assert_int_equal(pv_array_push(l, empty_el), 0);
+    set(with_empty, "named", l);
+    diff_result d = keyed_diff(named(NULL, NULL, NULL, NULL), with_empty);
+    assert_int_equal(d.len, 0);
+    diff_result_free(&d);
+    /* order and equivalent documents do not matter */
+    d = keyed_diff(named("a", POLICY_A, "b", "{}"), named("b", "{}", "a", POLICY_A2));
+    assert_int_equal(d.len, 0);
+    diff_result_free(&d);
+    /* the same keys in the same places: just the row that changed */
+    d = keyed_diff(named("a", POLICY_A, "b", "{}"), named("a", POLICY_A, "b", POLICY_A));
+    assert_int_equal(d.len, 1);
+    assert_int_equal(kind_of(&d, "named[1].policy"), DIFF_UPDATE);
+    diff_result_free(&d);
+    /* other keys: the list */
+    d = keyed_diff(named("a", POLICY_A, NULL, NULL), named("c", POLICY_A, NULL, NULL));
+    assert_int_equal(d.len, 1);
+    assert_int_equal(kind_of(&d, "named"), DIFF_UPDATE);
+    diff_result_free(&d);
+}
+
+/* ET_ASSET: an asset or archive, checked by kind, "pulumi.json#/Asset" in the schema. */
+static const eng_prop asset_rows[] = {
+    {.name = "source", .type = ET_ASSET, .doc = "The content."},
+};
+static const eng_table asset_table = {.doc = "Assets.", ENG_ROWS(asset_rows)};
+static const resource_type asset_type = {.token = "test/blob:Blob", .table = &asset_table};
+
+static void test_asset_rows(void **state)
+{
+    (void)state;
+    res_ctx ctx = {.urn = "urn:pulumi:s::p::test:test/blob:Blob::b", .name = "b"};
+    err e = {0};
+    pv *in = NULL, *news = obj();
+    check_failures f = {0};
+    set(news, "source", pv_string("file.txt"));
+    assert_int_equal(engine_check(&asset_type, &ctx, NULL, news, &in, &f, &e), 0);
+    assert_int_equal(f.len, 1);
+    assert_string_equal(f.props[0], "source");
+    assert_non_null(strstr(f.reasons[0], "'source' must be an asset or archive"));
+    check_failures_free(&f);
+    pv_free(in);
+    pv_free(news);
+    news = obj();
+    pv *a = obj();
+    set(a, "path", pv_string("file.txt"));
+    a->kind = PV_ASSET;
+    set(news, "source", a);
+    in = NULL;
+    assert_int_equal(engine_check(&asset_type, &ctx, NULL, news, &in, &f, &e), 0);
+    assert_int_equal(f.len, 0);
+    assert_int_equal(pv_object_get(in, "source")->kind, PV_ASSET);
+    pv_free(in);
+    pv_free(news);
+    cJSON *res = cJSON_CreateObject(), *types = cJSON_CreateObject();
+    assert_int_equal(engine_schema_resource("pkg", asset_type.token, &asset_table, res, types), 0);
+    cJSON *src = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(res, "pkg:test/blob:Blob"), "inputProperties"),
+        "source");
+    assert_string_equal(cJSON_GetObjectItem(src, "$ref")->valuestring, "pulumi.json#/Asset");
+    cJSON_Delete(res);
+    cJSON_Delete(types);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +866,12 @@ int main(void)
         cmocka_unit_test(test_diff_kinds_and_comparisons),
         cmocka_unit_test(test_read_inputs_keep_the_users_text),
         cmocka_unit_test(test_schema_from_the_table),
+        cmocka_unit_test(test_update_calls_from_rows),
+        cmocka_unit_test(test_update_one_call_for_every_row),
+        cmocka_unit_test(test_tag_writes_in_each_shape),
+        cmocka_unit_test(test_read_preview_and_ids),
+        cmocka_unit_test(test_diff_keyed_sets),
+        cmocka_unit_test(test_asset_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -322,6 +322,95 @@ static void test_created_since(void **state)
     assert_false(res_created_since("2023-11-14T22:13:20+02:00", started, now)); /* unread */
 }
 
+/* ---- res_create_adopting and res_adopt ---------------------------------------------- */
+
+/* A scripted create: each attempt fails with codes[i] (0: succeeds), maybe
+ * applied when maybe[i]; the lookup answers adopt_as. */
+typedef struct script {
+    int codes[4];
+    bool maybe[4];
+    enum res_adopt adopt_as;
+    int calls, adopts;
+} script;
+
+static int script_call(res_ctx *ctx, void *arg, aws_outcome *oc, err *e)
+{
+    script *s = arg;
+    int i = s->calls++;
+    if (!s->codes[i])
+        return 0;
+    oc->maybe_applied = s->maybe[i];
+    return err_set(e, (enum err_code)s->codes[i], "attempt %d failed", i + 1);
+}
+
+static enum res_adopt script_adopt(res_ctx *ctx, void *arg, time_t started, err *e)
+{
+    script *s = arg;
+    s->adopts++;
+    if (s->adopt_as == RES_ADOPT_OURS)
+        err_clear(e);
+    return s->adopt_as;
+}
+
+static bool aborted(const err *e)
+{
+    return e->code == ERR_ABORTED;
+}
+
+static void test_create_adopting(void **state)
+{
+    (void)state;
+    res_ctx ctx = {.name = "thing"};
+    const res_create c = {.call = script_call,
+                          .adopt = script_adopt,
+                          .retry_if = aborted,
+                          .budget_ms = 5000,
+                          .status = "waiting"};
+    err e = {0};
+    /* created at the second attempt, after a retryable failure */
+    script s = {.codes = {ERR_ABORTED, 0}};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), 0);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(e.code, ERR_OK);
+    /* the answer lost: the lookup decides, ours, unknown or someone else's */
+    s = (script){.codes = {ERR_UNAVAILABLE}, .maybe = {true}, .adopt_as = RES_ADOPT_OURS};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), 0);
+    assert_int_equal(s.adopts, 1);
+    s = (script){.codes = {ERR_UNAVAILABLE}, .maybe = {true}, .adopt_as = RES_ADOPT_UNKNOWN};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), 1);
+    s = (script){.codes = {ERR_UNAVAILABLE}, .maybe = {true}, .adopt_as = RES_ADOPT_FOREIGN};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), -1);
+    assert_int_equal(s.calls, 1);
+    /* absent and not retryable: the create's error stands */
+    s = (script){.codes = {ERR_UNAVAILABLE}, .maybe = {true}, .adopt_as = RES_ADOPT_ABSENT};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), -1);
+    assert_int_equal(e.code, ERR_UNAVAILABLE);
+    /* "already exists" is looked up only when an earlier create was interrupted */
+    s = (script){.codes = {ERR_ALREADY_EXISTS}, .adopt_as = RES_ADOPT_OURS};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, 0, &e), -1);
+    assert_int_equal(s.adopts, 0);
+    s = (script){.codes = {ERR_ALREADY_EXISTS}, .adopt_as = RES_ADOPT_OURS};
+    assert_int_equal(res_create_adopting(&ctx, &c, &s, time(NULL) - 60, &e), 0);
+    assert_int_equal(s.adopts, 1);
+
+    /* a resource AWS keeps no time of, absent before the create: ours */
+    err none = {0};
+    err_set(&e, ERR_UNAVAILABLE, "connection reset");
+    assert_int_equal(res_adopt(&ctx, "iam role policy attachment", "AttachRolePolicy",
+                               "iam/rolePolicyAttachment:RolePolicyAttachment", "r/arn", 0, &none,
+                               RES_CREATED_DURING, NULL, &e),
+                     RES_ADOPT_OURS);
+    assert_int_equal(e.code, ERR_OK);
+    err_set(&e, ERR_UNAVAILABLE, "connection reset");
+    err lost = {0};
+    err_set(&lost, ERR_UNAVAILABLE, "throttled");
+    assert_int_equal(res_adopt(&ctx, "iam role policy attachment", "AttachRolePolicy",
+                               "iam/rolePolicyAttachment:RolePolicyAttachment", "r/arn", 0, &lost,
+                               RES_CREATED_DURING, NULL, &e),
+                     RES_ADOPT_UNKNOWN);
+    assert_non_null(strstr(e.msg, "whether AttachRolePolicy created it is unknown"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_knobs_are_validated),
         cmocka_unit_test(test_sent_once_when_a_reused_connection_is_reset),
         cmocka_unit_test(test_created_since),
+        cmocka_unit_test(test_create_adopting),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
