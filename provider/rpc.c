@@ -15,6 +15,7 @@
 #include "pulumi/provider.pb-c.h"
 #include "resource.h"
 #include "resources/engine.h"
+#include "resources/function.h"
 #include "schema.h"
 #include "status.h"
 #include "util/buf.h"
@@ -836,6 +837,91 @@ out:
     pulumirpc__delete_request__free_unpacked(req, &unpack_allocator);
 }
 
+/* ---- invoke (functions) ---------------------------------------------------------------- */
+
+/* Wraps each value of the object o in a secret (those not secret already). */
+static int secret_values(pv *o)
+{
+    for (size_t i = 0; o->kind == PV_OBJECT && i < o->u.obj.len; i++) {
+        if (o->u.obj.vals[i]->kind == PV_SECRET)
+            continue;
+        pv *s = pv_secret(pv_copy(o->u.obj.vals[i])); /* the value stays on failure */
+        if (!s)
+            return -1;
+        pv_free(o->u.obj.vals[i]);
+        o->u.obj.vals[i] = s;
+    }
+    return 0;
+}
+
+static void rpc_invoke(const rpc_call *call, rpc_reply *out)
+{
+    pv *args = NULL, *plain = NULL, *result = NULL;
+    check_failures fails = {0};
+    Pulumirpc__CheckFailure *fs = NULL;
+    Pulumirpc__CheckFailure **fptrs = NULL;
+    err e = {0};
+    res_ctx ctx;
+    Pulumirpc__InvokeResponse resp = PULUMIRPC__INVOKE_RESPONSE__INIT;
+    Pulumirpc__InvokeRequest *req =
+        pulumirpc__invoke_request__unpack(&unpack_allocator, call->req_len, call->req);
+    if (!req) {
+        malformed(out, "Invoke", "InvokeRequest");
+        return;
+    }
+    const function_type *ft = function_find(req->tok, &e);
+    if (!ft) {
+        reply_err(out, &e);
+        goto out;
+    }
+    if (decode_plain(req->args, "args", &args, &plain, out) != 0)
+        goto out;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.urn = "";
+    ctx.name = "";
+    ctx.type = req->tok;
+    ctx.call_cancelled = call->cancelled;
+    provider_fill_ctx(&ctx);
+    if (function_invoke(ft, &ctx, plain, &result, &fails, &e) != 0) {
+        reply_err(out, &e);
+        goto out;
+    }
+    if (fails.len) {
+        fs = calloc(fails.len, sizeof(*fs));
+        fptrs = calloc(fails.len, sizeof(*fptrs));
+        if (!fs || !fptrs) {
+            reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < fails.len; i++) {
+            pulumirpc__check_failure__init(&fs[i]);
+            fs[i].property = fails.props[i];
+            fs[i].reason = fails.reasons[i];
+            fptrs[i] = &fs[i];
+        }
+        resp.failures = fptrs;
+        resp.n_failures = fails.len;
+    }
+    /* A result computed from a secret argument may hold it (a policy's JSON
+     * text): with any secret argument, every value of the result is secret. */
+    if (result && pv_contains_secret(args) && secret_values(result) != 0) {
+        reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto out;
+    }
+    if (result && !(resp.return_ = encode_props(result, out)))
+        goto out;
+    reply_msg(out, &resp.base);
+out:
+    free_struct(resp.return_);
+    free(fs);
+    free(fptrs);
+    check_failures_free(&fails);
+    pv_free(args);
+    pv_free(plain);
+    pv_free(result);
+    pulumirpc__invoke_request__free_unpacked(req, &unpack_allocator);
+}
+
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
 typedef struct rpc_method {
@@ -871,7 +957,7 @@ static const rpc_method methods[] = {
     {"Cancel", rpc_cancel, NULL, NULL},
     {"Attach", rpc_attach, NULL, NULL},
     {"Parameterize", NULL, &pulumirpc__parameterize_request__descriptor, NULL},
-    {"Invoke", NULL, &pulumirpc__invoke_request__descriptor, args_structs},
+    {"Invoke", rpc_invoke, NULL, args_structs},
     {"Call", NULL, &pulumirpc__call_request__descriptor, args_structs},
     {"List", NULL, &pulumirpc__list_request__descriptor, NULL},
     {"Construct", NULL, &pulumirpc__construct_request__descriptor, NULL},
@@ -888,7 +974,7 @@ static bool side_effect_free(const char *name)
 {
     static const char *const names[] = {"Handshake",  "GetPluginInfo", "GetSchema", "CheckConfig",
                                         "DiffConfig", "Configure",     "Check",     "Diff",
-                                        "Read",       "Attach"};
+                                        "Read",       "Attach",        "Invoke"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(names[i], name) == 0)
             return true;
@@ -946,8 +1032,8 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
             }
             protobuf_c_message_free_unpacked(req, &unpack_allocator);
             reply_error(out, ERR_UNIMPLEMENTED,
-                        "awsml does not implement ResourceProvider.%s (it has no functions, "
-                        "components or parameterization)",
+                        "awsml does not implement ResourceProvider.%s (it has no methods, "
+                        "components, lists or parameterization)",
                         methods[i].name);
             return;
         }

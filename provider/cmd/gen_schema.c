@@ -1,7 +1,8 @@
 /* gen-schema PACKAGE_JSON: prints the package schema the plugin serves:
  * PACKAGE_JSON (the package-level parts written by hand: metadata, provider
  * configuration, shared types) with every registered resource type's entry
- * and object types added from its table (resources/engine.h). The build
+ * and object types added from its table (resources/engine.h), and every
+ * function's entry from its table (resources/function.h). The build
  * embeds the result; nothing about a resource property is written twice. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "resource.h"
 #include "resources/engine.h"
+#include "resources/function.h"
 #include "util/buf.h"
 
 #define GEN_SCHEMA_MAX_BYTES (16L * 1024 * 1024)
@@ -64,7 +66,8 @@ int main(int argc, char **argv)
     cJSON *root = gen_read(argv[1]);
     cJSON *resources = root ? gen_section(root, "resources") : NULL;
     cJSON *types = root ? gen_section(root, "types") : NULL;
-    if (!resources || !types)
+    cJSON *functions = root ? gen_section(root, "functions") : NULL;
+    if (!resources || !types || !functions)
         goto out;
     for (size_t i = 0; registry_at(i); i++) {
         const resource_type *rt = registry_at(i);
@@ -78,6 +81,19 @@ int main(int argc, char **argv)
         }
         if (engine_schema_resource("awsml", rt->token, rt->table, resources, types) != 0) {
             fprintf(stderr, "gen-schema: out of memory describing %s\n", rt->token);
+            goto out;
+        }
+    }
+    for (size_t i = 0; function_at(i); i++) {
+        const function_type *ft = function_at(i);
+        char key[512];
+        snprintf(key, sizeof(key), "awsml:%s", ft->token);
+        if (cJSON_GetObjectItemCaseSensitive(functions, key)) {
+            fprintf(stderr, "gen-schema: %s is both in %s and in a table\n", ft->token, argv[1]);
+            goto out;
+        }
+        if (engine_schema_function("awsml", ft->token, ft->table, functions, types) != 0) {
+            fprintf(stderr, "gen-schema: out of memory describing %s\n", ft->token);
             goto out;
         }
     }

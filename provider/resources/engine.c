@@ -12,6 +12,7 @@
 #include "resources/common.h"
 #include "resources/policy.h"
 #include "util/buf.h"
+#include "util/mem.h"
 #include "util/str.h"
 
 #define ENG_ARN_MAX 2048
@@ -186,7 +187,8 @@ static int eng_check_string(const eng_prop *p, const char *path, const pv *v, ch
         buf b;
         buf_init(&b, 1024);
         for (size_t i = 0; p->values && p->values[i]; i++)
-            buf_printf(&b, "%s%s", i ? ", " : "", p->values[i]);
+            if (buf_printf(&b, "%s%s", i ? ", " : "", p->values[i]) != 0)
+                mem_note_failure(); /* the message would be cut: the call fails instead */
         int rc = check_failure_add(f, path, "'%s' must be one of %s, got '%.100s'", path,
                                    b.data ? b.data : "", s);
         buf_free(&b);
@@ -1293,6 +1295,60 @@ int engine_schema_resource(const char *pkg, const char *token, const eng_table *
     cJSON_Delete(in);
     cJSON_Delete(out);
     cJSON_Delete(r);
+    if (!ok || eng_schema_objects(pkg, t->props, t->n, types) != 0)
+        return -1;
+    return 0;
+}
+
+/* One side of a function (its arguments or its result) as a schema object. */
+static cJSON *eng_schema_fn_side(const char *pkg, const eng_table *t, bool inputs, const char *doc)
+{
+    cJSON *side = cJSON_CreateObject(), *props = cJSON_CreateObject();
+    bool ok = side && props && eng_add_str(side, "description", doc);
+    for (size_t i = 0; ok && i < t->n; i++) {
+        const eng_prop *p = &t->props[i];
+        if (!inputs || !(p->flags & EP_OUTPUT))
+            ok = eng_add(props, p->name, eng_schema_prop(pkg, p, inputs));
+    }
+    if (ok) {
+        ok = eng_add(side, "properties", props);
+        props = NULL;
+    }
+    ok = ok && eng_add_str(side, "type", "object");
+    cJSON *req = !ok      ? NULL
+                 : inputs ? eng_names(t->props, t->n, EP_REQUIRED, false)
+                          : eng_names(t->props, t->n, EP_REQUIRED | EP_ALWAYS, true);
+    if (ok && req && cJSON_GetArraySize(req) == 0) { /* the CLI drops an empty list */
+        cJSON_Delete(req);
+    } else if (ok) {
+        ok = eng_add(side, "required", req);
+    }
+    cJSON_Delete(props);
+    if (!ok) {
+        cJSON_Delete(side);
+        return NULL;
+    }
+    return side;
+}
+
+int engine_schema_function(const char *pkg, const char *token, const eng_table *t, cJSON *functions,
+                           cJSON *types)
+{
+    char key[512], in_doc[256], out_doc[256];
+    const char *name = strchr(token, ':');
+    name = name ? name + 1 : token;
+    snprintf(key, sizeof(key), "%s:%s", pkg, token);
+    snprintf(in_doc, sizeof(in_doc), "A collection of arguments for invoking %s.", name);
+    snprintf(out_doc, sizeof(out_doc), "A collection of values returned by %s.", name);
+    cJSON *f = cJSON_CreateObject();
+    bool ok = f && (!t->doc || eng_add_str(f, "description", t->doc));
+    ok = ok && eng_add(f, "inputs", eng_schema_fn_side(pkg, t, true, in_doc));
+    ok = ok && eng_add(f, "outputs", eng_schema_fn_side(pkg, t, false, out_doc));
+    if (ok) {
+        ok = eng_add(functions, key, f);
+        f = NULL;
+    }
+    cJSON_Delete(f);
     if (!ok || eng_schema_objects(pkg, t->props, t->n, types) != 0)
         return -1;
     return 0;

@@ -226,6 +226,11 @@ int engine_map_path(char *out, size_t outlen, const char *prop, const char *key)
 struct cJSON;
 int engine_schema_resource(const char *pkg, const char *token, const eng_table *t,
                            struct cJSON *resources, struct cJSON *types);
+/* Adds a function (token "<module>/<name>:<name>") to "functions" and its
+ * object types to "types": rows that are not EP_OUTPUT are its inputs, every
+ * row is in its outputs (required: EP_REQUIRED, EP_ALWAYS and EP_OUTPUT rows). */
+int engine_schema_function(const char *pkg, const char *token, const eng_table *t,
+                           struct cJSON *functions, struct cJSON *types);
 
 /* ---- Reads, updates and tag writes from the table (engine_calls.c) ---------- */
 

@@ -131,7 +131,8 @@ def test_dropin_name_serves_the_schema_as_package_aws(tmp_path):
 def test_cli_binds_every_resource():
     r = pulumi("package", "info", str(BIN.resolve()))
     assert f"Total resources {len(SCHEMA['resources'])}" in r.stdout, r.stdout
-    modules = sorted({t.split(":")[1].split("/")[0] for t in SCHEMA["resources"]})
+    modules = sorted({t.split(":")[1].split("/")[0]
+                      for t in list(SCHEMA["resources"]) + list(SCHEMA.get("functions", {}))})
     assert re.search(rf"Modules: {', '.join(modules)}\b", r.stdout), r.stdout
     for token in SCHEMA["resources"]:
         module, resource = token.split(":")[1].split("/")[0], token.rsplit(":", 1)[1]
@@ -250,9 +251,17 @@ def test_the_older_object_token_is_the_object_without_checksums():
 def test_every_served_type_has_a_readme_section():
     """The schema's resources come from the registry (gen-schema over every table): each
     one, and nothing else, has its section under README's Resources."""
-    documented = set(re.findall(r"^### `aws:([^`]+)`", readme_section("## Resources", "## Security"),
-                                re.M))
+    documented = set(re.findall(r"^### `aws:([^`]+)`",
+                                readme_section("## Resources", "## Functions (data sources)"), re.M))
     assert documented == {t[len("awsml:"):] for t in SCHEMA["resources"]}
+
+
+def test_every_served_function_has_a_readme_section():
+    """The schema's functions come from the function registry: each one, and nothing else,
+    has its section under README's Functions (data sources)."""
+    documented = set(re.findall(r"^### `aws:([^`]+)`",
+                                readme_section("## Functions (data sources)", "## Security"), re.M))
+    assert documented == {t[len("awsml:"):] for t in SCHEMA["functions"]}
 
 
 def test_resources():

@@ -298,7 +298,7 @@ def test_malformed_request_bytes_get_invalid_argument(plugin, method):
     assert plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version == EXPECTED_VERSION
 
 
-@pytest.mark.parametrize("method", ["Parameterize", "Invoke", "Call", "List", "Construct",
+@pytest.mark.parametrize("method", ["Parameterize", "Call", "List", "Construct",
                                     "GetMapping", "GetMappings"])
 def test_unimplemented_methods_say_so(plugin, method):
     with pytest.raises(grpc.RpcError) as e:

@@ -52,6 +52,7 @@
 #include "pulumi/provider.pb-c.h"
 #include "resource.h"
 #include "resources/advisor.h"
+#include "resources/function.h"
 #include "resources/policy.h"
 #include "rpc.h"
 #include "status.h"
@@ -1217,6 +1218,15 @@ static void step_delete(rpc_step *st, const char *type, const char *name, const 
     free_struct(r.old_inputs);
 }
 
+static void step_invoke(rpc_step *st, const char *tok, const char *args)
+{
+    Pulumirpc__InvokeRequest r = PULUMIRPC__INVOKE_REQUEST__INIT;
+    r.tok = (char *)tok;
+    r.args = json_struct(args);
+    pack_into(st, "Invoke", &r.base);
+    free_struct(r.args);
+}
+
 static rpc_script *new_script(void)
 {
     rpc_script *sc = calloc(1, sizeof(*sc));
@@ -1450,6 +1460,49 @@ static void add_built_rpc(int port)
         snprintf(name, sizeof(name), "built/unconfigured %s", res[i].type);
         add_op(name, op_rpc, sc);
     }
+    /* Invoke of every registered function, unconfigured (the account ones then
+     * fail): each needs sample arguments here, so none is left out. */
+    static const struct {
+        const char *tok, *args;
+    } fn_samples[] = {
+        {"aws:index/getCallerIdentity:getCallerIdentity", "{}"},
+        {"aws:index/getPartition:getPartition", "{}"},
+        {"aws:index/getRegion:getRegion",
+         "{\"region\":\"eu-west-1\",\"endpoint\":\"ec2.eu-west-1.amazonaws.com\"}"},
+        {"aws:iam/getPolicyDocument:getPolicyDocument",
+         "{\"policyId\":\"p\",\"sourcePolicyDocuments\":[\"" POL_STAR "\"],"
+         "\"overridePolicyDocuments\":[\"" TRUST_SM "\"],\"statements\":[{\"sid\":\"A\","
+         "\"actions\":[\"s3:GetObject\",\"s3:ListBucket\"],\"resources\":[\"arn:aws:s3:::b/"
+         "&{aws:username}\"],\"principals\":[{\"type\":\"AWS\",\"identifiers\":[\"1\","
+         "\"2\"]},{\"type\":\"AWS\",\"identifiers\":[\"3\"]}],\"notPrincipals\":[{"
+         "\"type\":\"*\",\"identifiers\":[\"*\"]}],\"conditions\":[{\"test\":"
+         "\"StringEquals\",\"variable\":\"aws:SourceAccount\",\"values\":[\"1\",\"<&>\"]}]},"
+         "{\"effect\":\"Deny\",\"notActions\":[\"iam:*\"],\"notResources\":[\"*\"]}]}"},
+    };
+    for (size_t t = 0; function_at(t); t++) {
+        size_t k = 0;
+        while (k < sizeof(fn_samples) / sizeof(fn_samples[0]) &&
+               strcmp(fn_samples[k].tok + 4, function_at(t)->token) != 0)
+            k++;
+        if (k == sizeof(fn_samples) / sizeof(fn_samples[0])) {
+            fprintf(stderr,
+                    "torture: no sample arguments for function %s: add it to fn_samples[] in "
+                    "add_built_rpc\n",
+                    function_at(t)->token);
+            exit(2);
+        }
+        char name[160];
+        sc = new_script();
+        step_invoke(&sc->steps[sc->n++], fn_samples[k].tok, fn_samples[k].args);
+        snprintf(name, sizeof(name), "built/invoke %s", fn_samples[k].tok);
+        add_op(name, op_rpc, sc);
+    }
+    sc = new_script();
+    step_invoke(&sc->steps[sc->n++], "aws:iam/getPolicyDocument:getPolicyDocument",
+                "{\"version\":\"2013\",\"statements\":[{\"effect\":\"x\",\"sid\":\"-\"}]}");
+    step_invoke(&sc->steps[sc->n++], "aws:index/getNothing:getNothing", "{}");
+    add_op("built/invoke failures", op_rpc, sc);
+
     /* Autonaming: a name from the random seed, a prefix, and the engine's proposal. */
     sc = new_script();
     step_check(&sc->steps[sc->n++], ROLE_T, "r2", NULL,
@@ -1533,6 +1586,14 @@ static void add_http_rpc(int port)
     sc = new_script();
     step_configure(&sc->steps[sc->n++], cfg_web);
     add_op("http/configure web identity", op_rpc, sc);
+    /* The account functions through the configured client (STS on the fake AWS). */
+    sc = new_script();
+    set_config_json(port, "");
+    step_configure(&sc->steps[sc->n++], config_json);
+    step_invoke(&sc->steps[sc->n++], "aws:index/getCallerIdentity:getCallerIdentity", "{}");
+    step_invoke(&sc->steps[sc->n++], "awsml:index/getPartition:getPartition", "{}");
+    step_invoke(&sc->steps[sc->n++], "aws:index/getRegion:getRegion", "{}");
+    add_op("http/invoke account functions", op_rpc, sc);
 
     struct {
         const char *type, *name, *id, *in, *in2;
