@@ -8,7 +8,7 @@
 #                        torture, valgrind, fuzz-smoke, e2e), installing nothing: it fails
 #                        first, naming what is missing and `make deps` or `make tools`
 #   make test            what CI runs: make deps, make tools, then make check
-#   make demo            the seed program through preview and up against moto
+#   make demo            the seed program, then examples/secure-pipeline, against moto
 #
 # Generated protobuf-c code goes to build/gen, never into the tree.
 
