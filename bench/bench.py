@@ -496,15 +496,16 @@ pulumi.export("etag", obj.etag)
 def run_rusage(argv, env=None):
     """Run argv to its end; (wall s, CPU s user+sys, peak RSS KiB) of it and its
     children that it waited for (os.wait4 of the one child)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    if p.returncode != 0:
-        raise RuntimeError(f"{argv[0]} exited {p.returncode}: {err[-2000:]}")
+    with tempfile.TemporaryFile() as errf:  # a file, not a pipe: nothing to fill up
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errf)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+            raise RuntimeError(f"{argv[0]} exited {p.returncode}: {err[-2000:]}")
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
