@@ -213,7 +213,11 @@ clean:
 # Check/Diff/Create(preview) at concurrency 1/16/64 driven by ghz (bench/ghz.sh
 # builds it once into ~/.cache/awsml) against awsml and the empty server; the
 # seed program and 10/100/400-resource stacks under pulumi against moto with the
-# provider's CPU and peak RSS. Figures, never assertions.
+# provider's CPU and peak RSS, with per-type CPU for roles, attachments, pipelines,
+# buckets, objects, keys and aliases; a 1 GiB file asset uploaded by `pulumi up`
+# beside `aws s3 cp` of the same file (CPU per GiB, peak RSS). Figures, never
+# assertions, except the one check that the provider's peak RSS during the 1 GiB
+# upload stays under 32 MiB (bench.py exits non-zero if it does not).
 .PHONY: bench
 $(BUILD)/bench/empty_server: bench/empty_server.c
 	@mkdir -p $(dir $@)
@@ -227,8 +231,21 @@ $(BUILD)/bench/trivial: bench/trivial.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CSTD) $(WARN) $(OPT) -o $@ $<
 
+# The AWS CLI (v1, from PyPI, pinned) that the 1 GiB upload is compared with lives in
+# its own venv: awscli pins botocore, which must not disturb the test venv's boto3.
+# Only `make bench` installs it; `make test` never needs it.
+BENCH_AWSCLI  := 1.46.2
+BENCH_VENV    := .tools/bench-venv
+BENCH_STAMP   := $(BENCH_VENV)/.stamp-awscli-$(BENCH_AWSCLI)
+$(BENCH_STAMP):
+	rm -rf $(BENCH_VENV)
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q --disable-pip-version-check awscli==$(BENCH_AWSCLI)
+	touch $@
+
 bench: all $(DIST_BIN) $(BUILD)/test/pulumi-resource-awsml $(BUILD)/bench/empty_server \
-       $(BUILD)/bench/empty_server_static $(BUILD)/bench/trivial tools
+       $(BUILD)/bench/empty_server_static $(BUILD)/bench/trivial tools $(BENCH_STAMP)
 	AWSML_GHZ=$$(bash bench/ghz.sh) && export AWSML_GHZ && \
 	AWSML_BUILD=$(CURDIR)/$(BUILD) AWSML_ROOT=$(CURDIR) \
+	AWSML_BENCH_AWS=$(CURDIR)/$(BENCH_VENV)/bin/aws \
 	scripts/with-moto $(VENV)/bin/python bench/bench.py

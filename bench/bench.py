@@ -14,13 +14,25 @@ bench/results.md and bench/results.json. Never assertions.
 3. Pulumi against moto: the seed program (examples/seed) and stacks of
    10/100/400 resources through preview, up, a no-change preview and destroy:
    wall time, and the provider's CPU time and peak RSS (getrusage of the
-   plugin run under tests/support/rusage_wrap.py).
+   plugin run under tests/support/rusage_wrap.py). The stacks mix roles, policy
+   attachments, pipelines, S3 buckets and objects, KMS keys and aliases; then
+   one stack per type (BENCH_TYPE_N of it beside a base of one role, bucket and
+   key) gives the provider's CPU per resource of each type.
+4. A 1 GiB file asset (aws.s3.BucketObjectv2 with a FileAsset) uploaded by
+   `pulumi up`: the provider's peak RSS (checked: under 32 MiB, or bench.py
+   exits non-zero after writing the results) and CPU per GiB, beside `aws s3
+   cp` of the same file to the same moto (AWS CLI v1 from its own venv,
+   AWSML_BENCH_AWS; make bench installs it) with its CPU per GiB and peak RSS.
 
 Run with `make bench`: it builds what is measured and runs this inside
 scripts/with-moto. Knobs: BENCH_RUNS (start/idle repetitions, default 30),
 BENCH_GHZ_SECONDS (about how long each ghz row runs, default 2) or
 BENCH_GHZ_CALLS (a fixed count of calls per row instead), BENCH_STACK_SIZES
-(default "10 100 400"), BENCH_STACK_RUNS (runs of each stack, median; default 1)."""
+(default "10 100 400"), BENCH_STACK_RUNS (runs of each stack, median; default 1),
+BENCH_TYPE_N (resources per per-type stack, default 40), BENCH_UPLOAD_MIB (size
+of the uploaded file, default 1024), BENCH_PARTS (which parts to run, default
+"start rpc stacks types upload"; a subset keeps the other parts' figures from
+the existing bench/results.json and notes so in results.md)."""
 import json
 import os
 import pathlib
@@ -42,6 +54,12 @@ GHZ_CALLS = int(os.environ.get("BENCH_GHZ_CALLS", "0"))  # 0: as many as fill BE
 GHZ_SECONDS = float(os.environ.get("BENCH_GHZ_SECONDS", "2"))
 STACK_SIZES = [int(s) for s in os.environ.get("BENCH_STACK_SIZES", "10 100 400").split()]
 STACK_RUNS = int(os.environ.get("BENCH_STACK_RUNS", "1"))
+TYPE_N = int(os.environ.get("BENCH_TYPE_N", "40"))
+UPLOAD_MIB = int(os.environ.get("BENCH_UPLOAD_MIB", "1024"))
+ALL_PARTS = ("start", "rpc", "stacks", "types", "upload")
+PARTS = os.environ.get("BENCH_PARTS", " ".join(ALL_PARTS)).split()
+AWS_CLI = os.environ.get("AWSML_BENCH_AWS", "")
+UPLOAD_RSS_LIMIT_MIB = 32
 CONCURRENCY = (1, 16, 64)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
@@ -293,29 +311,49 @@ STACK_PROGRAM = """\
 import json
 import pulumi_aws as aws
 
-TAG, N_ROLES, N_PIPES = {tag!r}, {roles}, {pipes}
+TAG, C = {tag!r}, {counts!r}
 TRUST = json.dumps({{"Version": "2012-10-17", "Statement": [{{
     "Effect": "Allow", "Principal": {{"Service": "sagemaker.amazonaws.com"}},
     "Action": "sts:AssumeRole"}}]}})
 DEFINITION = json.dumps({{"Version": "2020-12-01", "Steps": []}})
-roles = []
-for i in range(N_ROLES):
-    role = aws.iam.Role(f"r{{i}}", assume_role_policy=TRUST, path=f"/{{TAG}}/")
-    aws.iam.RolePolicyAttachment(f"a{{i}}", role=role.name,
+roles = [aws.iam.Role(f"r{{i}}", assume_role_policy=TRUST, path=f"/{{TAG}}/")
+         for i in range(C["roles"])]
+for i in range(C["attachments"]):
+    aws.iam.RolePolicyAttachment(f"a{{i}}", role=roles[i].name,
                                  policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
-    roles.append(role)
-for i in range(N_PIPES):
-    aws.sagemaker.Pipeline(f"p{{i}}", role_arn=roles[i].arn, pipeline_name=f"{{TAG}}-p{{i}}",
-                           pipeline_display_name=f"{{TAG}}-p{{i}}", pipeline_definition=DEFINITION)
+for i in range(C["pipelines"]):
+    aws.sagemaker.Pipeline(f"p{{i}}", role_arn=roles[i % len(roles)].arn,
+                           pipeline_name=f"{{TAG}}-p{{i}}", pipeline_display_name=f"{{TAG}}-p{{i}}",
+                           pipeline_definition=DEFINITION)
+buckets = [aws.s3.Bucket(f"b{{i}}", bucket=f"{{TAG}}-b{{i}}", force_destroy=True)
+           for i in range(C["buckets"])]
+for i in range(C["objects"]):
+    aws.s3.BucketObjectv2(f"o{{i}}", bucket=buckets[i % len(buckets)].id, key=f"o{{i}}.txt",
+                          content=f"object {{i}} of {{TAG}}", content_type="text/plain")
+keys = [aws.kms.Key(f"k{{i}}", description=f"{{TAG}} key {{i}}", deletion_window_in_days=7)
+        for i in range(C["keys"])]
+for i in range(C["aliases"]):
+    aws.kms.Alias(f"al{{i}}", name=f"alias/{{TAG}}-a{{i}}", target_key_id=keys[i % len(keys)].key_id)
 """
+TYPES = ("roles", "attachments", "pipelines", "buckets", "objects", "keys", "aliases")
 
 
 def stack_mix(n):
-    """n resources as roles, one attachment per role, and pipelines (a tenth of n,
-    at least 2, at most 20): 10 -> 4+4+2, 100 -> 45+45+10, 400 -> 190+190+20."""
-    pipes = max(2, min(20, n // 10))
-    pipes += (n - pipes) % 2
-    return (n - pipes) // 2, pipes
+    """n resources: a twentieth each of pipelines, KMS keys and aliases, a tenth
+    buckets, the rest a third each roles, attachments (one per role) and objects:
+    10 -> 2/2/1/1/2/1/1, 100 -> 25/25/5/10/25/5/5, 400 -> 100/100/20/40/100/20/20."""
+    k = max(1, round(n * 0.05))
+    buckets = max(1, round(n * 0.1))
+    rest = n - 3 * k - buckets
+    roles = rest // 3
+    return {"roles": roles, "attachments": roles, "pipelines": k, "buckets": buckets,
+            "objects": rest - 2 * roles, "keys": k, "aliases": k}
+
+
+def mix_label(n, c):
+    return (f"{n} resources ({c['roles']} roles, {c['attachments']} attachments, "
+            f"{c['pipelines']} pipelines, {c['buckets']} buckets, {c['objects']} objects, "
+            f"{c['keys']} keys, {c['aliases']} aliases)")
 
 
 class Pulumi:
@@ -338,8 +376,11 @@ class Pulumi:
         self.run("stack", "init", "bench")
 
     def run(self, *args):
-        subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.proj, env=self.env,
-                       check=True, capture_output=True)
+        r = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.proj, env=self.env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"pulumi {' '.join(args)} in {self.proj.name} exited "
+                               f"{r.returncode}:\n{(r.stdout + r.stderr)[-3000:]}")
 
 
 def measured(log, fn):
@@ -373,34 +414,150 @@ def median_runs(runs):
     return out
 
 
-def pulumi_figures():
-    """The seed program and the stacks, release binary under the rusage wrapper."""
+class Plugin:
+    """The release binary installed as the aws plugin under the rusage wrapper."""
+
+    def __init__(self):
+        self.work = pathlib.Path(tempfile.mkdtemp())
+        self.plugins, self.log = self.work / "plugins", self.work / "rusage.log"
+        rusage_wrap.install(self.plugins, BUILD / "dist" / "pulumi-resource-awsml", self.log,
+                            names=("aws",))
+
+    def close(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def pulumi_figures(pl):
+    """The seed program and the mixed stacks."""
     import boto3
-    work = pathlib.Path(tempfile.mkdtemp())
-    plugins, log = work / "plugins", work / "rusage.log"
-    rusage_wrap.install(plugins, BUILD / "dist" / "pulumi-resource-awsml", log, names=("aws",))
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="my-model-artifacts-bucket")
+    s3.put_object(Bucket="my-model-artifacts-bucket", Key="my-pipeline-definition.json",
+                  Body=(ROOT / "examples" / "seed" / "my-pipeline-definition.json").read_bytes())
+    out = {}
+    seed = ROOT / "examples" / "seed" / "__main__.py"
+    out["seed (3 resources)"] = median_runs([
+        run_phases(Pulumi(pl.work, f"seed{i}", {"__main__.py": seed.read_text()}, pl.plugins), pl.log)
+        for i in range(STACK_RUNS)])
+    for n in STACK_SIZES:
+        counts = stack_mix(n)
+        runs = []
+        for i in range(STACK_RUNS):
+            tag = f"bench{n}x{i}"
+            program = STACK_PROGRAM.format(tag=tag, counts=counts)
+            runs.append(run_phases(Pulumi(pl.work, tag, {"__main__.py": program}, pl.plugins), pl.log))
+        out[mix_label(n, counts)] = median_runs(runs)
+    return out
+
+
+def type_figures(pl):
+    """Provider CPU per resource of each type: a stack of TYPE_N of the type (with
+    what it needs: attachments their roles, pipelines/objects/aliases the base's
+    one role/bucket/key) beside the base stack (one role, bucket and key); the
+    difference over TYPE_N, attachments less a role's figure."""
+    base = {t: 0 for t in TYPES}
+    base.update(roles=1, buckets=1, keys=1)
+    stacks = {"base": base}
+    for t in TYPES:
+        c = dict(base)
+        c[t] += TYPE_N
+        if t == "attachments":
+            c["roles"] += TYPE_N
+        stacks[t] = c
+    raw = {}
+    for name, c in stacks.items():
+        runs = []
+        for i in range(STACK_RUNS):
+            tag = f"type-{name}-{i}"
+            program = STACK_PROGRAM.format(tag=tag, counts=c)
+            runs.append(run_phases(Pulumi(pl.work, tag, {"__main__.py": program}, pl.plugins), pl.log))
+        raw[name] = median_runs(runs)
+    per = {}
+    for t in TYPES:
+        per[t] = {}
+        for phase in raw["base"]:
+            d = raw[t][phase]["provider_cpu_s"] - raw["base"][phase]["provider_cpu_s"]
+            if t == "attachments":
+                d -= raw["roles"][phase]["provider_cpu_s"] - raw["base"][phase]["provider_cpu_s"]
+            per[t][phase] = round(1000 * d / TYPE_N, 2)
+    return {"n": TYPE_N, "stacks": stacks, "raw": raw, "cpu_ms_per_resource": per}
+
+
+UPLOAD_PROGRAM = """\
+import pulumi
+import pulumi_aws as aws
+
+obj = aws.s3.BucketObjectv2("big", bucket={bucket!r}, key="big.bin",
+                            source=pulumi.FileAsset({path!r}))
+pulumi.export("etag", obj.etag)
+"""
+
+
+def run_rusage(argv, env=None):
+    """Run argv to its end; (wall s, CPU s user+sys, peak RSS KiB) of it and its
+    children that it waited for (os.wait4 of the one child)."""
+    with tempfile.TemporaryFile() as errf:  # a file, not a pipe: nothing to fill up
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errf)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            errf.seek(0)
+            err = errf.read().decode(errors="replace")
+            raise RuntimeError(f"{argv[0]} exited {p.returncode}: {err[-2000:]}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+
+
+def upload_figures(pl):
+    """A file of UPLOAD_MIB MiB from a temp dir: pulumi up of a BucketObjectv2 with
+    it as FileAsset (the provider under the rusage wrapper), then aws s3 cp of the
+    same file to the same moto. The object goes between the two, so moto holds
+    one copy at a time."""
+    import boto3
+    if not AWS_CLI or not os.access(AWS_CLI, os.X_OK):
+        sys.exit("bench.py: set AWSML_BENCH_AWS to the aws CLI of the bench venv (make bench installs it)")
+    s3 = boto3.client("s3")
+    bucket = "awsml-bench-upload"
+    s3.create_bucket(Bucket=bucket)
+    tmp = pathlib.Path(tempfile.mkdtemp())
     try:
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="my-model-artifacts-bucket")
-        s3.put_object(Bucket="my-model-artifacts-bucket", Key="my-pipeline-definition.json",
-                      Body=(ROOT / "examples" / "seed" / "my-pipeline-definition.json").read_bytes())
-        out = {}
-        seed = ROOT / "examples" / "seed" / "__main__.py"
-        out["seed (3 resources)"] = median_runs([
-            run_phases(Pulumi(work, f"seed{i}", {"__main__.py": seed.read_text()}, plugins), log)
-            for i in range(STACK_RUNS)])
-        for n in STACK_SIZES:
-            roles, pipes = stack_mix(n)
-            runs = []
-            for i in range(STACK_RUNS):
-                tag = f"bench{n}x{i}"
-                program = STACK_PROGRAM.format(tag=tag, roles=roles, pipes=pipes)
-                runs.append(run_phases(Pulumi(work, tag, {"__main__.py": program}, plugins), log))
-            out[f"{n} resources ({roles} roles, {roles} attachments, {pipes} pipelines)"] = \
-                median_runs(runs)
-        return out
+        path = tmp / "big.bin"
+        chunk = 16 * 2**20
+        with open(path, "wb") as f:
+            for _ in range(UPLOAD_MIB // 16):
+                f.write(os.urandom(chunk))
+            f.write(os.urandom((UPLOAD_MIB % 16) * 2**20))
+        size = path.stat().st_size
+        gib = size / 2**30
+        # Read once so both uploads start from the page cache.
+        with open(path, "rb") as f:
+            while f.read(chunk):
+                pass
+        p = Pulumi(pl.work, "upload", {"__main__.py": UPLOAD_PROGRAM.format(bucket=bucket, path=str(path))},
+                   pl.plugins)
+        up = measured(pl.log, lambda: p.run("up", "--yes", "--skip-preview"))
+        head = s3.head_object(Bucket=bucket, Key="big.bin")
+        assert head["ContentLength"] == size, head
+        p.run("destroy", "--yes", "--skip-preview")
+        aws_v = subprocess.run([AWS_CLI, "--version"], capture_output=True, text=True)
+        wall, cpu, rss = run_rusage([AWS_CLI, "s3", "cp", "--only-show-errors", str(path),
+                                     f"s3://{bucket}/big-cli.bin"])
+        head = s3.head_object(Bucket=bucket, Key="big-cli.bin")
+        assert head["ContentLength"] == size, head
+        s3.delete_object(Bucket=bucket, Key="big-cli.bin")
+        cli = {"wall_s": round(wall, 2), "cpu_s": round(cpu, 3),
+               "cpu_s_per_gib": round(cpu / gib, 3), "peak_rss_mib": mib(rss),
+               "version": (aws_v.stdout + aws_v.stderr).strip()}
+        prov = {"wall_s": up["wall_s"], "cpu_s": up["provider_cpu_s"],
+                "cpu_s_per_gib": round(up["provider_cpu_s"] / gib, 3),
+                "peak_rss_mib": up["provider_peak_rss_mib"], "starts": up["provider_starts"]}
+        return {"size_mib": round(size / 2**20), "pulumi_up": prov, "aws_s3_cp": cli,
+                "rss_limit_mib": UPLOAD_RSS_LIMIT_MIB,
+                "rss_ok": prov["peak_rss_mib"] < UPLOAD_RSS_LIMIT_MIB,
+                "loadavg_after": open("/proc/loadavg").read().split()[0]}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def growth(stacks):
@@ -433,7 +590,8 @@ def markdown(res):
     rel = start["pulumi-resource-awsml release (static)"]
     md = ["# awsml benchmark results", "",
           f"`make bench` on {res['machine']}, load average {res['loadavg']} at the start; "
-          f"medians of {RUNS} runs for start and memory.", "",
+          f"medians of {RUNS} runs for start and memory."
+          + (f" Note: {res['parts_note']}." if res.get("parts_note") else ""), "",
           "## Start and memory", "",
           "| binary | exec → first line (median ms) | p90 ms | idle RSS (MiB) | size (MiB) |",
           "| --- | --- | --- | --- | --- |"]
@@ -502,6 +660,54 @@ def markdown(res):
             md.append(f"| pulumi {phase} | {r['wall_ms_per_added_resource']} | "
                       f"{r['provider_cpu_ms_per_added_resource']} | "
                       f"{r['provider_cpu_ms_per_resource_at_largest']} | {r['peak_rss_added_mib']} |")
+    ty = res.get("types")
+    if ty:
+        phases = list(next(iter(ty["cpu_ms_per_resource"].values())))
+        md += ["", "### Provider CPU per resource by type", "",
+               f"One stack per type: {ty['n']} of the type beside a base stack of one role, one "
+               "bucket and one key (pipelines use the base's role, objects its bucket, aliases its "
+               "key; attachments come with a role each, whose figure is taken off). The figure is "
+               f"(provider CPU of the type's stack - the base stack's) / {ty['n']}, in ms; the "
+               "whole plugin process counts (start, Configure, every call), so small negative or "
+               "noisy figures mean the type costs less than the run-to-run noise "
+               "(about 10 ms per stack).", "",
+               "| type | " + " | ".join(f"pulumi {ph}" for ph in phases) + " |",
+               "| --- |" + " --- |" * len(phases)]
+        names = {"roles": "aws:iam/role:Role", "attachments": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                 "pipelines": "aws:sagemaker/pipeline:Pipeline", "buckets": "aws:s3/bucket:Bucket",
+                 "objects": "aws:s3/bucketObjectv2:BucketObjectv2 (small content)",
+                 "keys": "aws:kms/key:Key", "aliases": "aws:kms/alias:Alias"}
+        for t, per in ty["cpu_ms_per_resource"].items():
+            md.append(f"| {names.get(t, t)} | " + " | ".join(str(per[ph]) for ph in phases) + " |")
+        base = ty["raw"]["base"]
+        md += ["", "Base stack (3 resources), provider CPU s: "
+               + ", ".join(f"{ph} {base[ph]['provider_cpu_s']}" for ph in phases) + "."]
+    up = res.get("upload")
+    if up:
+        pu, cli = up["pulumi_up"], up["aws_s3_cp"]
+        md += ["", f"## Upload of a {up['size_mib']} MiB file asset", "",
+               f"`pulumi up` of an `aws.s3.BucketObjectv2` whose source is a `FileAsset` of a "
+               f"{up['size_mib']} MiB file of random bytes in a temp dir (read once beforehand, so "
+               "from the page cache), against moto; then `aws s3 cp` of the same file to the same "
+               f"moto ({cli['version']}, its default multipart settings: 8 MiB parts, 10 threads). "
+               "awsml hashes the file once, then streams it from disk in 16 MiB parts "
+               "(multipart above 64 MiB). The provider's CPU time (user+sys) and peak RSS come from "
+               "getrusage of the plugin process over the whole `pulumi up` (start, Configure, "
+               "Check, Create); the CLI's from wait4 of the `aws` process. "
+               f"Load average {res['loadavg']} at the start of the bench, "
+               f"{up['loadavg_after']} right after the uploads.", "",
+               "| uploader | wall s | CPU s | CPU s per GiB | peak RSS MiB |",
+               "| --- | --- | --- | --- | --- |",
+               f"| awsml provider under `pulumi up` | {pu['wall_s']} | {pu['cpu_s']} | "
+               f"{pu['cpu_s_per_gib']} | {pu['peak_rss_mib']} |",
+               f"| `aws s3 cp` | {cli['wall_s']} | {cli['cpu_s']} | {cli['cpu_s_per_gib']} | "
+               f"{cli['peak_rss_mib']} |", "",
+               f"Check: provider peak RSS {pu['peak_rss_mib']} MiB "
+               + (f"< {up['rss_limit_mib']} MiB: passed." if up["rss_ok"] else
+                  f">= {up['rss_limit_mib']} MiB: FAILED.")
+               + f" Provider CPU per GiB is {ratio(pu['cpu_s_per_gib'], cli['cpu_s_per_gib'])}× the CLI's. "
+               "The wall time of `pulumi up` also holds the CLI, the Python program and the "
+               "engine's own hash of the asset."]
     return "\n".join(md) + "\n"
 
 
@@ -525,27 +731,55 @@ def main():
         "empty gRPC C-core server, shared libs": (BUILD / "bench" / "empty_server", True),
         "pulumi-resource-awsml dev build (shared libs)": (ROOT / "bin" / "pulumi-resource-awsml", True),
     }
-    start = {name: start_and_memory(path, up) for name, (path, up) in binaries.items()}
-    P, G, stubs = grpc_stubs()
+    prev_path = ROOT / "bench" / "results.json"
+    prev = json.loads(prev_path.read_text()) if prev_path.exists() else {}
+    unknown = [x for x in PARTS if x not in ALL_PARTS]
+    if unknown:
+        sys.exit(f"bench.py: BENCH_PARTS: unknown part(s) {unknown}; the parts are {ALL_PARTS}")
+    res = dict(prev)
+    if "start" in PARTS:
+        res["start"] = {name: start_and_memory(path, up) for name, (path, up) in binaries.items()}
+    if "rpc" in PARTS:
+        P, G, stubs = grpc_stubs()
+        try:
+            res["rpc"] = rpc_figures(P, G)
+        finally:
+            shutil.rmtree(stubs, ignore_errors=True)
+        res["in_flight_64"] = peak_64_in_flight()
+        gvr = subprocess.run([GHZ, "--version"], capture_output=True, text=True)
+        res["ghz_version"] = (gvr.stdout + gvr.stderr).strip()
+    pl = Plugin()
     try:
-        rpc = rpc_figures(P, G)
+        if "stacks" in PARTS:
+            res["pulumi"] = pulumi_figures(pl)
+            res["growth"] = growth(res["pulumi"])
+        if "types" in PARTS:
+            res["types"] = type_figures(pl)
+        if "upload" in PARTS:
+            res["upload"] = upload_figures(pl)
     finally:
-        shutil.rmtree(stubs, ignore_errors=True)
-    in_flight = peak_64_in_flight()
-    stacks = pulumi_figures()
+        pl.close()
     pv = subprocess.run(["pulumi", "version"], capture_output=True, text=True).stdout.strip()
-    gvr = subprocess.run([GHZ, "--version"], capture_output=True, text=True)
-    gv = (gvr.stdout + gvr.stderr).strip()
-    res = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "loadavg": loadavg,
-           "runs": RUNS, "ghz_version": gv, "ghz_calls": GHZ_CALLS, "ghz_seconds": GHZ_SECONDS, "pulumi_version": pv,
-           "parallel": default_parallel(), "pinned": PIN, "stack_runs": STACK_RUNS,
-           "start": start, "rpc": rpc, "in_flight_64": in_flight, "pulumi": stacks,
-           "growth": growth(stacks), "bench_seconds": round(time.perf_counter() - t_start)}
-    (ROOT / "bench" / "results.json").write_text(json.dumps(res, indent=2) + "\n")
+    res.update({"machine": f"{platform.machine()}, {os.cpu_count()} cores", "loadavg": loadavg,
+                "runs": RUNS, "ghz_calls": GHZ_CALLS, "ghz_seconds": GHZ_SECONDS, "pulumi_version": pv,
+                "parallel": default_parallel(), "pinned": PIN, "stack_runs": STACK_RUNS,
+                "parts": PARTS, "bench_seconds": round(time.perf_counter() - t_start)})
+    if set(PARTS) != set(ALL_PARTS):
+        res["parts_note"] = (f"this run measured only {', '.join(PARTS)}; the other parts' figures "
+                             f"are those of the previous full run (load average then "
+                             f"{prev.get('loadavg', '?')})")
+    else:
+        res.pop("parts_note", None)
+    prev_path.write_text(json.dumps(res, indent=2) + "\n")
     md = markdown(res)
     (ROOT / "bench" / "results.md").write_text(md)
     print(md)
     print(f"bench.py: {res['bench_seconds']} s", file=sys.stderr)
+    up = res.get("upload")
+    if up and not up["rss_ok"]:
+        sys.exit(f"bench.py: CHECK FAILED: the provider's peak RSS while uploading "
+                 f"{up['size_mib']} MiB was {up['pulumi_up']['peak_rss_mib']} MiB, "
+                 f"not under {up['rss_limit_mib']} MiB")
 
 
 if __name__ == "__main__":

@@ -513,8 +513,11 @@ static CURLcode configure(http_client *c, CURL *h, const http_request *req, tran
     }
 
     /* Refuses a too-large response from its Content-Length before reading it;
-     * the write callback enforces the cap when the length is unknown. */
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_response);
+     * the write callback enforces the cap when the length is unknown. Not for
+     * HEAD: its Content-Length is the size of a body that never comes (S3's
+     * HeadObject of a large object), yet curl would still refuse it. */
+    if (strcmp(m, "HEAD") != 0)
+        SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_response);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, t);
     SET(CURLOPT_HEADERFUNCTION, on_header);

@@ -231,6 +231,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send_header("Content-Length", str(n))
             self.end_headers()
+            if self.command == "HEAD":
+                return None
             chunk = b"x" * 65536
             while n > 0:
                 k = min(n, len(chunk))
