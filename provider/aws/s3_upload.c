@@ -131,6 +131,16 @@ static uint64_t crc_update(enum s3u_checksum ck, uint64_t crc, const unsigned ch
     return crc;
 }
 
+/* The CRC's bytes (4 or 8), big-endian as S3 encodes them; returns the width. */
+static unsigned crc_final(enum s3u_checksum ck, uint64_t crc, unsigned char *out)
+{
+    unsigned w = crc_width(ck);
+    uint64_t v = crc ^ (w == 8 ? ~0ULL : 0xFFFFFFFFULL);
+    for (unsigned i = 0; i < w; i++)
+        out[i] = (unsigned char)(v >> (8 * (w - 1 - i)));
+    return w;
+}
+
 const char *s3u_checksum_name(enum s3u_checksum ck)
 {
     static const char *const names[] = {"SHA256", "SHA1", "CRC32", "CRC32C", "CRC64NVME"};
@@ -148,7 +158,8 @@ const char *s3u_checksum_header(enum s3u_checksum ck)
 typedef struct hashes {
     EVP_MD_CTX *sha, *md5, *ck; /* ck: SHA-1 only (the SHA-256 is sha) */
     enum s3u_checksum kind;
-    uint64_t crc; /* a CRC kind's running value */
+    uint64_t crc;  /* a CRC kind's running value */
+    bool crc_only; /* no digests: a multipart upload's whole-object CRC */
 } hashes;
 
 static void hashes_free(hashes *h)
@@ -181,10 +192,24 @@ static int hashes_init(hashes *h, enum s3u_checksum ck)
     return 0;
 }
 
+/* A multipart upload needs of the whole object only its CRC (a FULL_OBJECT
+ * checksum): the digests are per part. Hashing every byte twice with SHA-256
+ * and MD5 made the upload cost 1.66 times the AWS CLI's CPU (bench/results.md). */
+static void hashes_init_crc(hashes *h, enum s3u_checksum ck)
+{
+    memset(h, 0, sizeof(*h));
+    h->kind = ck;
+    h->crc_only = true;
+    pthread_once(&crc_once, crc_init_tables);
+    h->crc = ck == S3U_CK_CRC64NVME ? ~0ULL : 0xFFFFFFFFULL;
+}
+
 static int hashes_update(hashes *h, const void *d, size_t n)
 {
     if (is_crc(h->kind))
         h->crc = crc_update(h->kind, h->crc, d, n);
+    if (h->crc_only)
+        return 0;
     return EVP_DigestUpdate(h->sha, d, n) == 1 && EVP_DigestUpdate(h->md5, d, n) == 1 &&
                    (!h->ck || EVP_DigestUpdate(h->ck, d, n) == 1)
                ? 0
@@ -204,11 +229,7 @@ static int hashes_final(hashes *h, digests *d)
         EVP_DigestFinal_ex(h->md5, d->md5, &n2) != 1)
         return -1;
     if (is_crc(h->kind)) {
-        unsigned w = crc_width(h->kind);
-        uint64_t v = h->crc ^ (w == 8 ? ~0ULL : 0xFFFFFFFFULL);
-        for (unsigned i = 0; i < w; i++) /* big-endian, as S3 encodes it */
-            d->ck[i] = (unsigned char)(v >> (8 * (w - 1 - i)));
-        d->ck_len = w;
+        d->ck_len = crc_final(h->kind, h->crc, d->ck);
     } else if (h->ck) {
         if (EVP_DigestFinal_ex(h->ck, d->ck, &d->ck_len) != 1)
             return -1;
@@ -492,10 +513,11 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
     int rc = -1;
     bool have_whole = false, have_comp = false, have_h = false;
     buf_init(&body, (size_t)n * 512 + 1024);
-    if (!parts || hashes_init(&whole, rq->checksum) != 0) {
+    if (!parts) {
         err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
+    hashes_init_crc(&whole, rq->checksum);
     have_whole = true;
     /* The composite checksum: the checksum of the parts' checksums; and the
      * multipart ETag's MD5 of MD5s (kept in comp's md5). */
@@ -549,7 +571,8 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
             goto done;
         }
         have_h = true;
-        if (hash_range(s->fd, s->mem, off, len, &h, &whole, cancel, what, e) != 0)
+        if (hash_range(s->fd, s->mem, off, len, &h, is_crc(rq->checksum) ? &whole : NULL, cancel,
+                       what, e) != 0)
             goto done;
         if (hashes_final(&h, &d) != 0) {
             err_set(e, ERR_INTERNAL, "hashing %s failed", what);
@@ -585,15 +608,16 @@ static int upload_multipart(aws_client *c, const s3u_request *rq, const source *
         }
     }
     {
-        digests wd, cd;
-        if (hashes_final(&whole, &wd) != 0 || hashes_final(&comp, &cd) != 0) {
+        digests cd;
+        if (hashes_final(&comp, &cd) != 0) {
             err_set(e, ERR_INTERNAL, "hashing %s failed", what);
             goto done;
         }
-        fill_whole(out, &wd);
         char cb[64];
         if (is_crc(rq->checksum)) { /* FULL_OBJECT: the whole object's CRC */
-            b64(wd.ck, wd.ck_len, out->checksum, sizeof(out->checksum));
+            unsigned char crc[8];
+            unsigned w = crc_final(rq->checksum, whole.crc, crc);
+            b64(crc, w, out->checksum, sizeof(out->checksum));
         } else {
             b64(cd.ck, cd.ck_len, cb, sizeof(cb));
             snprintf(out->checksum, sizeof(out->checksum), "%s-%u", cb, n);

@@ -71,8 +71,8 @@ typedef struct s3u_request {
 typedef struct s3u_result {
     unsigned long long size;
     unsigned parts;      /* 0: one PutObject */
-    char sha256_hex[65]; /* of the whole content */
-    char md5_hex[33];    /* of the whole content */
+    char sha256_hex[65]; /* of the whole content; "" after a multipart upload */
+    char md5_hex[33];    /* of the whole content; "" after a multipart upload */
     /* What S3 keeps as the object's checksum: base64; for a multipart upload
      * with SHA-256/SHA-1 "<checksum of the parts' checksums>-<parts>". */
     char checksum[S3U_CHECKSUM_MAX];
