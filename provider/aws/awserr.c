@@ -275,10 +275,15 @@ static const char *const permission_codes[] = {"AccessDenied",
                                                "NotAuthorized",
                                                "Forbidden",
                                                NULL};
-static const char *const not_found_codes[] = {"NoSuchEntity",     "NoSuchEntityException",
-                                              "ResourceNotFound", "ResourceNotFoundException",
-                                              "NotFound",         "NoSuchKey",
-                                              "NoSuchBucket",     NULL};
+static const char *const not_found_codes[] = {"NoSuchEntity",
+                                              "NoSuchEntityException",
+                                              "ResourceNotFound",
+                                              "ResourceNotFoundException",
+                                              "NotFound",
+                                              "NotFoundException",
+                                              "NoSuchKey",
+                                              "NoSuchBucket",
+                                              NULL};
 static const char *const exists_codes[] = {"EntityAlreadyExists", "EntityAlreadyExistsException",
                                            "AlreadyExistsException",
                                            "ResourceAlreadyExistsException", NULL};

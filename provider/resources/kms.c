@@ -12,14 +12,6 @@
 #include "util/mem.h"
 #include "util/str.h"
 
-/* KMS says NotFoundException (HTTP 400) for a key or alias that is not there. */
-static int kms_fail(err *e)
-{
-    if (err_aws_code_is(e, "NotFoundException"))
-        e->code = ERR_NOT_FOUND;
-    return -1;
-}
-
 int kms_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, bool idem,
              aws_outcome *oc, cJSON **resp, err *e)
 {
@@ -33,9 +25,7 @@ int kms_call(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, boo
     int rc = aws_json_ex(c, ENDPOINTS_KMS, target, text, idem, res_aws_cancel(ctx), oc, &out,
                          &outlen, e);
     cJSON_free(text);
-    if (rc != 0) {
-        kms_fail(e);
-    } else if (resp) {
+    if (rc == 0 && resp) {
         unsigned long mark = mem_failures();
         *resp = cJSON_ParseWithLength(out ? out : "{}", out ? outlen : 2);
         if (!*resp && mem_failures() != mark)
@@ -52,9 +42,7 @@ int kms_list(res_ctx *ctx, aws_client *c, const char *op, const cJSON *body, con
 {
     char target[64];
     snprintf(target, sizeof(target), "TrentService.%s", op);
-    if (pages_json(c, ENDPOINTS_KMS, target, body, list, res_aws_cancel(ctx), each, arg, e) != 0)
-        return kms_fail(e);
-    return 0;
+    return pages_json(c, ENDPOINTS_KMS, target, body, list, res_aws_cancel(ctx), each, arg, e);
 }
 
 const char *kms_str(const cJSON *o, const char *path)

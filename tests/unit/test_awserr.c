@@ -220,6 +220,7 @@ static void test_code_mapping(void **state)
     } cases[] = {
         {"NoSuchEntity", 404, ERR_NOT_FOUND},
         {"ResourceNotFoundException", 400, ERR_NOT_FOUND},
+        {"NotFoundException", 400, ERR_NOT_FOUND}, /* KMS: a key or alias that is not there */
         {"EntityAlreadyExists", 409, ERR_ALREADY_EXISTS},
         {"ValidationError", 400, ERR_INVALID_ARGUMENT},
         {"MalformedPolicyDocument", 400, ERR_INVALID_ARGUMENT},
