@@ -19,6 +19,7 @@
 #ifndef AWSML_RESOURCES_ADVISOR_H
 #define AWSML_RESOURCES_ADVISOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "props.h"
@@ -33,6 +34,8 @@ typedef struct advisor_finding {
                            principal/ARN/step but not the property (print that from
                            property) and never a whole policy */
     char fix[256];      /* one-line fix */
+    size_t resource;    /* advisor_stack_run: index of the resource it is reported on
+                           (advisor_run: 0) */
 } advisor_finding;
 
 /* A zeroed struct is empty; advisor_findings_free is safe to call twice. */
@@ -48,6 +51,41 @@ typedef struct advisor_findings {
  * to out; -1 only on allocation failure, and then out is emptied. */
 int advisor_run(const char *token_rest, const pv *inputs, advisor_findings *out);
 void advisor_findings_free(advisor_findings *f);
+
+/* Property dependencies of one property: the URNs its value came from. */
+typedef struct advisor_propdeps {
+    const char *property;
+    const char *const *urns;
+    size_t n;
+} advisor_propdeps;
+
+/* One resource of a stack, as the engine reports it (AnalyzeStack) or as the
+ * provider has checked it (Check). Pointers are borrowed. */
+typedef struct advisor_resource {
+    const char *urn;
+    const char *type;   /* whole token: "aws:s3/bucket:Bucket", "awsml:kms/key:Key" */
+    const char *name;   /* logical name */
+    const pv *props;    /* outputs (AnalyzeStack) or checked inputs (Check); unknowns possible */
+    const char *parent; /* URN, or NULL */
+    const char *const *deps; /* URNs it depends on, property dependencies included */
+    size_t ndeps;
+    const advisor_propdeps *propdeps;
+    size_t npropdeps;
+} advisor_resource;
+
+/* Runs the stack-level rules, the ones that relate resources (a pipeline and
+ * the bucket it writes to, a role and its policies, a bucket and its key).
+ * Resources are linked by values (names, ARNs) where known and by the
+ * dependencies the engine reports otherwise (a preview's new names are
+ * unknown). complete: res is the whole stack (AnalyzeStack), so a missing
+ * companion (a bucket with no encryption configuration) is a finding; false:
+ * res holds only the resources seen so far (Check), so only a present
+ * resource with a bad setting is evidence. focus: the index whose findings
+ * are wanted, or ADVISOR_ALL. Each finding's message names both resources.
+ * Appends to out; -1 only on allocation failure, and then out is emptied. */
+#define ADVISOR_ALL ((size_t)-1)
+int advisor_stack_run(const advisor_resource *res, size_t n, size_t focus, bool complete,
+                      advisor_findings *out);
 
 /* The rule table, in ID order, for docs and for validating suppress lists. */
 typedef struct advisor_rule {
