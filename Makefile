@@ -35,6 +35,7 @@ CFLAGS_ALL  = $(CSTD) $(WARN) $(OPT) $(SAN) -I$(BUILD)/gen -Iprovider $(PKG_CFLA
 LDLIBS_ALL  = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 PROTO_SRC  := proto/pulumi/provider.proto proto/pulumi/plugin.proto proto/pulumi/engine.proto \
+              proto/pulumi/analyzer.proto \
               proto/pulumi/errors.proto proto/google/rpc/status.proto
 PROTO_SYS  := google/protobuf/struct.proto google/protobuf/empty.proto google/protobuf/any.proto
 PROTO_INC  := /usr/include

@@ -37,8 +37,8 @@ DIST_STATIC_LIBS  = $(filter-out -ldl -lrt -lm -pthread -lpthread,$(DIST_PKG_STA
 DIST_LDLIBS       = -Wl,--gc-sections $(DIST_CJSON) -Wl,-Bstatic $(DIST_STATIC_LIBS) -lssl \
                     -lcrypto -lstdc++ -Wl,-Bdynamic $(DIST_SHARED_LIBS) -static-libgcc
 
-.PHONY: dist dist-bin install dropin
-all: dropin
+.PHONY: dist dist-bin install dropin analyzer
+all: dropin analyzer
 
 dist: $(DIST_TARBALL)
 
@@ -78,5 +78,15 @@ install: $(DIST_TARBALL)
 dropin: $(DROPIN_DIR)/pulumi-resource-aws
 
 $(DROPIN_DIR)/pulumi-resource-aws: bin/pulumi-resource-awsml
+	@mkdir -p $(dir $@)
+	cp -f $< $@.tmp && mv -f $@.tmp $@
+
+# The policy pack (issue 14): the same binary under the name that makes it serve
+# pulumirpc.Analyzer, for `pulumi preview --policy-pack $(ANALYZER_DIR)/pulumi-analyzer-awsml`
+# (part of `make`). A copy, as for the drop-in.
+ANALYZER_DIR := $(BUILD)/analyzer
+analyzer: $(ANALYZER_DIR)/pulumi-analyzer-awsml
+
+$(ANALYZER_DIR)/pulumi-analyzer-awsml: bin/pulumi-resource-awsml
 	@mkdir -p $(dir $@)
 	cp -f $< $@.tmp && mv -f $@.tmp $@

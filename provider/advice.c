@@ -62,7 +62,7 @@ int advice_check_config(const config_advisor *a, config_problems *p, err *e)
 
 /* Suppressed by the provider config, or by the resource's tag
  * "awsml:advisor-suppress" = "ID[,ID...][: reason]". */
-static bool suppressed(const config_advisor *a, const char *id, const pv *inputs)
+bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs)
 {
     for (size_t i = 0; a && i < a->n_suppress; i++)
         if (a->suppress[i] && strcmp(a->suppress[i], id) == 0)
@@ -101,7 +101,7 @@ int advice_apply(const config_advisor *a, const char *token_rest, const char *ur
     int rc = 0;
     for (size_t i = 0; i < found.len && rc == 0; i++) {
         const advisor_finding *fd = &found.items[i];
-        if (suppressed(a, fd->id, inputs))
+        if (advice_suppressed(a, fd->id, inputs))
             continue;
         if (mode == CONFIG_ADVISOR_ENFORCE) {
             if (check_failure_add(f, fd->property, "[%s] %s Fix: %s", fd->id, fd->message,

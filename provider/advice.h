@@ -24,6 +24,10 @@ int advice_apply(const config_advisor *a, const char *token_rest, const char *ur
  * the rest): the first one that is no rule is a problem of that key. -1 only
  * when memory runs out (e says so). */
 int advice_check_config(const config_advisor *a, config_problems *p, err *e);
+/* true when rule id is suppressed by a's securityAdvisorSuppress (a may be
+ * NULL) or by the "awsml:advisor-suppress" tag of these properties (checked
+ * inputs, or a stack's outputs in the policy pack). */
+bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs);
 void advice_reset(void); /* forgets what was reported; for tests */
 
 #endif
