@@ -537,6 +537,7 @@ static const an_method methods[] = {
 
 void analyzer_handle(const rpc_call *call, rpc_reply *out)
 {
+    memset(out, 0, sizeof(*out));
     size_t plen = strlen(ANALYZER_PREFIX);
     const char *m = call->method;
     size_t mlen = call->method_len;

@@ -511,6 +511,9 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
         int ar = plain ? advice_apply(conf ? &conf->advisor : NULL, strchr(rc.type, ':') + 1,
                                       rc.ctx.urn, plain, &fails, &e)
                        : err_set(&e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        if (ar == 0)
+            ar = advice_apply_stack(conf ? &conf->advisor : NULL, rc.type, rc.ctx.name, rc.ctx.urn,
+                                    plain, &fails, &e);
         pv_free(plain);
         if (ar != 0) {
             reply_err(out, &e);
