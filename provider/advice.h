@@ -42,6 +42,6 @@ int advice_check_config(const config_advisor *a, config_problems *p, err *e);
 bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs);
 void advice_reset(void);
 size_t advice_seen_count(void);
-    /* resources kept for the stack rules; for tests */ /* forgets what was reported; for tests */
+/* resources kept for the stack rules; for tests */ /* forgets what was reported; for tests */
 
 #endif
