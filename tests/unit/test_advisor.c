@@ -735,7 +735,7 @@ static void test_rule_table(void **state)
     (void)state;
     size_t n = 0;
     const advisor_rule *r = advisor_rules(&n);
-    assert_int_equal(n, 20);
+    assert_int_equal(n, 38);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(r[i].id);
         assert_true(strlen(r[i].id) < sizeof(((advisor_finding *)0)->id));
