@@ -25,8 +25,6 @@
 #define ANALYZER_DESCRIPTION                                                                       \
     "awsml's security advisor for SageMaker training pipelines and their artifact store: "         \
     "IAM trust and permissions, S3, KMS and pipeline rules, per resource and across the stack"
-/* Rule IDs of stack-level rules start so (advisor_stack.c). */
-#define ANALYZER_STACK_RULE_PREFIX "AWSML-STACK-"
 
 static bool mode;
 /* Per rule (index in advisor_rules()): a Pulumirpc__EnforcementLevel.
@@ -238,7 +236,7 @@ static void an_get_analyzer_info(const rpc_call *call, rpc_reply *out)
         infos[i].remediation_steps = (char *)rules[i].fix;
         infos[i].enforcementlevel = PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY;
         infos[i].severity = severity_of(rules[i].severity);
-        infos[i].policy_type = str_has_prefix(rules[i].id, ANALYZER_STACK_RULE_PREFIX)
+        infos[i].policy_type = rules[i].scope && strcmp(rules[i].scope, "stack") == 0
                                    ? PULUMIRPC__POLICY_TYPE__POLICY_TYPE_STACK
                                    : PULUMIRPC__POLICY_TYPE__POLICY_TYPE_RESOURCE;
         ptrs[i] = &infos[i];

@@ -89,14 +89,34 @@ def test_analyze_both_token_families_and_foreign_types(pack, pb):
         "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
              "Action": "sts:AssumeRole"}]})})]
-    # Types awsml does not serve, as pulumi-aws sends them, are analysed without error;
-    # other packages are not the pack's business.
-    for t, p in [("aws:s3/bucket:Bucket", {"bucket": "b", "forceDestroy": False,
-                                            "tags": {"a": "b"}}),
-                 ("aws:kms/key:Key", {"enableKeyRotation": False, "description": UNKNOWN}),
-                 ("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"})]:
-        for d in analyze(pack, pb, t, p):
-            assert d.policyName.startswith("AWSML-") and d.urn == urn(t, "r"), d
+    # Types awsml does not serve (BucketV2, the V2 encryption and versioning resources),
+    # and types it serves, as pulumi-aws sends them: each rule fires, and its near miss
+    # stays silent.
+    sse = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+    cases = [
+        ("aws:kms/key:Key", {"enableKeyRotation": False, "description": UNKNOWN},
+         {"enableKeyRotation": True, "description": UNKNOWN}, "AWSML-KMS-001"),
+        (sse, {"bucket": UNKNOWN, "rules": [{"applyServerSideEncryptionByDefault":
+                                             {"sseAlgorithm": "AES256"}}]},
+         {"bucket": UNKNOWN, "rules": [{"applyServerSideEncryptionByDefault":
+                                        {"sseAlgorithm": "aws:kms",
+                                         "kmsMasterKeyId": "arn:aws:kms:us-east-1:1:key/k"}}]},
+         "AWSML-S3-001"),
+        ("aws:s3/bucketVersioningV2:BucketVersioningV2",
+         {"bucket": "b", "versioningConfiguration": {"status": "Suspended"}},
+         {"bucket": "b", "versioningConfiguration": {"status": "Enabled"}}, "AWSML-S3-003"),
+        ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+         {"bucket": "b", "blockPublicAcls": True, "blockPublicPolicy": True,
+          "ignorePublicAcls": False, "restrictPublicBuckets": True},
+         {"bucket": "b", "blockPublicAcls": True, "blockPublicPolicy": True,
+          "ignorePublicAcls": True, "restrictPublicBuckets": True}, "AWSML-S3-002"),
+    ]
+    for t, bad, good, rule in cases:
+        diags = analyze(pack, pb, t, bad)
+        assert rule in [d.policyName for d in diags], (t, list(diags))
+        assert all(d.urn == urn(t, "r") for d in diags)
+        assert rule not in [d.policyName for d in analyze(pack, pb, t, good)], t
+    assert analyze(pack, pb, "aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}) == []
     assert analyze(pack, pb, "gcp:iam/role:Role", props) == []
     assert analyze(pack, pb, "pulumi:pulumi:Stack", {}) == []
 
@@ -192,6 +212,37 @@ def test_analyze_stack_pipeline_definition_in_an_unencrypted_bucket(pack, pb):
     found = [d for d in resp.diagnostics if d.policyName == "AWSML-STACK-001"]
     assert found, list(resp.diagnostics)
     assert found[0].urn == urn("aws:sagemaker/pipeline:Pipeline", "p")
+    assert found[0].severity == pb.analyzer.PolicySeverity.Value("POLICY_SEVERITY_HIGH")
+    # The whole stack is there, so the bucket's missing companions are findings on it.
+    assert "AWSML-S3-101" in [d.policyName for d in resp.diagnostics if d.urn == b_urn]
+
+    # Near miss: the bucket gets SSE-KMS, a full public access block and a TLS-only
+    # policy, each linked to it only through its property dependencies.
+    deny = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    flags = {f: True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                               "restrictPublicBuckets")}
+    companions = [
+        stack_resource(pb, "aws:s3/bucketServerSideEncryptionConfiguration:"
+                       "BucketServerSideEncryptionConfiguration", "sse", {
+                           "bucket": UNKNOWN, "rules": [{"applyServerSideEncryptionByDefault": {
+                               "sseAlgorithm": "aws:kms", "kmsMasterKeyId": UNKNOWN}}]},
+                       deps=[b_urn], propdeps={"bucket": [b_urn]}),
+        stack_resource(pb, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pab",
+                       {"bucket": UNKNOWN, **flags}, deps=[b_urn], propdeps={"bucket": [b_urn]}),
+        stack_resource(pb, "aws:s3/bucketPolicy:BucketPolicy", "tls",
+                       {"bucket": UNKNOWN, "policy": deny}, deps=[b_urn],
+                       propdeps={"bucket": [b_urn]}),
+    ]
+    resp = pack.an.AnalyzeStack(pb.analyzer.AnalyzeStackRequest(resources=res + companions),
+                                timeout=10)
+    ids = [d.policyName for d in resp.diagnostics]
+    assert "AWSML-STACK-001" not in ids and "AWSML-S3-101" not in ids, list(resp.diagnostics)
+    res[0].properties.update({"tags": {"awsml:advisor-suppress": "AWSML-S3-101"}})
+    resp = pack.an.AnalyzeStack(pb.analyzer.AnalyzeStackRequest(resources=res), timeout=10)
+    assert "AWSML-S3-101" not in [d.policyName for d in resp.diagnostics]
     configure(pack, pb, {"AWSML-STACK-001": "disabled"})
     resp = pack.an.AnalyzeStack(pb.analyzer.AnalyzeStackRequest(resources=res), timeout=10)
     assert "AWSML-STACK-001" not in [d.policyName for d in resp.diagnostics]
