@@ -77,7 +77,7 @@ def test_secure_example_has_no_policy_findings(make_project, pack):
     proj = secure_project(make_project, "pack-secure")
     pv = proj.pulumi("preview", "--policy-pack", str(pack))
     out = pv.stdout + pv.stderr
-    assert policies(out) == [] and "[advisory]" not in out and "[mandatory]" not in out, pv
+    assert policies(out) == [] and "[advisory]" not in out and "[mandatory]" not in out, out
 
 
 STACK_PROGRAM = """
