@@ -788,12 +788,16 @@ static void test_policy_documents(void **state)
                    "");
         expect_res(
             t,
-            POLICY_OF(
-                Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("s3:PutObject") "," Q("Resource") ":" Q("*") "," Q(
-                    "Condition") ":{" Q("StringEquals") ":{" Q("aws:ResourceAccount") ":" Q("123456"
-                                                                                            "78901"
-                                                                                            "2") "}"
-                                                                                                 "}"),
+            POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("s3:PutObject") "," Q(
+                "Resou"
+                "rce") ":" Q("*") "," Q("Condition") ":{" Q("StringEquals") ":{" Q("aws:"
+                                                                                   "ResourceAccoun"
+                                                                                   "t") ":" Q("1234"
+                                                                                              "56"
+                                                                                              "7890"
+                                                                                              "1"
+                                                                                              "2") "}"
+                                                                                                   "}"),
             "");
         expect_res(
             t,
@@ -917,12 +921,14 @@ static void test_s3_versioning(void **state)
 }
 
 #define BPOL_T "s3/bucketPolicy:BucketPolicy"
-#define TLS_DENY                                                                                   \
-    "{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q(             \
-        "s3:*") "," Q("Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"       \
-                                                                                      "SecureTran" \
-                                                                                      "sport") ":" \
-                                                                                               "[" Q("false") "]}}}"
+#define TLS_DENY                                                                                     \
+    "{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q("s3:*") "," Q( \
+        "Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"                       \
+                                                                        "SecureTran"                 \
+                                                                        "sport") ":"                 \
+                                                                                 "[" Q(              \
+                                                                                     "false") "]}"   \
+                                                                                              "}}"
 #define BPOLICY(stmts) "{\"bucket\":\"b\",\"policy\":\"{" Q("Statement") ":[" stmts "]}\"}"
 
 static void test_s3_bucket_policy(void **state)
@@ -936,11 +942,11 @@ static void test_s3_bucket_policy(void **state)
     /* aws:SecureTransport true is not the deny (it denies TLS requests). */
     expect_res(
         BPOL_T,
-        BPOLICY(
-            "{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q("s3:"
-                                                                                              "*") "," Q(
-                "Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"
-                                                                                "SecureTransport") ":" Q("true") "}}}"),
+        BPOLICY("{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q(
+            "s3:"
+            "*") "," Q("Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"
+                                                                                       "SecureTrans"
+                                                                                       "port") ":" Q("true") "}}}"),
         "AWSML-S3-004@policy");
     expect_res(
         BPOL_T,
@@ -951,17 +957,17 @@ static void test_s3_bucket_policy(void **state)
         "AWSML-S3-005@policy");
     expect_res(
         BPOL_T,
-        BPOLICY(
-            TLS_DENY
-            ",{" Q("Effect") ":" Q("Allow") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q("s3"
-                                                                                                ":G"
-                                                                                                "et"
-                                                                                                "Ob"
-                                                                                                "je"
-                                                                                                "c"
-                                                                                                "t") "," Q("Resource") ":" Q(
-                "arn:aws:s3:::b/*") "," Q("Condition") ":{" Q("StringEquals") ":{" Q("aws:"
-                                                                                     "SourceVpce") ":" Q("vpce-1") "}}}"),
+        BPOLICY(TLS_DENY ",{" Q("Effect") ":" Q("Allow") "," Q("Principal") ":" Q("*") "," Q(
+            "Actio"
+            "n") ":" Q("s3"
+                       ":G"
+                       "et"
+                       "Ob"
+                       "je"
+                       "c"
+                       "t") "," Q("Resource") ":" Q("arn:aws:s3:::b/*") "," Q("Condition") ":{" Q("StringEqual"
+                                                                                                  "s") ":{" Q("aws:"
+                                                                                                              "SourceVpce") ":" Q("vpce-1") "}}}"),
         "");
     expect_res(BPOL_T, "{\"bucket\":\"b\",\"policy\":\"not json\"}", "");
 }
