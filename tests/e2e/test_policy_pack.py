@@ -6,6 +6,7 @@ pipeline to a bucket of the same stack. Previews only: nothing is created."""
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,23 @@ POLICY_LINE = re.compile(
     re.M)
 
 
+# The version the fixture's PulumiPolicy.yaml gives the pack, which the CLI then shows.
+PACK_YAML_VERSION = "0.1.0-packyaml"
+
+
 @pytest.fixture(scope="module")
 def pack(awsml_bin, tmp_path_factory):
     """The binary under test under the pack's name (the name selects the Analyzer
-    service); AWSML_ANALYZER overrides, e.g. with build/analyzer/pulumi-analyzer-awsml."""
+    service), with the PulumiPolicy.yaml `make dist` ships beside it;
+    AWSML_ANALYZER overrides, e.g. with build/analyzer/pulumi-analyzer-awsml."""
     if os.environ.get("AWSML_ANALYZER"):
         return Path(os.environ["AWSML_ANALYZER"]).resolve()
     d = tmp_path_factory.mktemp("pack")
     exe = d / "pulumi-analyzer-awsml"
     exe.symlink_to(awsml_bin)
+    yaml = subprocess.run(["bash", str(ROOT / "scripts" / "dist.sh"), "policy-yaml",
+                           PACK_YAML_VERSION], check=True, capture_output=True, text=True).stdout
+    (d / "PulumiPolicy.yaml").write_text(yaml)
     return exe
 
 
@@ -56,6 +65,8 @@ def test_seed_findings_under_policies_and_a_mandatory_rule(make_project, pack, t
         ("advisory", "medium", "AWSML-IAM-012", "aws:iam:RolePolicyAttachment",
          "SageMakerPolicyAttachment"),
     ], out
+    if not os.environ.get("AWSML_ANALYZER"):  # PulumiPolicy.yaml's version is the pack's
+        assert re.search(rf"awsml@v{re.escape(PACK_YAML_VERSION)} ", out), out
     assert re.search(r"AWSML-IAM-001  \(aws:iam:Role: SageMakerRole\)\n\s+assumeRolePolicy: The "
                      r"trust policy .* Fix: Add a Condition", out), out
 
