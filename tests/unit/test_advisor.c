@@ -1040,6 +1040,24 @@ static void test_rule_table(void **state)
             assert_true(strcmp(r[i - 1].id, r[i].id) < 0);
         assert_ptr_equal(advisor_rule_find(r[i].id), &r[i]);
     }
+    /* The README's rule table has a row per rule with its scope, severity
+     * and Checkov / Security Hub mapping. */
+    char *readme = slurp("README.md");
+    assert_non_null(readme);
+    for (size_t i = 0; i < n; i++) {
+        char head[128], line[2048];
+        snprintf(head, sizeof(head), "\n| %s | %s | %s | ", r[i].id, r[i].scope,
+                 advisor_severity_name(r[i].severity));
+        const char *row = strstr(readme, head);
+        if (!row)
+            fail_msg("README.md has no rule table row starting '%s'", head + 1);
+        size_t len = strcspn(row + 1, "\n");
+        snprintf(line, sizeof(line), "%.*s", (int)len, row + 1);
+        snprintf(head, sizeof(head), " | %s | %s | ", r[i].checkov, r[i].securityhub);
+        if (!strstr(line, head))
+            fail_msg("README.md row of %s lacks '%s'", r[i].id, head);
+    }
+    free(readme);
     assert_null(advisor_rule_find("AWSML-IAM-999"));
     assert_null(advisor_rule_find("awsml-iam-001"));
     assert_null(advisor_rule_find(NULL));
