@@ -83,6 +83,13 @@ def test_seed_findings_under_policies_and_a_mandatory_rule(make_project, pack, t
     assert "AWSML-SM-006" not in [f[2] for f in found], out
     assert "error: preview failed" in out, out
 
+    # A policy name the pack does not have: the run fails naming it.
+    cfg.write_text(json.dumps({"all": "advisory", "AWSML-NOPE-001": "mandatory"}))
+    bad = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg),
+                      check=False)
+    assert bad.returncode != 0, bad
+    assert "'AWSML-NOPE-001' is not a policy of the awsml pack" in bad.stdout + bad.stderr, bad
+
 
 def test_secure_example_has_no_policy_findings(make_project, pack):
     proj = secure_project(make_project, "pack-secure")
