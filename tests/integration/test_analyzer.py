@@ -246,3 +246,48 @@ def test_analyze_stack_pipeline_definition_in_an_unencrypted_bucket(pack, pb):
     configure(pack, pb, {"AWSML-STACK-001": "disabled"})
     resp = pack.an.AnalyzeStack(pb.analyzer.AnalyzeStackRequest(resources=res), timeout=10)
     assert "AWSML-STACK-001" not in [d.policyName for d in resp.diagnostics]
+
+
+# ---- the Check door of the stack rules (provider mode) ---------------------------------
+
+SSE_T = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+PIPE_T = "aws:sagemaker/pipeline:Pipeline"
+PIPE_IN = {"pipelineName": "p", "pipelineDisplayName": "p",
+           "roleArn": "arn:aws:iam::123456789012:role/r",
+           "pipelineDefinitionS3Location": {"bucket": "art-bucket", "objectKey": "d.json"}}
+
+
+def provider_check(plugin, pb, type_, name, news):
+    P = pb.provider
+    r = plugin.stub.Check(P.CheckRequest(urn=urn(type_, name), name=name, type=type_,
+                                         olds=struct(pb, {}), news=struct(pb, news),
+                                         randomSeed=b"s" * 32), timeout=30)
+    return [(f.property, f.reason) for f in r.failures]
+
+
+def enforcing(plugin, pb):
+    plugin.stub.Configure(pb.provider.ConfigureRequest(
+        args=struct(pb, {"region": "us-east-1", "securityAdvisor": "enforce"}),
+        acceptSecrets=True), timeout=60)
+
+
+def test_check_reports_a_stack_rule_on_the_resource_checked_after_its_companion(start_plugin, pb):
+    p = start_plugin()
+    enforcing(p, pb)
+    provider_check(p, pb, "aws:s3/bucket:Bucket", "art", {"bucket": "art-bucket"})
+    sse = {"bucket": "art-bucket",
+           "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}
+    assert any("[AWSML-S3-001]" in r for _, r in provider_check(p, pb, SSE_T, "sse", sse))
+    fails = provider_check(p, pb, PIPE_T, "pipe", PIPE_IN)
+    stack = [(prop, r) for prop, r in fails if "[AWSML-STACK-001]" in r]
+    assert stack, fails
+    assert stack[0][0] == "pipelineDefinitionS3Location", stack
+    assert "Pipeline pipe" in stack[0][1] and "bucket art of this stack" in stack[0][1], stack
+    # The same pipeline in a process that has seen no bad companion: no stack finding
+    # (Check never counts an absence), only the per-resource ones.
+    q = start_plugin()
+    enforcing(q, pb)
+    provider_check(q, pb, "aws:s3/bucket:Bucket", "art", {"bucket": "art-bucket"})
+    fails = provider_check(q, pb, PIPE_T, "pipe", PIPE_IN)
+    assert not [r for _, r in fails if "AWSML-STACK" in r], fails
+    assert [r for _, r in fails if "[AWSML-SM-006]" in r], fails
