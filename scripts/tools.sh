@@ -161,7 +161,8 @@ pulumi_on_path() {
   return 1
 }
 
-# go on PATH (Debian's official-tarball place is tried too); false when there is none.
+# go on PATH (/usr/local/go/bin, where Go's release tarball goes, is tried too);
+# false when there is none.
 ensure_go_quiet() {
   if ! command -v go >/dev/null 2>&1; then
     [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
@@ -316,7 +317,9 @@ ensure_go_sdk() {
     say "fetching and compiling the Go SDK modules of examples/seed-go into $dir"
     say "(cold: a few minutes on 2 cores; later runs reuse it)"
     local t0=$SECONDS
-    rm -rf "$dir"; mkdir -p "$dir/mod" "$dir/build" "$dir/src"
+    # (Go keeps module files read-only: a half-filled cache of a failed run needs u+w to go.)
+    if [ -e "$dir" ]; then chmod -R u+w "$dir"; rm -rf "$dir"; fi
+    mkdir -p "$dir/mod" "$dir/build" "$dir/src"
     cp "$GO_PROGRAM"/go.mod "$GO_PROGRAM"/go.sum "$GO_PROGRAM"/*.go "$dir/src/"
     # The build fills both caches; `go list -m all` (what the Go language host runs
     # to find the program's plugins) also needs the go.mod of every module in the
