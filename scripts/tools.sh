@@ -16,7 +16,7 @@
 #
 #   ${AWSML_CACHE:-~/.cache/awsml}/venv-<hash>/           pip install -r scripts/requirements-test.txt
 #   ${AWSML_CACHE:-~/.cache/awsml}/pulumi-<ver>-<host>/bin/ pulumi, pulumi-language-python(+ -exec)
-#     ... and beside them pulumi-language-nodejs, pulumi-language-go
+#     ... and beside them pulumi-language-nodejs, pulumi-language-go, pulumi-resource-pulumi-nodejs
 #   ${AWSML_CACHE:-~/.cache/awsml}/node-<hash>/node_modules npm ci of scripts/langs/node/package-lock.json
 #   ${AWSML_CACHE:-~/.cache/awsml}/go-<hash>/{mod,build}    GOMODCACHE and GOCACHE for Go programs
 #   .tools/venv  -> the cached venv (venvs are not relocatable, hence a link, not a copy)
@@ -259,8 +259,26 @@ ensure_langhosts() {
     date -u +%FT%TZ > "$stamp"
     say "language hosts ready in $((SECONDS - t0)) s"
   fi
+  # The engine runs TypeScript dynamic providers as the bundled resource plugin
+  # pulumi-resource-pulumi-nodejs: a shell script of the CLI's release (sdk/v3's
+  # nodejs/dist) that starts @pulumi/pulumi's cmd/dynamic-provider with node.
+  local script="$dir/bin/pulumi-resource-pulumi-nodejs"
+  if [ ! -x "$script" ] && [ "$no_install" = 1 ]; then
+    lack "pulumi-resource-pulumi-nodejs (cache $dir/bin)"
+    return 0
+  fi
+  if [ ! -x "$script" ]; then
+    ensure_go
+    local sdkdir
+    sdkdir=$(cd "$dir" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+             | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -f "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" ] \
+      || die "no nodejs/dist/pulumi-resource-pulumi-nodejs in sdk/v3 $PULUMI_VERSION ('$sdkdir')"
+    install -m 0755 "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$script.tmp"
+    mv -f "$script.tmp" "$script"
+  fi
   local f
-  for f in pulumi-language-nodejs pulumi-language-go; do
+  for f in pulumi-language-nodejs pulumi-language-go pulumi-resource-pulumi-nodejs; do
     link "$dir/bin/$f" "$TOOLS/bin/$f"
   done
 }
