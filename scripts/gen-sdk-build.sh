@@ -17,10 +17,11 @@
 # Node.js: tsc, @pulumi/pulumi and @types/node come from the pinned, cached install
 # `make tools` links at .tools/node_modules (scripts/langs/node: @pulumi/pulumi 3.260.0,
 # the CLI's line; TypeScript 5.9.3), or from AWSML_NODE_MODULES. Nothing is downloaded.
-# Go: with .tools/go (make tools: the GOMODCACHE and GOCACHE of the Go programs, which
-# hold github.com/pulumi/pulumi/sdk/v3 and its compiled packages) the build shares
-# them; otherwise Go's defaults. Modules missing from the cache come from the Go module
-# proxy, as for any Go build (with AWSML_NO_INSTALL=1, GOPROXY=off: nothing is fetched).
+# Go: with .tools/go (make tools: the GOMODCACHE and GOCACHE of the Go programs, where
+# `scripts/gen-sdk.sh --generator` also puts github.com/pulumi/pulumi/sdk/v3 and every
+# module the Go SDK's go mod tidy and build need) the build shares them; otherwise Go's
+# defaults. Modules missing from the cache come from the Go module proxy, as for any Go
+# build; with AWSML_NO_INSTALL=1 (make check) GOPROXY=off: nothing is fetched.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -3,7 +3,8 @@
 #
 #   scripts/gen-sdk.sh BIN OUT_DIR VERSION [LANGUAGE...]
 #                                  e.g. scripts/gen-sdk.sh bin/pulumi-resource-awsml build/sdk 0.1.0
-#   scripts/gen-sdk.sh --generator only build the generator (make tools)
+#   scripts/gen-sdk.sh --generator only build the generators, and fetch and compile the
+#                                  Go modules the Go SDK needs (make tools)
 #
 # LANGUAGE: python (the default when none is given), nodejs, go.
 #
@@ -63,7 +64,7 @@ generator_only=0
 if [ $# -eq 1 ] && [ "$1" = --generator ]; then
   generator_only=1
 else
-  [ $# -ge 3 ] || { sed -n '2,8p' "${BASH_SOURCE[0]}" >&2; exit 2; }
+  [ $# -ge 3 ] || { sed -n '2,9p' "${BASH_SOURCE[0]}" >&2; exit 2; }
   BIN=$1 OUT=$2 VERSION=$3
   shift 3
   LANGS=("$@")
@@ -127,9 +128,60 @@ codegen_version() { # LANGUAGE
   case "$1" in python) echo "$CODEGEN_VERSION" ;; *) echo "$CODEGEN_VERSION_NODEJS_GO" ;; esac
 }
 
+# ---- the Go SDK's modules ---------------------------------------------------------
+# ensure_go_deps: the modules (and compiled packages) the generated Go SDK needs, in the
+# Go caches its build uses (scripts/gen-sdk-build.sh: .tools/go when make tools made it,
+# else Go's defaults), so that `make check` (GOPROXY=off there) builds it from the cache.
+# A throwaway module with the SDK's requirement and imports, tidied and built once per
+# cache; a stamp in the module cache remembers it.
+ensure_go_deps() {
+  local gomod gocache
+  if [ -d "$ROOT/.tools/go/mod" ] && [ -d "$ROOT/.tools/go/build" ]; then
+    gomod=$(cd "$ROOT/.tools/go/mod" && pwd) gocache=$(cd "$ROOT/.tools/go/build" && pwd)
+  else
+    GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+    [ -x "$GO" ] || return 0  # (no Go: the generator's build said so already)
+    gomod=$("$GO" env GOMODCACHE) gocache=$("$GO" env GOCACHE)
+  fi
+  local stamp="$gomod/.awsml-go-sdk-deps-$GO_PULUMI_SDK"
+  [ ! -f "$stamp" ] || return 0
+  if [ "${AWSML_NO_INSTALL:-0}" = 1 ]; then
+    die "missing: the Go modules the awsml Go SDK builds with (pulumi/sdk/v3 $GO_PULUMI_SDK," \
+      "cache $gomod); make check fetches nothing: run 'make tools' (or 'make test', which does)"
+  fi
+  GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+  [ -x "$GO" ] || die "Go is needed for the Go SDK's modules; none found"
+  say "fetching and compiling the Go SDK's modules (pulumi/sdk/v3 $GO_PULUMI_SDK) into $gomod"
+  local t0=$SECONDS tmp
+  tmp=$(mktemp -d)
+  printf 'module awsml.local/go-sdk-deps\n\ngo 1.22\n\nrequire github.com/pulumi/pulumi/sdk/v3 %s\n' \
+    "$GO_PULUMI_SDK" > "$tmp/go.mod"
+  cat > "$tmp/main.go" <<'GO'
+package main
+
+import (
+	_ "github.com/blang/semver"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+)
+
+func main() {}
+GO
+  ( cd "$tmp"
+    export GOMODCACHE="$gomod" GOCACHE="$gocache" GOFLAGS="-buildvcs=false" \
+      GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+    "$GO" mod tidy && "$GO" build -o /dev/null . ) >"$tmp/log" 2>&1 \
+    || { cat "$tmp/log" >&2; rm -rf "$tmp"; die "fetching the Go SDK's modules failed"; }
+  rm -rf "$tmp"
+  date -u +%FT%TZ > "$stamp"
+  say "Go SDK modules ready in $((SECONDS - t0)) s"
+}
+
 if [ "$generator_only" = 1 ]; then
   ensure_generator "$CODEGEN_VERSION"
   ensure_generator "$CODEGEN_VERSION_NODEJS_GO"
+  ensure_go_deps
   exit 0
 fi
 
