@@ -18,9 +18,9 @@
 #    - nodejs: the TypeScript sources of @awsml/pulumi (package.json, tsconfig.json);
 #      scripts/gen-sdk-build.sh compiles and packs them
 #    - go:     OUT_DIR/go, the Go module github.com/awsml/awsml/sdk/go/awsml (the
-#      schema's importBasePath; the root package awsml); this script adds its go.mod, which requires
-#      github.com/pulumi/pulumi/sdk/v3 at the CLI's line; scripts/gen-sdk-build.sh
-#      resolves its go.sum and builds it
+#      schema's importBasePath; the root package awsml); this script adds its go.mod,
+#      which requires github.com/pulumi/pulumi/sdk/v3 at the CLI's line;
+#      scripts/gen-sdk-build.sh resolves its go.sum and builds it
 #
 # Why not `pulumi package gen-sdk` itself: since v3.1xx the CLI asks the
 # language host to generate code (LanguageRuntime.GeneratePackage), and the
