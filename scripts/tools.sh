@@ -16,7 +16,7 @@
 #
 #   ${AWSML_CACHE:-~/.cache/awsml}/venv-<hash>/           pip install -r scripts/requirements-test.txt
 #   ${AWSML_CACHE:-~/.cache/awsml}/pulumi-<ver>-<host>/bin/ pulumi, pulumi-language-python(+ -exec)
-#     ... and beside them pulumi-language-nodejs, pulumi-language-go
+#     ... and beside them pulumi-language-nodejs, pulumi-language-go, pulumi-resource-pulumi-nodejs
 #   ${AWSML_CACHE:-~/.cache/awsml}/node-<hash>/node_modules npm ci of scripts/langs/node/package-lock.json
 #   ${AWSML_CACHE:-~/.cache/awsml}/go-<hash>/{mod,build}    GOMODCACHE and GOCACHE for Go programs
 #   .tools/venv  -> the cached venv (venvs are not relocatable, hence a link, not a copy)
@@ -161,7 +161,8 @@ pulumi_on_path() {
   return 1
 }
 
-# go on PATH (Debian's official-tarball place is tried too); false when there is none.
+# go on PATH (/usr/local/go/bin, where Go's release tarball goes, is tried too);
+# false when there is none.
 ensure_go_quiet() {
   if ! command -v go >/dev/null 2>&1; then
     [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
@@ -258,8 +259,26 @@ ensure_langhosts() {
     date -u +%FT%TZ > "$stamp"
     say "language hosts ready in $((SECONDS - t0)) s"
   fi
+  # The engine runs TypeScript dynamic providers as the bundled resource plugin
+  # pulumi-resource-pulumi-nodejs: a shell script of the CLI's release (sdk/v3's
+  # nodejs/dist) that starts @pulumi/pulumi's cmd/dynamic-provider with node.
+  local script="$dir/bin/pulumi-resource-pulumi-nodejs"
+  if [ ! -x "$script" ] && [ "$no_install" = 1 ]; then
+    lack "pulumi-resource-pulumi-nodejs (cache $dir/bin)"
+    return 0
+  fi
+  if [ ! -x "$script" ]; then
+    ensure_go
+    local sdkdir
+    sdkdir=$(cd "$dir" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+             | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -f "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" ] \
+      || die "no nodejs/dist/pulumi-resource-pulumi-nodejs in sdk/v3 $PULUMI_VERSION ('$sdkdir')"
+    install -m 0755 "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$script.tmp"
+    mv -f "$script.tmp" "$script"
+  fi
   local f
-  for f in pulumi-language-nodejs pulumi-language-go; do
+  for f in pulumi-language-nodejs pulumi-language-go pulumi-resource-pulumi-nodejs; do
     link "$dir/bin/$f" "$TOOLS/bin/$f"
   done
 }
@@ -316,7 +335,9 @@ ensure_go_sdk() {
     say "fetching and compiling the Go SDK modules of examples/seed-go into $dir"
     say "(cold: a few minutes on 2 cores; later runs reuse it)"
     local t0=$SECONDS
-    rm -rf "$dir"; mkdir -p "$dir/mod" "$dir/build" "$dir/src"
+    # (Go keeps module files read-only: a half-filled cache of a failed run needs u+w to go.)
+    if [ -e "$dir" ]; then chmod -R u+w "$dir"; rm -rf "$dir"; fi
+    mkdir -p "$dir/mod" "$dir/build" "$dir/src"
     cp "$GO_PROGRAM"/go.mod "$GO_PROGRAM"/go.sum "$GO_PROGRAM"/*.go "$dir/src/"
     # The build fills both caches; `go list -m all` (what the Go language host runs
     # to find the program's plugins) also needs the go.mod of every module in the
