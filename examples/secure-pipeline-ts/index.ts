@@ -129,7 +129,9 @@ export = async () => {
     }, { dependsOn: [definitionObject] });
 
     // ---- the role ---------------------------------------------------------------
-    // What any role of this workload may ever do, whatever is attached to it later.
+    // What any role of this workload may ever do, whatever is attached to it later:
+    // the services training uses, each on this account's resources only (a
+    // boundary with "service:*" on "*" would itself be a wildcard policy).
     const boundary = new aws.iam.Policy("MlWorkloadBoundary", {
         name: "MlWorkloadBoundary",
         description: "Permissions boundary of the ML training workload's roles",
@@ -137,9 +139,37 @@ export = async () => {
             Version: "2012-10-17",
             Statement: [
                 {
-                    Sid: "OnlyTheServicesTrainingUses",
+                    Sid: "OnlyTheArtifactsBucket",
                     Effect: "Allow",
-                    Action: ["s3:*", "sagemaker:*", "kms:*", "ecr:*", "logs:*", "ec2:*"],
+                    Action: "s3:*",
+                    Resource: [bucketArn, `${bucketArn}/*`],
+                },
+                {
+                    Sid: "OnlyThisAccountsKeysJobsAndLogs",
+                    Effect: "Allow",
+                    Action: ["kms:*", "sagemaker:*", "logs:*"],
+                    Resource: [
+                        `arn:${partition}:kms:${region}:${accountId}:key/*`,
+                        `arn:${partition}:sagemaker:${region}:${accountId}:*`,
+                        `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/sagemaker/*`,
+                    ],
+                },
+                {
+                    Sid: "AlgorithmImages",
+                    Effect: "Allow",
+                    Action: "ecr:*",
+                    Resource: `arn:${partition}:ecr:${region}:*:repository/*`,
+                },
+                {
+                    Sid: "JobsInTheVpc",
+                    Effect: "Allow",
+                    Action: "ec2:*",
+                    Resource: `arn:${partition}:ec2:${region}:${accountId}:*`,
+                },
+                {
+                    Sid: "CallsWithoutResourceLevelPermissions",
+                    Effect: "Allow",
+                    Action: ["ecr:GetAuthorizationToken", "ec2:Describe*"],
                     Resource: "*",
                 },
                 {

@@ -160,7 +160,9 @@ bucket_policy = aws.s3.BucketPolicy("ArtifactsBucketTlsOnly",
 
 # ---- the role ---------------------------------------------------------------------
 
-# What any role of this workload may ever do, whatever is attached to it later.
+# What any role of this workload may ever do, whatever is attached to it later:
+# the services training uses, each on this account's resources only (a
+# boundary with "service:*" on "*" would itself be a wildcard policy).
 boundary = aws.iam.Policy("MlWorkloadBoundary",
     name="MlWorkloadBoundary",
     description="Permissions boundary of the ML training workload's roles",
@@ -168,9 +170,37 @@ boundary = aws.iam.Policy("MlWorkloadBoundary",
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "OnlyTheServicesTrainingUses",
+                "Sid": "OnlyTheArtifactsBucket",
                 "Effect": "Allow",
-                "Action": ["s3:*", "sagemaker:*", "kms:*", "ecr:*", "logs:*", "ec2:*"],
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            },
+            {
+                "Sid": "OnlyThisAccountsKeysJobsAndLogs",
+                "Effect": "Allow",
+                "Action": ["kms:*", "sagemaker:*", "logs:*"],
+                "Resource": [
+                    f"arn:{partition}:kms:{region}:{account_id}:key/*",
+                    f"arn:{partition}:sagemaker:{region}:{account_id}:*",
+                    f"arn:{partition}:logs:{region}:{account_id}:log-group:/aws/sagemaker/*",
+                ],
+            },
+            {
+                "Sid": "AlgorithmImages",
+                "Effect": "Allow",
+                "Action": "ecr:*",
+                "Resource": f"arn:{partition}:ecr:{region}:*:repository/*",
+            },
+            {
+                "Sid": "JobsInTheVpc",
+                "Effect": "Allow",
+                "Action": "ec2:*",
+                "Resource": f"arn:{partition}:ec2:{region}:{account_id}:*",
+            },
+            {
+                "Sid": "CallsWithoutResourceLevelPermissions",
+                "Effect": "Allow",
+                "Action": ["ecr:GetAuthorizationToken", "ec2:Describe*"],
                 "Resource": "*",
             },
             {

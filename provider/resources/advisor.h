@@ -94,6 +94,9 @@ typedef struct advisor_rule {
     const char *what;
     const char *why_source;
     const char *fix;
+    const char *checkov;     /* Checkov check IDs ("CKV_AWS_145"), or "n/a" */
+    const char *securityhub; /* AWS Security Hub control IDs ("S3.17"), or "n/a" */
+    const char *scope;       /* "resource" (advisor_run) or "stack" (advisor_stack_run) */
 } advisor_rule;
 const advisor_rule *advisor_rules(size_t *n);
 /* The rule with this ID (exact match), or NULL. */

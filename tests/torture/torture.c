@@ -533,11 +533,80 @@ static void op_policy(const void *arg, const outcome *clean, outcome *o)
     if (advise(o, "iam/rolePolicyAttachment:RolePolicyAttachment",
                obj_with("policyArn", pv_string(json), NULL, NULL)) != 0)
         goto out;
+    /* The artifact store's documents: a customer managed policy, a key
+     * policy, a bucket policy. */
+    if (advise(o, "iam/policy:Policy", obj_with("policy", pv_string(json), NULL, NULL)) != 0 ||
+        advise(o, "kms/key:Key", obj_with("policy", pv_string(json), NULL, NULL)) != 0 ||
+        advise(o, "s3/bucketPolicy:BucketPolicy",
+               obj_with("policy", pv_string(json), "bucket", pv_string("b"))) != 0)
+        goto out;
 out:
     /* A failed canonicalisation or decode above is part of the rendered result;
      * when it was the refused allocation the result differs from the clean run. */
     free(c1);
     free(dec);
+}
+
+/* The stack rules on a small stack: a pipeline whose definition bucket has an
+ * SSE-S3 configuration (by value) and no other companion, a SageMaker role
+ * with s3:* on "*" attached by dependency, and a bucket encrypted with a key
+ * that does not rotate. Both modes. */
+static const char *const stack_json[][3] = {
+    {"aws:s3/bucket:Bucket", "Bucket", "{\"bucket\":\"art\",\"id\":\"art\"}"},
+    {"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+     "Sse",
+     "{\"bucket\":\"art\",\"rules\":[{\"applyServerSideEncryptionByDefault\":{"
+     "\"sseAlgorithm\":\"aws:kms\",\"kmsMasterKeyId\":\"arn:aws:kms:us-east-1:1:key/k\"}}]}"},
+    {"awsml:kms/key:Key", "Key", "{\"arn\":\"arn:aws:kms:us-east-1:1:key/k\"}"},
+    {"aws:iam/role:Role", "Role",
+     "{\"name\":\"r\",\"assumeRolePolicy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":"
+     "\\\"Allow\\\",\\\"Principal\\\":{\\\"Service\\\":\\\"sagemaker.amazonaws.com"
+     "\\\"},\\\"Action\\\":\\\"sts:AssumeRole\\\"}]}\"}"},
+    {"aws:iam/policy:Policy", "Wide",
+     "{\"arn\":\"arn:aws:iam::1:policy/w\",\"policy\":\"{\\\"Statement\\\":[{"
+     "\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"s3:*\\\",\\\"Resource"
+     "\\\":\\\"*\\\"}]}\"}"},
+    {"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "Att",
+     "{\"role\":\"r\",\"policyArn\":\"arn:aws:iam::1:policy/w\"}"},
+    {"aws:sagemaker/pipeline:Pipeline", "Pipeline",
+     "{\"pipelineDefinitionS3Location\":{\"bucket\":\"art\",\"objectKey\":\"d\"}}"},
+};
+#define STACK_N (sizeof(stack_json) / sizeof(stack_json[0]))
+
+static void op_advisor_stack(const void *arg, const outcome *clean, outcome *o)
+{
+    (void)arg;
+    (void)clean;
+    advisor_resource res[STACK_N];
+    pv *props[STACK_N] = {0};
+    advisor_findings f = {0};
+    memset(res, 0, sizeof(res));
+    for (size_t i = 0; i < STACK_N; i++) {
+        cJSON *j = cJSON_Parse(stack_json[i][2]);
+        props[i] = j ? pv_from_cjson(j) : NULL;
+        cJSON_Delete(j);
+        if (!props[i]) {
+            oom(o, "building the stack's props");
+            goto out;
+        }
+        res[i] = (advisor_resource){.urn = stack_json[i][1],
+                                    .type = stack_json[i][0],
+                                    .name = stack_json[i][1],
+                                    .props = props[i]};
+    }
+    for (int complete = 0; complete < 2; complete++) {
+        if (advisor_stack_run(res, STACK_N, ADVISOR_ALL, complete != 0, &f) != 0) {
+            fail_with(o, ERR_RESOURCE_EXHAUSTED, "advisor_stack_run failed (out of memory)");
+            goto out;
+        }
+        out_printf(o, "\nstack complete=%d: %zu", complete, f.len);
+        render_findings(o, &f);
+        advisor_findings_free(&f);
+    }
+out:
+    advisor_findings_free(&f);
+    for (size_t i = 0; i < STACK_N; i++)
+        pv_free(props[i]);
 }
 
 /* ---- XML and AWS errors ------------------------------------------------------------------- */
@@ -2013,6 +2082,7 @@ int main(int argc, char **argv)
     add_corpus("fuzz_sigv4", "sigv4", op_sigv4);
     add_corpus("fuzz_credentials", "credparse", op_credparse);
     add_corpus("fuzz_config", "config", op_config);
+    add_op("advisor/stack", op_advisor_stack, NULL);
     add_op("query", op_query, NULL);
     add_op("status", op_status, NULL);
 

@@ -728,6 +728,316 @@ static void test_order_is_stable(void **state)
     advisor_findings_free(&fa);
 }
 
+/* A later property's lower rule ID stays after an earlier property's findings. */
+static void test_order_across_properties(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    pv *in = role_inline(STMT("\"Effect\":\"Allow\",\"NotAction\":\"s3:*\",\"Resource\":\"*\""));
+    set_str(in, "assumeRolePolicy",
+            STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"},"
+                 "\"Action\":\"*\""));
+    run(ROLE, in, &f);
+    expect(&f, "AWSML-IAM-001@assumeRolePolicy AWSML-IAM-007@assumeRolePolicy "
+               "AWSML-IAM-006@inlinePolicies[0].policy");
+    advisor_findings_free(&f);
+}
+
+/* ---- the artifact store (issue 14) ------------------------------------------------- */
+
+/* Inputs from JSON (the advisor's view of a resource's checked inputs). */
+static pv *json_in(const char *json)
+{
+    cJSON *j = cJSON_Parse(json);
+    assert_non_null(j);
+    pv *in = pv_from_cjson(j);
+    cJSON_Delete(j);
+    assert_non_null(in);
+    return in;
+}
+
+/* The findings of one resource as "ID@property" words. */
+static void expect_res(const char *tok, const char *json, const char *want)
+{
+    advisor_findings f;
+    run(tok, json_in(json), &f);
+    expect(&f, want);
+    advisor_findings_free(&f);
+}
+
+/* A policy document as the JSON string value of "policy". */
+#define POLICY_OF(stmt)                                                                            \
+    "{\"policy\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{" stmt "}]}\"}"
+#define Q(s) "\\\"" s "\\\""
+
+static void test_policy_documents(void **state)
+{
+    (void)state;
+    static const char *const toks[] = {"iam/policy:Policy", "iam/rolePolicy:RolePolicy", NULL};
+    for (size_t i = 0; toks[i]; i++) {
+        const char *t = toks[i];
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("*") "," Q(
+                       "Resource") ":" Q("*")),
+                   "AWSML-IAM-007@policy");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("iam:PassRole") "," Q(
+                       "Resource") ":" Q("*")),
+                   "AWSML-IAM-009@policy");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("NotAction") ":" Q("s3:*") "," Q(
+                       "Resource") ":" Q("arn:aws:s3:::b")),
+                   "AWSML-IAM-006@policy");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("s3:GetObject") "," Q(
+                       "NotResource") ":" Q("arn:aws:s3:::secret/*")),
+                   "AWSML-IAM-015@policy");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":[" Q(
+                       "s3:GetObject") "," Q("s3:PutObject") "]," Q("Resource") ":" Q("*")),
+                   "AWSML-IAM-016@policy");
+        /* Near misses: scoped, conditioned, read-only on "*", Deny. */
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("s3:PutObject") "," Q(
+                       "Resource") ":" Q("arn:aws:s3:::b/*")),
+                   "");
+        expect_res(
+            t,
+            POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("s3:PutObject") "," Q(
+                "Resou"
+                "rce") ":" Q("*") "," Q("Condition") ":{" Q("StringEquals") ":{" Q("aws:"
+                                                                                   "ResourceAccoun"
+                                                                                   "t") ":" Q("1234"
+                                                                                              "56"
+                                                                                              "7890"
+                                                                                              "1"
+                                                                                              "2") "}"
+                                                                                                   "}"),
+            "");
+        expect_res(
+            t,
+            POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":[" Q("ec2:Describe*") "," Q(
+                "ecr:GetAuthorizationToken") "]," Q("Resource") ":" Q("*")),
+            "");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Deny") "," Q("Action") ":" Q("*") "," Q(
+                       "NotResource") ":" Q("arn:aws:s3:::b/*")),
+                   "");
+        expect_res(t,
+                   POLICY_OF(Q("Effect") ":" Q("Allow") "," Q("Action") ":" Q("iam:PassRole") "," Q(
+                       "Resource") ":" Q("arn:aws:iam::1:role/r")),
+                   "");
+    }
+}
+
+#define KEY_T "kms/key:Key"
+#define KEY_POLICY(principal, cond)                                                                \
+    "\"policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":" principal  \
+    ",\\\"Action\\\":\\\"kms:*\\\",\\\"Resource\\\":\\\"*\\\"" cond "}]}\""
+
+static void test_kms_key(void **state)
+{
+    (void)state;
+    expect_res(KEY_T, "{}", "AWSML-KMS-001@enableKeyRotation");
+    expect_res(KEY_T, "{\"enableKeyRotation\":false}", "AWSML-KMS-001@enableKeyRotation");
+    expect_res(KEY_T, "{\"enableKeyRotation\":true}", "");
+    /* Asymmetric and HMAC keys cannot rotate automatically. */
+    expect_res(KEY_T, "{\"customerMasterKeySpec\":\"RSA_2048\",\"keyUsage\":\"SIGN_VERIFY\"}", "");
+    expect_res(KEY_T, "{\"keyUsage\":\"GENERATE_VERIFY_MAC\"}", "");
+    expect_res(KEY_T, "{\"enableKeyRotation\":true," KEY_POLICY("\\\"*\\\"", "") "}",
+               "AWSML-KMS-002@policy");
+    expect_res(KEY_T, "{\"enableKeyRotation\":true," KEY_POLICY("{\\\"AWS\\\":\\\"*\\\"}", "") "}",
+               "AWSML-KMS-002@policy");
+    expect_res(KEY_T,
+               "{\"enableKeyRotation\":true," KEY_POLICY(
+                   "{\\\"AWS\\\":\\\"*\\\"}",
+                   ",\\\"Condition\\\":{\\\"StringEquals\\\":{\\\"aws:PrincipalAccount\\\":"
+                   "\\\"123456789012\\\"}}") "}",
+               "");
+    expect_res(KEY_T,
+               "{\"enableKeyRotation\":true," KEY_POLICY(
+                   "{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"}", "") "}",
+               "");
+    expect_res(KEY_T, "{\"enableKeyRotation\":true,\"bypassPolicyLockoutSafetyCheck\":true}",
+               "AWSML-KMS-003@bypassPolicyLockoutSafetyCheck");
+    expect_res(KEY_T, "{\"enableKeyRotation\":true,\"bypassPolicyLockoutSafetyCheck\":false}", "");
+}
+
+#define SSE_T "s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+#define SSE_V2_T                                                                                   \
+    "s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+#define ALG(a)                                                                                     \
+    "{\"bucket\":\"b\",\"rules\":[{\"applyServerSideEncryptionByDefault\":{\"sseAlgorithm\":\"" a  \
+    "\"}}]}"
+
+static void test_s3_encryption(void **state)
+{
+    (void)state;
+    expect_res(SSE_T, ALG("AES256"),
+               "AWSML-S3-001@rules[0].applyServerSideEncryptionByDefault.sseAlgorithm");
+    expect_res(SSE_V2_T, ALG("AES256"),
+               "AWSML-S3-001@rules[0].applyServerSideEncryptionByDefault.sseAlgorithm");
+    expect_res(SSE_T, ALG("aws:kms"), "");
+    expect_res(SSE_T, ALG("aws:kms:dsse"), "");
+    /* The deprecated inline form of Bucket/BucketV2, where the program sets it. */
+    static const char *const buckets[] = {"s3/bucket:Bucket", "s3/bucketV2:BucketV2", NULL};
+    for (size_t i = 0; buckets[i]; i++) {
+        expect_res(buckets[i],
+                   "{\"serverSideEncryptionConfiguration\":{\"rule\":{"
+                   "\"applyServerSideEncryptionByDefault\":{\"sseAlgorithm\":\"AES256\"}}}}",
+                   "AWSML-S3-001@serverSideEncryptionConfiguration.rule."
+                   "applyServerSideEncryptionByDefault.sseAlgorithm");
+        expect_res(buckets[i], "{\"versioning\":{\"enabled\":false}}",
+                   "AWSML-S3-003@versioning.enabled");
+        expect_res(buckets[i],
+                   "{\"bucket\":\"b\",\"versioning\":{\"enabled\":true},"
+                   "\"serverSideEncryptionConfiguration\":{\"rule\":{"
+                   "\"applyServerSideEncryptionByDefault\":{\"sseAlgorithm\":\"aws:kms\"}}}}",
+                   "");
+        expect_res(buckets[i], "{\"bucket\":\"b\"}", "");
+    }
+}
+
+#define PAB_T "s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+
+static void test_s3_public_access_block(void **state)
+{
+    (void)state;
+    expect_res(PAB_T,
+               "{\"bucket\":\"b\",\"blockPublicAcls\":true,\"blockPublicPolicy\":false,"
+               "\"ignorePublicAcls\":true}",
+               "AWSML-S3-002@blockPublicPolicy AWSML-S3-002@restrictPublicBuckets");
+    expect_res(PAB_T,
+               "{\"bucket\":\"b\",\"blockPublicAcls\":true,\"blockPublicPolicy\":true,"
+               "\"ignorePublicAcls\":true,\"restrictPublicBuckets\":true}",
+               "");
+    /* Unknown flags are skipped, not guessed. */
+    pv *in = json_in("{\"bucket\":\"b\",\"blockPublicAcls\":true,\"blockPublicPolicy\":true,"
+                     "\"ignorePublicAcls\":true}");
+    assert_int_equal(pv_object_set(in, "restrictPublicBuckets", pv_unknown(PV_UNK_BOOL)), 0);
+    advisor_findings f;
+    run(PAB_T, in, &f);
+    expect(&f, "");
+    advisor_findings_free(&f);
+}
+
+static void test_s3_versioning(void **state)
+{
+    (void)state;
+    static const char *const toks[] = {"s3/bucketVersioning:BucketVersioning",
+                                       "s3/bucketVersioningV2:BucketVersioningV2", NULL};
+    for (size_t i = 0; toks[i]; i++) {
+        expect_res(toks[i], "{\"versioningConfiguration\":{\"status\":\"Suspended\"}}",
+                   "AWSML-S3-003@versioningConfiguration.status");
+        expect_res(toks[i], "{\"versioningConfiguration\":{\"status\":\"Disabled\"}}",
+                   "AWSML-S3-003@versioningConfiguration.status");
+        expect_res(toks[i], "{\"versioningConfiguration\":{\"status\":\"Enabled\"}}", "");
+    }
+}
+
+#define BPOL_T "s3/bucketPolicy:BucketPolicy"
+#define TLS_DENY                                                                                     \
+    "{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q("s3:*") "," Q( \
+        "Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"                       \
+                                                                        "SecureTran"                 \
+                                                                        "sport") ":"                 \
+                                                                                 "[" Q(              \
+                                                                                     "false") "]}"   \
+                                                                                              "}}"
+#define BPOLICY(stmts) "{\"bucket\":\"b\",\"policy\":\"{" Q("Statement") ":[" stmts "]}\"}"
+
+static void test_s3_bucket_policy(void **state)
+{
+    (void)state;
+    expect_res(BPOL_T, BPOLICY(TLS_DENY), "");
+    expect_res(BPOL_T,
+               BPOLICY("{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q(
+                   "Action") ":" Q("s3:DeleteBucket") "," Q("Resource") ":" Q("*") "}"),
+               "AWSML-S3-004@policy");
+    /* aws:SecureTransport true is not the deny (it denies TLS requests). */
+    expect_res(
+        BPOL_T,
+        BPOLICY("{" Q("Effect") ":" Q("Deny") "," Q("Principal") ":" Q("*") "," Q("Action") ":" Q(
+            "s3:"
+            "*") "," Q("Resource") ":" Q("*") "," Q("Condition") ":{" Q("Bool") ":{" Q("aws:"
+                                                                                       "SecureTrans"
+                                                                                       "port") ":" Q("true") "}}}"),
+        "AWSML-S3-004@policy");
+    expect_res(
+        BPOL_T,
+        BPOLICY(
+            TLS_DENY
+            ",{" Q("Effect") ":" Q("Allow") "," Q("Principal") ":{" Q("AWS") ":" Q("*") "}," Q(
+                "Action") ":" Q("s3:GetObject") "," Q("Resource") ":" Q("arn:aws:s3:::b/*") "}"),
+        "AWSML-S3-005@policy");
+    expect_res(
+        BPOL_T,
+        BPOLICY(TLS_DENY ",{" Q("Effect") ":" Q("Allow") "," Q("Principal") ":" Q("*") "," Q(
+            "Actio"
+            "n") ":" Q("s3"
+                       ":G"
+                       "et"
+                       "Ob"
+                       "je"
+                       "c"
+                       "t") "," Q("Resource") ":" Q("arn:aws:s3:::b/*") "," Q("Condition") ":{" Q("StringEqual"
+                                                                                                  "s") ":{" Q("aws:"
+                                                                                                              "SourceVpce") ":" Q("vpce-1") "}}}"),
+        "");
+    expect_res(BPOL_T, "{\"bucket\":\"b\",\"policy\":\"not json\"}", "");
+}
+
+static void test_s3_objects(void **state)
+{
+    (void)state;
+    static const char *const toks[] = {"s3/bucketObjectv2:BucketObjectv2",
+                                       "s3/bucketObject:BucketObject", NULL};
+    for (size_t i = 0; toks[i]; i++) {
+        expect_res(toks[i], "{\"bucket\":\"b\",\"key\":\"k\"}",
+                   "AWSML-S3-006@serverSideEncryption");
+        expect_res(toks[i], "{\"bucket\":\"b\",\"key\":\"k\",\"serverSideEncryption\":\"\"}",
+                   "AWSML-S3-006@serverSideEncryption");
+        expect_res(toks[i], "{\"bucket\":\"b\",\"key\":\"k\",\"serverSideEncryption\":\"aws:kms\"}",
+                   "");
+        expect_res(toks[i], "{\"bucket\":\"b\",\"key\":\"k\",\"kmsKeyId\":\"arn:aws:kms:x\"}", "");
+    }
+    pv *in = json_in("{\"bucket\":\"b\",\"key\":\"k\"}");
+    assert_int_equal(pv_object_set(in, "kmsKeyId", pv_unknown(PV_UNK_ANY)), 0);
+    advisor_findings f;
+    run("s3/bucketObjectv2:BucketObjectv2", in, &f);
+    expect(&f, "");
+    advisor_findings_free(&f);
+}
+
+/* The secure example's artifact store, with the example's values: silent. */
+static void test_secure_example_store_is_clean(void **state)
+{
+    (void)state;
+    char *exec = slurp("examples/secure-pipeline/execution-policy.json");
+    assert_non_null(exec);
+    pv *in = pv_object();
+    assert_non_null(in);
+    set_str(in, "policy", exec);
+    free(exec);
+    advisor_findings f;
+    run("iam/policy:Policy", in, &f);
+    expect(&f, "");
+    expect_res(KEY_T,
+               "{\"enableKeyRotation\":true,\"deletionWindowInDays\":7," KEY_POLICY(
+                   "{\\\"AWS\\\":\\\"arn:aws:iam::123456789012:root\\\"}", "") "}",
+               "");
+    expect_res("s3/bucket:Bucket", "{\"bucket\":\"b\",\"forceDestroy\":true}", "");
+    expect_res(SSE_T,
+               "{\"bucket\":\"b\",\"rules\":[{\"applyServerSideEncryptionByDefault\":{"
+               "\"sseAlgorithm\":\"aws:kms\",\"kmsMasterKeyId\":\"arn:aws:kms:x\"},"
+               "\"bucketKeyEnabled\":true}]}",
+               "");
+    expect_res("s3/bucketObjectv2:BucketObjectv2",
+               "{\"bucket\":\"b\",\"key\":\"k\",\"serverSideEncryption\":\"aws:kms\","
+               "\"kmsKeyId\":\"arn:aws:kms:x\"}",
+               "");
+}
+
 /* ---- the rule table and the secure example ------------------------------------------------- */
 
 static void test_rule_table(void **state)
@@ -735,7 +1045,7 @@ static void test_rule_table(void **state)
     (void)state;
     size_t n = 0;
     const advisor_rule *r = advisor_rules(&n);
-    assert_int_equal(n, 20);
+    assert_int_equal(n, 38);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(r[i].id);
         assert_true(strlen(r[i].id) < sizeof(((advisor_finding *)0)->id));
@@ -745,6 +1055,24 @@ static void test_rule_table(void **state)
             assert_true(strcmp(r[i - 1].id, r[i].id) < 0);
         assert_ptr_equal(advisor_rule_find(r[i].id), &r[i]);
     }
+    /* The README's rule table has a row per rule with its scope, severity
+     * and Checkov / Security Hub mapping. */
+    char *readme = slurp("README.md");
+    assert_non_null(readme);
+    for (size_t i = 0; i < n; i++) {
+        char head[128], line[2048];
+        snprintf(head, sizeof(head), "\n| %s | %s | %s | ", r[i].id, r[i].scope,
+                 advisor_severity_name(r[i].severity));
+        const char *row = strstr(readme, head);
+        if (!row)
+            fail_msg("README.md has no rule table row starting '%s'", head + 1);
+        size_t len = strcspn(row + 1, "\n");
+        snprintf(line, sizeof(line), "%.*s", (int)len, row + 1);
+        snprintf(head, sizeof(head), " | %s | %s | ", r[i].checkov, r[i].securityhub);
+        if (!strstr(line, head))
+            fail_msg("README.md row of %s lacks '%s'", r[i].id, head);
+    }
+    free(readme);
     assert_null(advisor_rule_find("AWSML-IAM-999"));
     assert_null(advisor_rule_find("awsml-iam-001"));
     assert_null(advisor_rule_find(NULL));
@@ -795,6 +1123,15 @@ int main(void)
         cmocka_unit_test(test_unknowns_are_skipped),
         cmocka_unit_test(test_secrets_and_invalid_input),
         cmocka_unit_test(test_order_is_stable),
+        cmocka_unit_test(test_order_across_properties),
+        cmocka_unit_test(test_policy_documents),
+        cmocka_unit_test(test_kms_key),
+        cmocka_unit_test(test_s3_encryption),
+        cmocka_unit_test(test_s3_public_access_block),
+        cmocka_unit_test(test_s3_versioning),
+        cmocka_unit_test(test_s3_bucket_policy),
+        cmocka_unit_test(test_s3_objects),
+        cmocka_unit_test(test_secure_example_store_is_clean),
         cmocka_unit_test(test_rule_table),
         cmocka_unit_test(test_secure_example_is_clean),
     };
