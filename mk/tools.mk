@@ -1,6 +1,8 @@
 # Test toolchain: Python venv and the Pulumi CLI (owned by scripts/tools.sh), and with
-# them the other downloads (the SDK generator of scripts/gen-sdk.sh, Debian's cjson and
-# curl sources for scripts/dist.sh), so that `make tools` is where the network is used.
+# them the other downloads (the Node.js and Go language hosts, the pinned Node packages
+# and Go SDK modules of the TypeScript and Go examples, the SDK generator of
+# scripts/gen-sdk.sh, Debian's cjson and curl sources for scripts/dist.sh), so that
+# `make tools` is where the network is used.
 # Under `make check` (AWSML_NO_INSTALL=1) both rules below only check and link the cache.
 VENV       := .tools/venv
 VENV_STAMP := .tools/venv/.stamp

@@ -93,10 +93,16 @@ static bool set_string(cJSON *object, const char *key, const char *value)
 static void build_dropin(void)
 {
     cJSON *root = cJSON_ParseWithLength(awsml_schema_json, awsml_schema_json_len);
-    cJSON *py = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "language"),
-                                                 "python");
+    cJSON *lang = cJSON_GetObjectItemCaseSensitive(root, "language");
+    cJSON *py = cJSON_GetObjectItemCaseSensitive(lang, "python");
+    cJSON *node = cJSON_GetObjectItemCaseSensitive(lang, "nodejs");
+    cJSON *go = cJSON_GetObjectItemCaseSensitive(lang, "go");
+    /* The SDK names pulumi-aws's own SDKs carry. */
     if (!root || rename_tree(root) != 0 || !set_string(root, "name", "aws") ||
-        (py && !set_string(py, "packageName", "pulumi_aws")))
+        (py && !set_string(py, "packageName", "pulumi_aws")) ||
+        (node && !set_string(node, "packageName", "@pulumi/aws")) ||
+        (go && (!set_string(go, "importBasePath", "github.com/pulumi/pulumi-aws/sdk/v7/go/aws") ||
+                !set_string(go, "rootPackageName", "aws"))))
         goto out;
     dropin_json = cJSON_PrintUnformatted(root);
 out:

@@ -3,8 +3,11 @@
 # else the build and the tests would otherwise fetch from the network.
 #
 #   scripts/tools.sh              venv + Pulumi CLI + Python language host into .tools/,
-#                                 the SDK generator (scripts/gen-sdk.sh --generator) and
-#                                 Debian's cjson and curl sources (scripts/dist.sh sources)
+#                                 the Node.js and Go language hosts, the pinned Node
+#                                 packages (scripts/langs/node) and the Go SDK modules and
+#                                 build cache of examples/seed-go, the SDK generator
+#                                 (scripts/gen-sdk.sh --generator) and Debian's cjson
+#                                 and curl sources (scripts/dist.sh sources)
 #   scripts/tools.sh --venv-only  just the venv (fast path for tests that need no CLI)
 #
 # Everything is built once into a cache outside the work tree, keyed by the
@@ -13,8 +16,15 @@
 #
 #   ${AWSML_CACHE:-~/.cache/awsml}/venv-<hash>/           pip install -r scripts/requirements-test.txt
 #   ${AWSML_CACHE:-~/.cache/awsml}/pulumi-<ver>-<host>/bin/ pulumi, pulumi-language-python(+ -exec)
+#     ... and beside them pulumi-language-nodejs, pulumi-language-go, pulumi-resource-pulumi-nodejs
+#   ${AWSML_CACHE:-~/.cache/awsml}/node-<hash>/node_modules npm ci of scripts/langs/node/package-lock.json
+#   ${AWSML_CACHE:-~/.cache/awsml}/go-<hash>/{mod,build}    GOMODCACHE and GOCACHE for Go programs
 #   .tools/venv  -> the cached venv (venvs are not relocatable, hence a link, not a copy)
 #   .tools/bin/* -> the cached binaries
+#   .tools/node_modules -> the cached Node packages (link a TypeScript project's
+#                  node_modules to it), .tools/go -> the cached Go folders (run Go
+#                  programs with GOMODCACHE=.tools/go/mod GOCACHE=.tools/go/build
+#                  GOFLAGS=-mod=mod)
 #
 # Environment: AWSML_CACHE (cache root), AWSML_PYTHON (interpreter for the venv,
 # default Debian's /usr/bin/python3), AWSML_FORCE_BUILD_PULUMI=1 (ignore a
@@ -37,9 +47,22 @@ PULUMI_VERSION=v3.260.0
 LANGHOST_SDK_VERSION=v3.68.0
 LANGHOST_PKG=github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
 VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+# The Node.js language host: a package of the same sdk/v3 release as the Python
+# host (its own module, like Python's, is not served). It runs programs with the
+# @pulumi/pulumi package of the project's node_modules, so it needs only node.
+NODEJS_LANGHOST_PKG=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+# The Go language host: the sdk/v3 module held it as go/pulumi-language-go up to
+# v3.66.0 (gone from v3.67.0 on); its own module
+# (github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3) is not served by the
+# proxy reachable here, so v3.66.0 is the newest that can be built. It compiles
+# the program with `go build` and needs only go on PATH.
+GO_LANGHOST_SDK_VERSION=v3.66.0
+GO_LANGHOST_PKG=github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REQS="$ROOT/scripts/requirements-test.txt"
+NODE_PROJECT="$ROOT/scripts/langs/node"   # package.json + package-lock.json (the Node pins)
+GO_PROGRAM="$ROOT/examples/seed-go"       # go.mod + go.sum (the Go SDK pins)
 CACHE=${AWSML_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/awsml}
 TOOLS="$ROOT/.tools"
 
@@ -57,7 +80,7 @@ venv_only=0
 case "${1:-}" in
   "") ;;
   --venv-only) venv_only=1 ;;
-  -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,33p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: scripts/tools.sh [--venv-only])" ;;
 esac
 
@@ -138,6 +161,15 @@ pulumi_on_path() {
   return 1
 }
 
+# go on PATH (/usr/local/go/bin, where Go's release tarball goes, is tried too);
+# false when there is none.
+ensure_go_quiet() {
+  if ! command -v go >/dev/null 2>&1; then
+    [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
+  fi
+  command -v go >/dev/null 2>&1
+}
+
 ensure_go() {
   if ! command -v go >/dev/null 2>&1; then
     [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
@@ -159,8 +191,10 @@ build_module() {
     go build -ldflags "-s -w -X $VERSION_VAR=$ver" -o "$out" "$pkg" )
 }
 
+PULUMI_DIR=""   # the cached CLI's folder, when it is the CLI we use
 ensure_pulumi() {
   local dir="$CACHE/pulumi-$PULUMI_VERSION-pylang-$LANGHOST_SDK_VERSION"
+  PULUMI_DIR=$dir
   if [ ! -f "$dir/.complete" ] && [ "$no_install" = 1 ]; then
     lack "the Pulumi CLI $PULUMI_VERSION and Python language host (cache $dir)"
     return 0
@@ -199,6 +233,126 @@ ensure_pulumi() {
   done
 }
 
+# ---- Node.js and Go language hosts ------------------------------------------------
+# They go beside the cached `pulumi` (the CLI warns "using ... from $PATH" about a
+# bundled plugin found anywhere else); with a pulumi from PATH, into a folder of their own.
+ensure_langhosts() {
+  local dir="$CACHE/langhosts" stamp
+  [ -z "$PULUMI_DIR" ] || dir=$PULUMI_DIR
+  stamp="$dir/.langhosts-nodejs-$LANGHOST_SDK_VERSION-go-$GO_LANGHOST_SDK_VERSION"
+  if [ ! -f "$stamp" ] && [ "$no_install" = 1 ]; then
+    lack "the Node.js and Go language hosts (cache $dir/bin)"
+    return 0
+  fi
+  if [ ! -f "$stamp" ]; then
+    ensure_go
+    say "building pulumi-language-nodejs ($LANGHOST_SDK_VERSION) and pulumi-language-go ($GO_LANGHOST_SDK_VERSION) into $dir/bin"
+    local t0=$SECONDS
+    rm -f "$dir"/.langhosts-*; mkdir -p "$dir/bin"
+    build_module "$dir/src-langhosts/nodejs" "$dir/bin/pulumi-language-nodejs" "$LANGHOST_SDK_VERSION" \
+      "$NODEJS_LANGHOST_PKG" "$NODEJS_LANGHOST_PKG@$LANGHOST_SDK_VERSION" \
+      || die "go build of pulumi-language-nodejs failed"
+    build_module "$dir/src-langhosts/go" "$dir/bin/pulumi-language-go" "$GO_LANGHOST_SDK_VERSION" \
+      "$GO_LANGHOST_PKG" "$GO_LANGHOST_PKG@$GO_LANGHOST_SDK_VERSION" \
+      || die "go build of pulumi-language-go failed"
+    rm -rf "$dir/src-langhosts"
+    date -u +%FT%TZ > "$stamp"
+    say "language hosts ready in $((SECONDS - t0)) s"
+  fi
+  # The engine runs TypeScript dynamic providers as the bundled resource plugin
+  # pulumi-resource-pulumi-nodejs: a shell script of the CLI's release (sdk/v3's
+  # nodejs/dist) that starts @pulumi/pulumi's cmd/dynamic-provider with node.
+  local script="$dir/bin/pulumi-resource-pulumi-nodejs"
+  if [ ! -x "$script" ] && [ "$no_install" = 1 ]; then
+    lack "pulumi-resource-pulumi-nodejs (cache $dir/bin)"
+    return 0
+  fi
+  if [ ! -x "$script" ]; then
+    ensure_go
+    local sdkdir
+    sdkdir=$(cd "$dir" && go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+             | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -f "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" ] \
+      || die "no nodejs/dist/pulumi-resource-pulumi-nodejs in sdk/v3 $PULUMI_VERSION ('$sdkdir')"
+    install -m 0755 "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$script.tmp"
+    mv -f "$script.tmp" "$script"
+  fi
+  local f
+  for f in pulumi-language-nodejs pulumi-language-go pulumi-resource-pulumi-nodejs; do
+    link "$dir/bin/$f" "$TOOLS/bin/$f"
+  done
+}
+
+# ---- Node packages: @pulumi/pulumi, @pulumi/aws, TypeScript -------------------------
+# npm ci of the committed lock file into a folder keyed by it and by node's version.
+ensure_node_modules() {
+  local nodever key dir
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if [ "$no_install" = 1 ]; then lack "node and npm on PATH (Node.js 20 or later)"; return 0; fi
+    die "node and npm are needed for the TypeScript programs (Node.js 20 or later); none on PATH"
+  fi
+  nodever=$(node --version)
+  key=$( { cat "$NODE_PROJECT/package.json" "$NODE_PROJECT/package-lock.json"; echo "$nodever"; } \
+         | sha256sum | cut -c1-16)
+  dir="$CACHE/node-$key"
+  if [ ! -f "$dir/.complete" ] && [ "$no_install" = 1 ]; then
+    lack "the Node packages pinned by scripts/langs/node/package-lock.json (cache $dir)"
+    return 0
+  fi
+  if [ ! -f "$dir/.complete" ]; then
+    say "installing the Node packages pinned by scripts/langs/node/package-lock.json into $dir"
+    local t0=$SECONDS
+    rm -rf "$dir"; mkdir -p "$dir"
+    cp "$NODE_PROJECT/package.json" "$NODE_PROJECT/package-lock.json" "$dir/"
+    ( cd "$dir" && npm ci --no-audit --no-fund --loglevel=error ) \
+      || die "npm ci in $dir failed"
+    ( cd "$dir" && node -e 'for (const m of ["@pulumi/pulumi", "@pulumi/aws", "typescript", "ts-node"]) require.resolve(m)' ) \
+      || die "the Node packages in $dir are incomplete after npm ci"
+    date -u +%FT%TZ > "$dir/.complete"
+    say "Node packages ready in $((SECONDS - t0)) s"
+  fi
+  link "$dir/node_modules" "$TOOLS/node_modules"
+}
+
+# ---- Go SDK modules and their compiled packages -------------------------------------
+# A GOMODCACHE and a GOCACHE of our own, keyed by examples/seed-go's go.mod/go.sum
+# and go's version, filled by building that program once (compiling pulumi-aws's
+# iam and sagemaker packages takes minutes; later builds take seconds).
+ensure_go_sdk() {
+  local gover key dir
+  ensure_go_quiet || {
+    if [ "$no_install" = 1 ]; then lack "go on PATH (for Go programs)"; return 0; fi
+    die "go is needed for the Go programs; none on PATH"
+  }
+  gover=$(go env GOVERSION)
+  key=$( { cat "$GO_PROGRAM/go.mod" "$GO_PROGRAM/go.sum"; echo "$gover"; } | sha256sum | cut -c1-16)
+  dir="$CACHE/go-$key"
+  if [ ! -f "$dir/.complete" ] && [ "$no_install" = 1 ]; then
+    lack "the Go SDK modules pinned by examples/seed-go/go.mod (cache $dir)"
+    return 0
+  fi
+  if [ ! -f "$dir/.complete" ]; then
+    say "fetching and compiling the Go SDK modules of examples/seed-go into $dir"
+    say "(cold: a few minutes on 2 cores; later runs reuse it)"
+    local t0=$SECONDS
+    # (Go keeps module files read-only: a half-filled cache of a failed run needs u+w to go.)
+    if [ -e "$dir" ]; then chmod -R u+w "$dir"; rm -rf "$dir"; fi
+    mkdir -p "$dir/mod" "$dir/build" "$dir/src"
+    cp "$GO_PROGRAM"/go.mod "$GO_PROGRAM"/go.sum "$GO_PROGRAM"/*.go "$dir/src/"
+    # The build fills both caches; `go list -m all` (what the Go language host runs
+    # to find the program's plugins) also needs the go.mod of every module in the
+    # graph, which a build does not fetch.
+    ( cd "$dir/src" && export GOMODCACHE="$dir/mod" GOCACHE="$dir/build" \
+        GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local
+      go build -o /dev/null . && go list -m -json all > /dev/null ) > "$dir/fetch.log" 2>&1 \
+      || { cat "$dir/fetch.log" >&2; die "building examples/seed-go against the pinned Go SDK modules failed"; }
+    rm -rf "$dir/src" "$dir/fetch.log"
+    date -u +%FT%TZ > "$dir/.complete"
+    say "Go SDK modules ready in $((SECONDS - t0)) s"
+  fi
+  link "$dir" "$TOOLS/go"
+}
+
 # ---- the other downloads: SDK generator, Debian sources ---------------------------
 # Each script owns its cache entry and, under AWSML_NO_INSTALL, reports it missing itself.
 ensure_generator() {
@@ -231,6 +385,9 @@ t_start=$SECONDS
 ensure_venv
 if [ "$venv_only" = 0 ]; then
   if ! pulumi_on_path; then ensure_pulumi; fi
+  ensure_langhosts
+  ensure_node_modules
+  ensure_go_sdk
   ensure_generator
   ensure_sources
 fi

@@ -1305,10 +1305,7 @@ int advisor_run(const char *token_rest, const pv *inputs, advisor_findings *out)
         return 0;
     for (size_t i = 0; i < sizeof(by_token) / sizeof(by_token[0]); i++)
         if (strcmp(token_rest, by_token[i].token) == 0) {
-            size_t from = out->len;
-            rc = by_token[i].run(in, out);
-            if (rc == 0)
-                sort_from(out, from);
+            rc = by_token[i].run(in, out); /* each sorts within a property */
             break;
         }
     if (rc != 0)

@@ -213,7 +213,11 @@ static aspect sse_rules_aspect(const pv *rules)
     return a;
 }
 
-/* The Bucket's own (deprecated inline) SSE rule or rules. */
+/* The Bucket's own (deprecated inline) SSE rule or rules. pulumi-aws computes
+ * serverSideEncryptionConfiguration when the program does not set it, so a
+ * wholly unknown value (a new bucket's preview outputs) is the account default
+ * to come, never SSE-KMS: it reads as absent. A program's own inline rule with
+ * an unknown part is unknown (sse_rules_aspect). */
 static const pv *inline_sse_rules(const pv *bucket_props)
 {
     const pv *sse = advisor_get(bucket_props, "serverSideEncryptionConfiguration");

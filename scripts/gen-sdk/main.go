@@ -1,14 +1,15 @@
-// gen-python-sdk: generates the Python SDK of a Pulumi package schema with the
-// codegen library of pulumi/pkg/v3 (the same code `pulumi package gen-sdk`
-// runs inside newer Python language hosts; the host awsml's toolchain can build,
-// from sdk/v3 v3.68.0, predates the GeneratePackage RPC).
+// gen-sdk: generates a language SDK of a Pulumi package schema with the codegen
+// library of pulumi/pkg/v3 (the same code `pulumi package gen-sdk --language L`
+// runs inside newer language hosts; the hosts awsml's toolchain can build predate
+// the GeneratePackage RPC).
 //
-//	gen-python-sdk SCHEMA_JSON OUT_DIR VERSION
+//	gen-sdk LANGUAGE SCHEMA_JSON OUT_DIR VERSION     LANGUAGE: python, nodejs or go
 //
 // The schema must not reference other packages (a null loader binds it).
 // Binds (validates) the schema against the package metaschema, sets its version,
-// and writes the SDK into OUT_DIR/python (removed first). Exit 1 on any error or
-// schema diagnostic, printed on stderr.
+// and writes the SDK into OUT_DIR/LANGUAGE (removed first), as the codegen lays
+// it out (for go: the root package's files at the top, one folder per module).
+// Exit 1 on any error or schema diagnostic, printed on stderr.
 package main
 
 import (
@@ -18,21 +19,26 @@ import (
 	"path/filepath"
 
 	"github.com/blang/semver"
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
 func fail(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "gen-python-sdk: "+format+"\n", args...)
+	fmt.Fprintf(os.Stderr, "gen-sdk: "+format+"\n", args...)
 	os.Exit(1)
 }
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: gen-python-sdk SCHEMA_JSON OUT_DIR VERSION")
+	if len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: gen-sdk LANGUAGE SCHEMA_JSON OUT_DIR VERSION")
 		os.Exit(2)
 	}
-	schemaPath, outDir, version := os.Args[1], os.Args[2], os.Args[3]
+	lang, schemaPath, outDir, version := os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	if lang != "python" && lang != "nodejs" && lang != "go" {
+		fail("unknown language %q (python, nodejs or go)", lang)
+	}
 	if _, err := semver.ParseTolerant(version); err != nil {
 		fail("version %q is not semver: %v", version, err)
 	}
@@ -50,16 +56,24 @@ func main() {
 		fail("binding %s: %v", schemaPath, err)
 	}
 	for _, d := range diags {
-		fmt.Fprintf(os.Stderr, "gen-python-sdk: %s: %s\n", schemaPath, d.Error())
+		fmt.Fprintf(os.Stderr, "gen-sdk: %s: %s\n", schemaPath, d.Error())
 	}
 	if diags.HasErrors() {
 		os.Exit(1)
 	}
-	files, err := python.GeneratePackage("pulumi", pkg, nil, nil)
-	if err != nil {
-		fail("generating the Python SDK: %v", err)
+	var files map[string][]byte
+	switch lang {
+	case "python":
+		files, err = python.GeneratePackage("pulumi", pkg, nil, nil)
+	case "nodejs":
+		files, err = nodejs.GeneratePackage("pulumi", pkg, nil, nil, false, nil) // (the loader is asked only for dependencies: none)
+	case "go":
+		files, err = gogen.GeneratePackage("pulumi", pkg, nil)
 	}
-	root := filepath.Join(outDir, "python")
+	if err != nil {
+		fail("generating the %s SDK: %v", lang, err)
+	}
+	root := filepath.Join(outDir, lang)
 	if err := os.RemoveAll(root); err != nil {
 		fail("%v", err)
 	}
@@ -72,5 +86,5 @@ func main() {
 			fail("%v", err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "gen-python-sdk: %d files in %s\n", len(files), root)
+	fmt.Fprintf(os.Stderr, "gen-sdk: %s: %d files in %s\n", lang, len(files), root)
 }

@@ -309,3 +309,143 @@ def test_unit_suites_pass_on_the_static_libcurl(suite):
     r = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     out = r.stdout + r.stderr
     assert r.returncode == 0 and "[  PASSED  ]" in out and "FAILED" not in out, out[-4000:]
+
+
+# ---- the SDKs beside the tarball (mk/sdk.mk: make wheel, npm-pack, go-module) -------------
+PY_VERSION = re.sub(r"-rc\.?", "rc", re.sub(r"-beta\.?", "b", re.sub(r"-alpha\.?", "a", VERSION)))
+WHEEL = DIST_DIR / f"pulumi_awsml-{PY_VERSION}-py3-none-any.whl"
+NPM_TGZ = DIST_DIR / f"awsml-pulumi-{VERSION}.tgz"
+GO_MODULE = DIST_DIR / f"awsml-go-sdk-v{VERSION}"
+GO_MODULE_PATH = "github.com/awsml/awsml/sdk/go/awsml"
+TOOLS = ROOT / ".tools"
+SAGEMAKER_FULL = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+
+@pytest.fixture(scope="module")
+def sdk_dist() -> pathlib.Path:
+    if not (WHEEL.is_file() and NPM_TGZ.is_file() and (GO_MODULE / "go.mod").is_file()):
+        subprocess.run(["make", "-C", str(ROOT), "wheel", "npm-pack", "go-module",
+                        f"VERSION={VERSION}", f"DIST_DIR={DIST_DIR}"], check=True)
+    for p in (WHEEL, NPM_TGZ, GO_MODULE / "go.mod"):
+        assert p.is_file(), f"make dist did not write {p}"
+    return DIST_DIR
+
+
+def test_wheel_name_and_version(sdk_dist):
+    import zipfile
+    with zipfile.ZipFile(WHEEL) as z:
+        plugin = json.loads(z.read("pulumi_awsml/pulumi-plugin.json"))
+        meta = z.read(f"pulumi_awsml-{PY_VERSION}.dist-info/METADATA").decode()
+    assert plugin == {"resource": True, "name": "awsml", "version": VERSION}, plugin
+    assert re.search(r"^Name: pulumi_awsml$", meta, re.M), meta[:300]
+    assert re.search(rf"^Version: {re.escape(PY_VERSION)}$", meta, re.M), meta[:300]
+
+
+def test_npm_tarball_contents(sdk_dist):
+    """npm pack of the compiled @awsml/pulumi: JavaScript and declarations (no TypeScript
+    sources), in pulumi-aws's module layout, at the provider's version."""
+    with tarfile.open(NPM_TGZ) as tf:
+        names = set(tf.getnames())
+        pkg = json.loads(tf.extractfile("package/package.json").read())
+    assert all(n.startswith("package/") for n in names), names
+    assert pkg["name"] == "@awsml/pulumi" and pkg["version"] == VERSION, pkg
+    assert pkg["pulumi"] == {"resource": True, "name": "awsml", "version": VERSION}, pkg
+    assert pkg["dependencies"]["@pulumi/pulumi"].startswith("^3."), pkg
+    for f in ("index.js", "index.d.ts", "provider.js", "utilities.js", "iam/role.js",
+              "iam/role.d.ts", "iam/rolePolicyAttachment.js", "sagemaker/pipeline.js",
+              "sagemaker/pipeline.d.ts", "s3/bucket.js", "kms/key.js", "config/vars.js",
+              "types/enums/iam/index.js", "types/input.d.ts", "LICENSE", "README.md"):
+        assert f"package/{f}" in names, f
+    sources = [n for n in names if n.endswith(".ts") and not n.endswith(".d.ts")]
+    assert not sources, sources
+
+
+def _node_project(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A folder whose node_modules holds @awsml/pulumi unpacked from the tarball, and
+    @pulumi/pulumi, typescript and @types/node from make tools' pinned install."""
+    nm_tools = TOOLS / "node_modules"
+    assert (nm_tools / "@pulumi" / "pulumi").is_dir(), "run make tools (.tools/node_modules)"
+    nm = tmp_path / "node_modules"
+    (nm / "@awsml").mkdir(parents=True)
+    (tmp_path / "unpacked").mkdir()
+    subprocess.run(["tar", "-xzf", str(NPM_TGZ), "-C", str(tmp_path / "unpacked")], check=True)
+    (tmp_path / "unpacked" / "package").rename(nm / "@awsml" / "pulumi")
+    (nm / "@pulumi").mkdir()
+    (nm / "@pulumi" / "pulumi").symlink_to(nm_tools / "@pulumi" / "pulumi")
+    (nm / "@types").symlink_to(nm_tools / "@types")
+    (nm / "typescript").symlink_to(nm_tools / "typescript")
+    return tmp_path
+
+
+def test_npm_package_loads_and_types_check(sdk_dist, tmp_path):
+    proj = _node_project(tmp_path)
+    code = """
+const aws = require("@awsml/pulumi");
+const out = {
+  role: typeof aws.iam.Role, attach: typeof aws.iam.RolePolicyAttachment,
+  pipeline: typeof aws.sagemaker.Pipeline, bucket: typeof aws.s3.Bucket,
+  provider: typeof aws.Provider, full: aws.iam.ManagedPolicy.AmazonSageMakerFullAccess,
+  version: require("@awsml/pulumi/package.json").version,
+};
+console.log(JSON.stringify(out));
+"""
+    r = subprocess.run(["node", "-e", code], cwd=proj, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout) == {
+        "role": "function", "attach": "function", "pipeline": "function",
+        "bucket": "function", "provider": "function", "full": SAGEMAKER_FULL,
+        "version": VERSION}, r.stdout
+    # The declarations type a program as @pulumi/aws's do: a right one compiles, a wrong
+    # property name does not.
+    good = """import * as aws from "@awsml/pulumi";
+const role = new aws.iam.Role("r", {assumeRolePolicy: "{}"});
+new aws.iam.RolePolicyAttachment("a", {role: role.name,
+    policyArn: aws.iam.ManagedPolicy.AmazonSageMakerFullAccess});
+new aws.sagemaker.Pipeline("p", {roleArn: role.arn, pipelineName: "p",
+    pipelineDefinitionS3Location: {bucket: "b", objectKey: "k"}});
+export const arn: aws.iam.Role["arn"] = role.arn;
+"""
+    tsc = [str(proj / "node_modules" / "typescript" / "bin" / "tsc"), "--noEmit", "--strict",
+           "--module", "commonjs", "--target", "es2020", "--types", "node"]
+    (proj / "good.ts").write_text(good)
+    r = subprocess.run(tsc + ["good.ts"], cwd=proj, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (proj / "bad.ts").write_text(good.replace("assumeRolePolicy:", "assumeRolePolicyy:"))
+    r = subprocess.run(tsc + ["bad.ts"], cwd=proj, capture_output=True, text=True, timeout=180)
+    assert r.returncode != 0 and "assumeRolePolicyy" in r.stdout, r.stdout + r.stderr
+
+
+def test_go_module_folder(sdk_dist):
+    gomod = (GO_MODULE / "go.mod").read_text()
+    assert re.search(rf"^module {re.escape(GO_MODULE_PATH)}$", gomod, re.M), gomod
+    assert re.search(r"^\s*github\.com/pulumi/pulumi/sdk/v3 v3\.\d+\.\d+$", gomod, re.M), gomod
+    assert (GO_MODULE / "go.sum").stat().st_size > 0
+    plugin = json.loads((GO_MODULE / "pulumi-plugin.json").read_text())
+    assert plugin == {"resource": True, "name": "awsml", "version": VERSION}, plugin
+    # The package asks the engine for this provider version.
+    utilities = (GO_MODULE / "internal" / "pulumiUtilities.go").read_text()
+    assert f'semver.MustParse("{VERSION}")' in utilities
+    for f in ("provider.go", "iam/role.go", "iam/rolePolicyAttachment.go", "iam/pulumiEnums.go",
+              "sagemaker/pipeline.go", "s3/bucket.go", "kms/key.go", "config/config.go",
+              "LICENSE"):
+        assert (GO_MODULE / f).is_file(), f
+    assert "package awsml" in (GO_MODULE / "provider.go").read_text()
+    assert 'ManagedPolicyAmazonSageMakerFullAccess = ManagedPolicy("%s")' % SAGEMAKER_FULL \
+        in (GO_MODULE / "iam" / "pulumiEnums.go").read_text()
+
+
+def test_go_module_builds_alone_offline(sdk_dist, tmp_path):
+    """A copy of the folder builds with its own go.mod and go.sum (read-only), nothing
+    fetched: the modules come from make tools' Go cache."""
+    gocache = TOOLS / "go"
+    assert (gocache / "mod").is_dir(), "run make tools (.tools/go)"
+    mod = tmp_path / "mod"
+    shutil.copytree(GO_MODULE, mod)
+    env = dict(os.environ, GOFLAGS="-mod=readonly -buildvcs=false", GOPROXY="off",
+               GOTOOLCHAIN="local", GOMODCACHE=str((gocache / "mod").resolve()),
+               GOCACHE=str((gocache / "build").resolve()))
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    r = subprocess.run([go, "build", "./..."], cwd=mod, env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -116,6 +116,9 @@ def test_dropin_name_serves_the_schema_as_package_aws(tmp_path):
     served = json.loads(pulumi("package", "get-schema", str(dropin)).stdout)
     assert served["name"] == "aws"
     assert served["language"]["python"]["packageName"] == "pulumi_aws"
+    assert served["language"]["nodejs"]["packageName"] == "@pulumi/aws"
+    assert served["language"]["go"]["importBasePath"] == "github.com/pulumi/pulumi-aws/sdk/v7/go/aws"
+    assert served["language"]["go"]["rootPackageName"] == "aws"
     own = _tokens(SCHEMA)
     assert own and all(t.startswith("awsml:") for t in own)
     assert _tokens(served) == {"aws:" + t[len("awsml:"):] for t in own}
@@ -123,6 +126,9 @@ def test_dropin_name_serves_the_schema_as_package_aws(tmp_path):
     back = json.dumps(served).replace('"aws:', '"awsml:').replace("#/types/aws:", "#/types/awsml:")
     back = json.loads(back)
     back["name"], back["language"]["python"]["packageName"] = "awsml", "pulumi_awsml"
+    back["language"]["nodejs"]["packageName"] = "@awsml/pulumi"
+    back["language"]["go"]["importBasePath"] = "github.com/awsml/awsml/sdk/go/awsml"
+    back["language"]["go"]["rootPackageName"] = "awsml"
     assert back == SCHEMA
     r = pulumi("package", "info", str(dropin), "--module", "iam", "--resource", "Role")
     assert "aws:iam/role:Role" in r.stdout and "assumeRolePolicy" in r.stdout, r.stdout
@@ -157,7 +163,7 @@ def test_metaschema_validation_and_python_codegen(tmp_path):
     r = subprocess.run(["bash", str(ROOT / "scripts" / "gen-sdk.sh"), str(BIN), str(tmp_path),
                         "0.1.0"], capture_output=True, text=True, timeout=600, env=cli_env())
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "gen-python-sdk:" in r.stderr and "error" not in r.stderr.lower(), r.stderr
+    assert "gen-sdk: python:" in r.stderr and "error" not in r.stderr.lower(), r.stderr
     pkg = tmp_path / "python" / "pulumi_awsml"
     for f in ("iam/role.py", "iam/role_policy_attachment.py", "iam/_enums.py",
               "sagemaker/pipeline.py", "provider.py", "config/vars.py"):
@@ -322,3 +328,11 @@ def test_python_language_settings():
     assert py["requires"]["pulumi"].startswith(">=3")
     assert SCHEMA["meta"]["moduleFormat"] == "(.*)(?:/[^/]*)"  # awsml:iam/role:Role -> pulumi_awsml.iam
     assert "version" not in SCHEMA  # set at SDK generation (make sdk VERSION=...)
+
+
+def test_nodejs_and_go_language_settings():
+    node, go = SCHEMA["language"]["nodejs"], SCHEMA["language"]["go"]
+    assert node["packageName"] == "@awsml/pulumi" and node["respectSchemaVersion"] is True
+    assert node["dependencies"]["@pulumi/pulumi"].startswith("^3.")
+    assert go["importBasePath"] == "github.com/awsml/awsml/sdk/go/awsml"
+    assert go["rootPackageName"] == "awsml" and go["respectSchemaVersion"] is True

@@ -728,6 +728,21 @@ static void test_order_is_stable(void **state)
     advisor_findings_free(&fa);
 }
 
+/* A later property's lower rule ID stays after an earlier property's findings. */
+static void test_order_across_properties(void **state)
+{
+    (void)state;
+    advisor_findings f;
+    pv *in = role_inline(STMT("\"Effect\":\"Allow\",\"NotAction\":\"s3:*\",\"Resource\":\"*\""));
+    set_str(in, "assumeRolePolicy",
+            STMT("\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sagemaker.amazonaws.com\"},"
+                 "\"Action\":\"*\""));
+    run(ROLE, in, &f);
+    expect(&f, "AWSML-IAM-001@assumeRolePolicy AWSML-IAM-007@assumeRolePolicy "
+               "AWSML-IAM-006@inlinePolicies[0].policy");
+    advisor_findings_free(&f);
+}
+
 /* ---- the artifact store (issue 14) ------------------------------------------------- */
 
 /* Inputs from JSON (the advisor's view of a resource's checked inputs). */
@@ -1108,6 +1123,7 @@ int main(void)
         cmocka_unit_test(test_unknowns_are_skipped),
         cmocka_unit_test(test_secrets_and_invalid_input),
         cmocka_unit_test(test_order_is_stable),
+        cmocka_unit_test(test_order_across_properties),
         cmocka_unit_test(test_policy_documents),
         cmocka_unit_test(test_kms_key),
         cmocka_unit_test(test_s3_encryption),

@@ -519,6 +519,54 @@ static void test_bucket_absences(void **state)
     stk_free(s);
 }
 
+/* The secure example as AnalyzeStack sees it in a preview: the bucket's name
+ * is known (the program names it), every companion's `bucket` and the SSE
+ * key and attached policy ARN are unknown and linked by propdeps. Silent in
+ * both modes. */
+static void test_secure_preview_is_silent(void **state)
+{
+    (void)state;
+    stk *s = stk_new();
+    size_t k =
+        add_res(s, KEY, "PipelineKey", "{\"arn\":\"" UNKNOWN "\",\"enableKeyRotation\":true}");
+    size_t b = add_res(s, BUCKET, "ArtifactsBucket", "{\"bucket\":\"art\",\"id\":\"" UNKNOWN "\"}");
+    size_t c = add_res(s, PAB, "Pab", "{\"bucket\":\"" UNKNOWN "\"," ALL_FLAGS "}");
+    propdep(s, c, "bucket", b);
+    c = add_res(s, SSE, "Sse", "{\"bucket\":\"" UNKNOWN "\"," KMS_RULES(UNKNOWN) "}");
+    propdep(s, c, "bucket", b);
+    s->pd_urns[c][1] = s->urn[k];
+    static advisor_propdeps sse_pd[2];
+    static const char *key_urn[1];
+    key_urn[0] = s->urn[k];
+    sse_pd[0] = s->pd[c];
+    sse_pd[1] = (advisor_propdeps){.property = "rules", .urns = key_urn, .n = 1};
+    s->r[c].propdeps = sse_pd;
+    s->r[c].npropdeps = 2;
+    c = add_res(s, VER, "Ver",
+                "{\"bucket\":\"" UNKNOWN
+                "\",\"versioningConfiguration\":{\"status\":\"Enabled\"}}");
+    propdep(s, c, "bucket", b);
+    c = add_res(s, BPOL, "Tls", "{\"bucket\":\"" UNKNOWN "\",\"policy\":\"" TLS_POLICY "\"}");
+    propdep(s, c, "bucket", b);
+    size_t r =
+        add_res(s, ROLE, "Role", "{\"name\":\"SecureRole\",\"assumeRolePolicy\":\"" SM_TRUST "\"}");
+    size_t p = add_res(s, POLICY, "Exec",
+                       "{\"arn\":\"" UNKNOWN
+                       "\",\"policy\":\"" GRANT("s3:GetObject", "arn:aws:s3:::art/data/*") "\"}");
+    size_t a = add_res(s, ATT, "Att", "{\"role\":\"SecureRole\",\"policyArn\":\"" UNKNOWN "\"}");
+    propdep(s, a, "policyArn", p);
+    (void)r;
+    add_res(s, PIPE, "Pipeline",
+            "{\"pipelineDefinition\":\"{\\\"Steps\\\":[{\\\"Arguments\\\":{\\\"S3OutputPath\\\":"
+            "\\\"s3://art/models/\\\"}}]}\"}");
+    expect_run(s, ADVISOR_ALL, true, "");
+    expect_run(s, ADVISOR_ALL, false, "");
+    /* The links are real: the key without rotation is found through them. */
+    assert_int_equal(pv_object_set(s->props[k], "enableKeyRotation", pv_bool(false)), 0);
+    expect_run(s, ADVISOR_ALL, true, "AWSML-STACK-003@Sse:rules");
+    stk_free(s);
+}
+
 /* ---- the interface ----------------------------------------------------------------- */
 
 static void test_edges(void **state)
@@ -562,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_role_inline_and_role_policy),
         cmocka_unit_test(test_bucket_key_without_rotation),
         cmocka_unit_test(test_bucket_absences),
+        cmocka_unit_test(test_secure_preview_is_silent),
         cmocka_unit_test(test_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
