@@ -1,7 +1,8 @@
 # Release artifacts and installation (included by the Makefile; see README).
 #
 #   make dist     dist/pulumi-resource-awsml-v$(VERSION)-linux-amd64.tar.gz: the release
-#                 binary at the archive root, README.md, LICENSE, THIRD-PARTY-NOTICES
+#                 binary at the archive root, the same as pulumi-analyzer-awsml (the policy
+#                 pack) with PulumiPolicy.yaml, README.md, LICENSE, THIRD-PARTY-NOTICES
 #   make install  pulumi plugin install resource awsml $(VERSION) --file <that tarball>
 #                 (into $PULUMI_HOME, default ~/.pulumi; `pulumi` from PATH or .tools/bin)
 #   make dropin   $(BUILD)/dropin/pulumi-resource-aws: the plugin under the name pulumi_aws
@@ -37,8 +38,8 @@ DIST_STATIC_LIBS  = $(filter-out -ldl -lrt -lm -pthread -lpthread,$(DIST_PKG_STA
 DIST_LDLIBS       = -Wl,--gc-sections $(DIST_CJSON) -Wl,-Bstatic $(DIST_STATIC_LIBS) -lssl \
                     -lcrypto -lstdc++ -Wl,-Bdynamic $(DIST_SHARED_LIBS) -static-libgcc
 
-.PHONY: dist dist-bin install dropin
-all: dropin
+.PHONY: dist dist-bin install dropin analyzer
+all: dropin analyzer
 
 dist: $(DIST_TARBALL)
 
@@ -78,5 +79,22 @@ install: $(DIST_TARBALL)
 dropin: $(DROPIN_DIR)/pulumi-resource-aws
 
 $(DROPIN_DIR)/pulumi-resource-aws: bin/pulumi-resource-awsml
+	@mkdir -p $(dir $@)
+	cp -f $< $@.tmp && mv -f $@.tmp $@
+
+# The policy pack (issue 14): the same binary under the name that makes it serve
+# pulumirpc.Analyzer, for `pulumi preview --policy-pack $(ANALYZER_DIR)/pulumi-analyzer-awsml`
+# (part of `make`). A copy, as for the drop-in.
+ANALYZER_DIR := $(BUILD)/analyzer
+analyzer: $(ANALYZER_DIR)/pulumi-analyzer-awsml $(ANALYZER_DIR)/PulumiPolicy.yaml
+
+# Rewritten on every make (VERSION may differ from the last one); cheap.
+.PHONY: FORCE
+FORCE:
+$(ANALYZER_DIR)/PulumiPolicy.yaml: scripts/dist.sh FORCE
+	@mkdir -p $(dir $@)
+	bash scripts/dist.sh policy-yaml $(VERSION) > $@.tmp && mv -f $@.tmp $@
+
+$(ANALYZER_DIR)/pulumi-analyzer-awsml: bin/pulumi-resource-awsml
 	@mkdir -p $(dir $@)
 	cp -f $< $@.tmp && mv -f $@.tmp $@

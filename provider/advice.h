@@ -20,10 +20,28 @@
  * Configure); token_rest: "<module>/<name>:<Name>". */
 int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
                  check_failures *f, err *e);
+/* The Check door of the stack rules (issue 14): keeps this resource (type:
+ * the whole token; its checked inputs copied) among the resources checked in
+ * this process, then runs advisor_stack_run over them with this one as the
+ * focus and complete=false, and reports what it finds on this resource as
+ * advice_apply does (warning once, or a CheckFailure under enforce; the same
+ * suppressions). At most ADVICE_MAX_SEEN resources are kept (a resource
+ * checked again replaces its entry); beyond that a new resource is still
+ * looked at against the kept ones but not kept. Thread-safe. Resources are
+ * linked by values only: Check gets no dependencies. */
+#define ADVICE_MAX_SEEN 512
+int advice_apply_stack(const config_advisor *a, const char *type, const char *name, const char *urn,
+                       const pv *inputs, check_failures *f, err *e);
 /* The rule IDs of a configuration's securityAdvisorSuppress (config.c checks
  * the rest): the first one that is no rule is a problem of that key. -1 only
  * when memory runs out (e says so). */
 int advice_check_config(const config_advisor *a, config_problems *p, err *e);
-void advice_reset(void); /* forgets what was reported; for tests */
+/* true when rule id is suppressed by a's securityAdvisorSuppress (a may be
+ * NULL) or by the "awsml:advisor-suppress" tag of these properties (checked
+ * inputs, or a stack's outputs in the policy pack). */
+bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs);
+void advice_reset(void);
+size_t advice_seen_count(void);
+/* resources kept for the stack rules; for tests */ /* forgets what was reported; for tests */
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyzer.h"
 #include "pool.h"
 #include "provider.h"
 #include "schema.h"
@@ -97,6 +98,7 @@ int main(int argc, char **argv)
     const char *engine = NULL;
     mem_init_cjson();
     schema_select(argc > 0 ? argv[0] : NULL);
+    analyzer_select(argc > 0 ? argv[0] : NULL);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strncmp(a, "-v=", 3) == 0 || strncmp(a, "--v=", 4) == 0) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "advice.h"
+#include "analyzer.h"
 #include "aws/client.h"
 #include "config.h"
 #include "google/protobuf/empty.pb-c.h"
@@ -193,6 +194,21 @@ static void unpack_free(void *data, void *p)
 }
 
 static ProtobufCAllocator unpack_allocator = {unpack_alloc, unpack_free, NULL};
+
+void rpc_reply_text(rpc_reply *out, int code, const char *msg)
+{
+    reply_error(out, code, "%s", msg);
+}
+
+void rpc_reply_message(rpc_reply *out, const ProtobufCMessage *m)
+{
+    reply_msg(out, m);
+}
+
+ProtobufCAllocator *rpc_unpack_allocator(void)
+{
+    return &unpack_allocator;
+}
 
 /* mem_failures() when this thread's call started. */
 static _Thread_local unsigned long call_mem_mark;
@@ -495,6 +511,9 @@ static void do_check(const rpc_call *call, rpc_reply *out, bool config)
         int ar = plain ? advice_apply(conf ? &conf->advisor : NULL, strchr(rc.type, ':') + 1,
                                       rc.ctx.urn, plain, &fails, &e)
                        : err_set(&e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        if (ar == 0)
+            ar = advice_apply_stack(conf ? &conf->advisor : NULL, rc.type, rc.ctx.name, rc.ctx.urn,
+                                    plain, &fails, &e);
         pv_free(plain);
         if (ar != 0) {
             reply_err(out, &e);
@@ -981,10 +1000,11 @@ static bool side_effect_free(const char *name)
     return false;
 }
 
-static void fail_if_memory_ran_out(const char *name, rpc_reply *out)
+/* Every Analyzer method is side-effect free. */
+static void fail_if_memory_ran_out_in(bool side_effect_free_call, const char *name, rpc_reply *out)
 {
     if (mem_failures() == call_mem_mark || out->code == ERR_RESOURCE_EXHAUSTED ||
-        !side_effect_free(name))
+        !side_effect_free_call)
         return;
     free(out->body);
     free(out->details);
@@ -995,10 +1015,20 @@ static void fail_if_memory_ran_out(const char *name, rpc_reply *out)
     reply_error(out, ERR_RESOURCE_EXHAUSTED, "out of memory serving %s", name);
 }
 
+static void fail_if_memory_ran_out(const char *name, rpc_reply *out)
+{
+    fail_if_memory_ran_out_in(side_effect_free(name), name, out);
+}
+
 void rpc_handle(const rpc_call *call, rpc_reply *out)
 {
     memset(out, 0, sizeof(*out));
     call_mem_mark = mem_failures();
+    if (analyzer_mode()) { /* pulumi-analyzer-awsml serves the Analyzer service only */
+        analyzer_handle(call, out);
+        fail_if_memory_ran_out_in(true, "the policy pack", out);
+        return;
+    }
     size_t plen = strlen(RPC_PREFIX);
     const char *m = call->method;
     size_t mlen = call->method_len;

@@ -46,6 +46,16 @@ void rpc_handle(const rpc_call *call, rpc_reply *out);
 bool rpc_runs_inline(const rpc_call *call);
 void rpc_reply_free(rpc_reply *r);
 
+/* For the policy-pack door (analyzer.c), which shares these with the
+ * provider's methods: an error reply with a fixed text, a packed message as
+ * the reply, and the allocator requests are unpacked with (it notes an
+ * allocation failure, so the call then fails whole). */
+struct ProtobufCMessage;
+struct ProtobufCAllocator;
+void rpc_reply_text(rpc_reply *out, int code, const char *msg);
+void rpc_reply_message(rpc_reply *out, const struct ProtobufCMessage *m);
+struct ProtobufCAllocator *rpc_unpack_allocator(void);
+
 /* The embedded schema/schema.json. */
 extern const char awsml_schema_json[];
 extern const unsigned long awsml_schema_json_len;

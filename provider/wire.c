@@ -143,6 +143,24 @@ int wire_check_struct_depth(const uint8_t *msg, size_t len, const uint32_t *stru
     return 0;
 }
 
+int wire_check_nested_struct_depth(const uint8_t *msg, size_t len, uint32_t outer_field,
+                                   const uint32_t *struct_fields, size_t nfields, char *err,
+                                   size_t errlen)
+{
+    cursor c = {msg, len};
+    while (c.len) {
+        uint32_t num;
+        int wt;
+        cursor sub;
+        if (!next_field(&c, &num, &wt, &sub))
+            return 0; /* malformed: protobuf-c reports it */
+        if (wt == WT_LEN && num == outer_field &&
+            wire_check_struct_depth(sub.p, sub.len, struct_fields, nfields, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int wire_varint_field(const uint8_t *msg, size_t len, uint32_t field, uint64_t *value)
 {
     cursor c = {msg, len};

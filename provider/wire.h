@@ -20,6 +20,12 @@
 int wire_check_struct_depth(const uint8_t *msg, size_t len, const uint32_t *struct_fields,
                             size_t nfields, char *err, size_t errlen);
 
+/* wire_check_struct_depth on each message of the top-level field
+ * outer_field (a repeated message, e.g. AnalyzeStackRequest.resources). */
+int wire_check_nested_struct_depth(const uint8_t *msg, size_t len, uint32_t outer_field,
+                                   const uint32_t *struct_fields, size_t nfields, char *err,
+                                   size_t errlen);
+
 /* The value of top-level varint field `field` (bool, enum, integer) without
  * decoding the message: 1 with *value set (the last occurrence wins, as in
  * protobuf-c), 0 when the field is absent, -1 when the bytes are not

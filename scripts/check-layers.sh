@@ -38,7 +38,7 @@ layer_of() {
     provider/aws/*) echo aws ;;
     provider/config.[ch]) echo config ;;
     provider/resources/* | provider/advice.[ch] | provider/resource.h) echo resources ;;
-    provider/rpc.[ch] | provider/registry.c | provider/schema.[ch] | provider/status.[ch] | \
+    provider/rpc.[ch] | provider/analyzer.[ch] | provider/registry.c | provider/schema.[ch] | provider/status.[ch] | \
       provider/wire.[ch] | provider/provider.[ch]) echo rpc ;;
     provider/server.[ch] | provider/pool.[ch]) echo server ;;
     provider/main.c | provider/cmd/*) echo main ;;

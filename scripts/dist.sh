@@ -7,9 +7,12 @@
 #   scripts/dist.sh sources                only fetch both sources into the cache (make tools)
 #   scripts/dist.sh tarball BIN VERSION OUT.tar.gz [LIB_DIR...]
 #                                          the release tarball: BIN as pulumi-resource-awsml at
-#                                          the archive root, README.md, LICENSE and
+#                                          the archive root, BIN again as pulumi-analyzer-awsml
+#                                          (the policy pack) with its PulumiPolicy.yaml,
+#                                          README.md, LICENSE and
 #                                          THIRD-PARTY-NOTICES (the statically linked libraries,
 #                                          plus the LICENSE of each LIB_DIR built here)
+#   scripts/dist.sh policy-yaml VERSION     print the policy pack's PulumiPolicy.yaml
 #   scripts/dist.sh install VERSION TARBALL
 #                                          pulumi plugin install resource awsml VERSION --file TARBALL
 #
@@ -241,6 +244,10 @@ cmd_tarball() {
   trap 'rm -rf "$stage"' RETURN
   install -m 0755 "$bin" "$stage/pulumi-resource-awsml"
   strip --strip-debug "$stage/pulumi-resource-awsml"
+  # The policy pack: the same binary under the name that selects the Analyzer service
+  # (a copy: a link's target would not survive every unpacker), and its metadata.
+  install -m 0755 "$stage/pulumi-resource-awsml" "$stage/pulumi-analyzer-awsml"
+  cmd_policy_yaml "$ver" >"$stage/PulumiPolicy.yaml"
   install -m 0644 "$ROOT/README.md" "$ROOT/LICENSE" "$stage/"
   notices "$@" >"$stage/THIRD-PARTY-NOTICES"
   mkdir -p "$(dirname "$out")"
@@ -248,10 +255,25 @@ cmd_tarball() {
   local mtime
   mtime=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" \
-      -C "$stage" -cf - pulumi-resource-awsml README.md LICENSE THIRD-PARTY-NOTICES |
+      -C "$stage" -cf - pulumi-resource-awsml pulumi-analyzer-awsml PulumiPolicy.yaml README.md \
+      LICENSE THIRD-PARTY-NOTICES |
     gzip -n -9 >"$out.tmp"
   mv "$out.tmp" "$out"
   say "wrote $out"
+}
+
+# ---- the policy pack's metadata ------------------------------------------------------
+# Beside pulumi-analyzer-awsml, `pulumi preview --policy-pack <that file>` takes the pack's
+# version and description from it. The CLI (3.260) refuses the file without a runtime, though
+# it starts the executable itself and never uses one: any name will do.
+cmd_policy_yaml() {
+  local ver=${1:?usage: dist.sh policy-yaml VERSION}
+  printf '%s\n' \
+    "# The awsml policy pack: pass the executable beside this file to --policy-pack" \
+    "# (pulumi preview --policy-pack <dir>/pulumi-analyzer-awsml), not the directory." \
+    "runtime: native" \
+    "description: awsml's security advisor as a policy pack (SageMaker pipelines, IAM, S3, KMS)" \
+    "version: $ver"
 }
 
 # ---- install ----------------------------------------------------------------------
@@ -263,6 +285,8 @@ cmd_install() {
   [ -n "$pulumi" ] || die "no pulumi on PATH (install the Pulumi CLI, or run 'make tools')"
   "$pulumi" plugin install resource awsml "$ver" --file "$tarball" --reinstall
   say "installed awsml $ver into ${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-awsml-v$ver"
+  say "policy pack: pulumi preview --policy-pack" \
+    "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-awsml-v$ver/pulumi-analyzer-awsml"
 }
 
 case "${1:-}" in
@@ -270,6 +294,7 @@ case "${1:-}" in
   curl) shift; cmd_curl "$@" ;;
   sources) shift; cmd_sources "$@" ;;
   tarball) shift; cmd_tarball "$@" ;;
+  policy-yaml) shift; cmd_policy_yaml "$@" ;;
   install) shift; cmd_install "$@" ;;
   *) sed -n '2,14p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac

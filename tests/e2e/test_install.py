@@ -85,6 +85,10 @@ def test_make_install_puts_the_plugin_in_the_cache(tarball, pulumi_home):
     exe = d / "pulumi-resource-awsml"
     assert exe.is_file() and os.access(exe, os.X_OK), sorted(p.name for p in d.iterdir())
     assert not (d / "PulumiPlugin.yaml").exists()
+    # The policy pack comes along, ready for --policy-pack.
+    pack = d / "pulumi-analyzer-awsml"
+    assert pack.is_file() and os.access(pack, os.X_OK), sorted(p.name for p in d.iterdir())
+    assert (d / "PulumiPolicy.yaml").is_file()
 
     ls = subprocess.run(["pulumi", "plugin", "ls", "--json"], capture_output=True, text=True,
                         env=dict(os.environ, PULUMI_HOME=str(pulumi_home)), timeout=60)

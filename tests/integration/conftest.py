@@ -37,6 +37,7 @@ def _generate_stubs(out: pathlib.Path) -> None:
         "engine.proto": ROOT / "proto/pulumi/engine.proto",
         "errors.proto": ROOT / "proto/pulumi/errors.proto",
         "status.proto": ROOT / "proto/google/rpc/status.proto",
+        "analyzer.proto": ROOT / "proto/pulumi/analyzer.proto",
     }
     for name, path in files.items():
         text = path.read_text()
@@ -65,6 +66,8 @@ def pb(tmp_path_factory):
     ns.provider, ns.provider_grpc = provider_pb2, provider_pb2_grpc
     ns.plugin, ns.engine, ns.engine_grpc = plugin_pb2, engine_pb2, engine_pb2_grpc
     ns.errors, ns.status = errors_pb2, status_pb2
+    from awsmlpb import analyzer_pb2, analyzer_pb2_grpc
+    ns.analyzer, ns.analyzer_grpc = analyzer_pb2, analyzer_pb2_grpc
     return ns
 
 

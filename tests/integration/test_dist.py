@@ -27,7 +27,8 @@ from conftest import ROOT, SANITIZED, struct
 VERSION = os.environ.get("AWSML_EXPECT_VERSION", "0.1.0")
 DIST_DIR = pathlib.Path(os.environ.get("AWSML_DIST_DIR", ROOT / "dist"))
 TARBALL = DIST_DIR / f"pulumi-resource-awsml-v{VERSION}-linux-amd64.tar.gz"
-MEMBERS = {"pulumi-resource-awsml", "README.md", "LICENSE", "THIRD-PARTY-NOTICES"}
+MEMBERS = {"pulumi-resource-awsml", "pulumi-analyzer-awsml", "PulumiPolicy.yaml", "README.md",
+           "LICENSE", "THIRD-PARTY-NOTICES"}
 
 # The only shared libraries the release binary may load: glibc's pieces.
 GLIBC = re.compile(
@@ -90,9 +91,16 @@ def test_tarball_layout(tarball):
     assert re.fullmatch(r"pulumi-resource-awsml-v[0-9][^/]*-linux-amd64\.tar\.gz", tarball.name)
     with tarfile.open(tarball) as tf:
         members = {m.name: m for m in tf.getmembers()}
-        assert set(members) == MEMBERS, "binary, README.md, LICENSE, notices at the archive root"
-        b = members["pulumi-resource-awsml"]
-        assert b.isfile() and b.mode & 0o111 == 0o111, "the binary must be executable"
+        assert set(members) == MEMBERS, \
+            "binary, policy pack, PulumiPolicy.yaml, README.md, LICENSE, notices at the root"
+        for exe in ("pulumi-resource-awsml", "pulumi-analyzer-awsml"):
+            b = members[exe]
+            assert b.isfile() and b.mode & 0o111 == 0o111, f"{exe} must be executable"
+        assert tf.extractfile("pulumi-analyzer-awsml").read() == \
+            tf.extractfile("pulumi-resource-awsml").read(), "the pack is the same binary"
+        yaml = tf.extractfile("PulumiPolicy.yaml").read().decode()
+        assert re.search(rf"^version: {re.escape(VERSION)}$", yaml, re.M), yaml
+        assert re.search(r"^runtime: \S+$", yaml, re.M) and "description: " in yaml, yaml
         assert all(m.isfile() and m.uid == 0 and m.gid == 0 for m in members.values())
         lic = tf.extractfile("LICENSE").read().decode()
         assert "Apache License" in lic and "Version 2.0, January 2004" in lic
@@ -209,6 +217,20 @@ def test_boots_and_serves_with_only_glibc_present(release_bin, tmp_path, pb):
             info = pb.provider_grpc.ResourceProviderStub(ch).GetPluginInfo(
                 empty_pb2.Empty(), timeout=10)
         assert info.version == VERSION
+
+
+def test_the_shipped_policy_pack_serves_the_analyzer(unpacked, pb):
+    """pulumi-analyzer-awsml from the tarball answers as the policy pack awsml."""
+    proc = subprocess.Popen([str(unpacked / "pulumi-analyzer-awsml")], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        port = int(proc.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            info = pb.analyzer_grpc.AnalyzerStub(ch).GetAnalyzerInfo(empty_pb2.Empty(), timeout=10)
+        assert (info.name, info.version) == ("awsml", VERSION) and len(info.policies) > 20
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@
 
 #include "advice.h"
 #include "alloc_fail.h"
+#include "analyzer.h"
 #include "aws/awserr.h"
 #include "aws/client.h"
 #include "aws/credentials.h"
@@ -49,6 +50,8 @@
 #include "fake_aws.h"
 #include "props.h"
 #include "provider.h"
+#include "google/protobuf/empty.pb-c.h"
+#include "pulumi/analyzer.pb-c.h"
 #include "pulumi/provider.pb-c.h"
 #include "resource.h"
 #include "resources/advisor.h"
@@ -1449,6 +1452,122 @@ static void set_config_json(int port, const char *extra)
              port, port, port, port, port, extra);
 }
 
+/* The policy pack (analyzer.c) through rpc_handle in policy-pack mode:
+ * GetAnalyzerInfo, Configure (one rule mandatory), Analyze of an open role,
+ * AnalyzeStack of the advisor/stack stack with each resource depending on
+ * the one before (also as a property dependency on "bucket"). Requests are
+ * packed once, here, with the real allocator. */
+typedef struct an_step {
+    const char *method;
+    uint8_t *req;
+    size_t len;
+} an_step;
+static an_step an_steps[4];
+
+static void an_pack(an_step *st, const char *method, const ProtobufCMessage *m)
+{
+    st->method = method;
+    st->len = protobuf_c_message_get_packed_size(m);
+    st->req = malloc(st->len ? st->len : 1);
+    if (!st->req)
+        exit(2);
+    protobuf_c_message_pack(m, st->req);
+}
+
+static void add_analyzer(void)
+{
+    Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
+    an_pack(&an_steps[0], "GetAnalyzerInfo", &empty.base);
+
+    Pulumirpc__PolicyConfig pc = PULUMIRPC__POLICY_CONFIG__INIT;
+    pc.enforcementlevel = PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY;
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry ce =
+        PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__POLICY_CONFIG_ENTRY__INIT;
+    ce.key = (char *)"AWSML-IAM-002";
+    ce.value = &pc;
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry *cep = &ce;
+    Pulumirpc__ConfigureAnalyzerRequest cr = PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__INIT;
+    cr.n_policyconfig = 1;
+    cr.policyconfig = &cep;
+    an_pack(&an_steps[1], "Configure", &cr.base);
+
+    Pulumirpc__AnalyzeRequest ar = PULUMIRPC__ANALYZE_REQUEST__INIT;
+    ar.type = (char *)ROLE_T;
+    ar.urn = (char *)"urn:pulumi:dev::p::aws:iam/role:Role::open";
+    ar.properties = json_struct("{\"assumeRolePolicy\":\"" TRUST_OPEN "\",\"tags\":{\"a\":\"b\"}}");
+    an_pack(&an_steps[2], "Analyze", &ar.base);
+    free_struct(ar.properties);
+
+    Pulumirpc__AnalyzerResource res[STACK_N], *resp[STACK_N];
+    Pulumirpc__AnalyzerPropertyDependencies pd[STACK_N];
+    Pulumirpc__AnalyzerResource__PropertyDependenciesEntry pde[STACK_N], *pdep[STACK_N];
+    char urns[STACK_N][160];
+    char *urnp[STACK_N];
+    for (size_t i = 0; i < STACK_N; i++) {
+        snprintf(urns[i], sizeof(urns[i]), "urn:pulumi:dev::p::%s::%s", stack_json[i][0],
+                 stack_json[i][1]);
+        urnp[i] = urns[i];
+    }
+    for (size_t i = 0; i < STACK_N; i++) {
+        Pulumirpc__AnalyzerResource r = PULUMIRPC__ANALYZER_RESOURCE__INIT;
+        Pulumirpc__AnalyzerPropertyDependencies d = PULUMIRPC__ANALYZER_PROPERTY_DEPENDENCIES__INIT;
+        Pulumirpc__AnalyzerResource__PropertyDependenciesEntry e =
+            PULUMIRPC__ANALYZER_RESOURCE__PROPERTY_DEPENDENCIES_ENTRY__INIT;
+        res[i] = r;
+        pd[i] = d;
+        pde[i] = e;
+        res[i].type = (char *)stack_json[i][0];
+        res[i].name = (char *)stack_json[i][1];
+        res[i].urn = urns[i];
+        res[i].properties = json_struct(stack_json[i][2]);
+        if (i > 0) {
+            res[i].n_dependencies = 1;
+            res[i].dependencies = &urnp[i - 1];
+            pd[i].n_urns = 1;
+            pd[i].urns = &urnp[i - 1];
+            pde[i].key = (char *)"bucket";
+            pde[i].value = &pd[i];
+            pdep[i] = &pde[i];
+            res[i].n_propertydependencies = 1;
+            res[i].propertydependencies = &pdep[i];
+        }
+        resp[i] = &res[i];
+    }
+    Pulumirpc__AnalyzeStackRequest sr = PULUMIRPC__ANALYZE_STACK_REQUEST__INIT;
+    sr.n_resources = STACK_N;
+    sr.resources = resp;
+    an_pack(&an_steps[3], "AnalyzeStack", &sr.base);
+    for (size_t i = 0; i < STACK_N; i++)
+        free_struct(res[i].properties);
+}
+
+static void op_analyzer(const void *arg, const outcome *clean, outcome *o)
+{
+    (void)arg;
+    (void)clean;
+    analyzer_select(ANALYZER_BIN);
+    for (size_t i = 0; i < sizeof(an_steps) / sizeof(an_steps[0]); i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "/pulumirpc.Analyzer/%s", an_steps[i].method);
+        rpc_call call = {.method = path,
+                         .method_len = strlen(path),
+                         .req = an_steps[i].req,
+                         .req_len = an_steps[i].len};
+        rpc_reply r;
+        rpc_handle(&call, &r);
+        if (r.code) {
+            fail_with(o, r.code, "%s: %s", an_steps[i].method, r.message ? r.message : "");
+            rpc_reply_free(&r);
+            break;
+        }
+        out_printf(o, "%s: OK %zu bytes %016llx\n", an_steps[i].method, r.body_len,
+                   (unsigned long long)fnv(r.body, r.body_len));
+        rpc_reply_free(&r);
+    }
+    analyzer_reset();
+    analyzer_select(NULL);
+}
+
 static void add_built_rpc(int port)
 {
     rpc_script *sc;
@@ -2083,6 +2202,8 @@ int main(int argc, char **argv)
     add_corpus("fuzz_credentials", "credparse", op_credparse);
     add_corpus("fuzz_config", "config", op_config);
     add_op("advisor/stack", op_advisor_stack, NULL);
+    add_analyzer();
+    add_op("analyzer", op_analyzer, NULL);
     add_op("query", op_query, NULL);
     add_op("status", op_status, NULL);
 

@@ -1,0 +1,273 @@
+/* The policy-pack door (analyzer.c) called as the server calls it, bytes in
+ * and bytes out: the pack's info, diagnostics and their messages, Configure's
+ * enforcement levels and bad names, nesting limits; and the Check door of the
+ * stack rules (advice_apply_stack): bounded, refreshed per URN. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <cmocka.h>
+
+#include "advice.h"
+#include "analyzer.h"
+#include "google/protobuf/empty.pb-c.h"
+#include "props.h"
+#include "pulumi/analyzer.pb-c.h"
+#include "resources/advisor.h"
+#include "rpc.h"
+#include "util/err.h"
+
+#define ROLE "aws:iam/role:Role"
+#define OPEN_TRUST                                                                                 \
+    "{\"assumeRolePolicy\": \"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{"            \
+    "\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},"                      \
+    "\\\"Action\\\":\\\"sts:AssumeRole\\\"}]}\"}"
+
+/* Calls one Analyzer method with a packed request. */
+static void call(const char *method, const ProtobufCMessage *req, rpc_reply *out)
+{
+    char name[128];
+    snprintf(name, sizeof(name), "/pulumirpc.Analyzer/%s", method);
+    size_t n = protobuf_c_message_get_packed_size(req);
+    uint8_t *bytes = malloc(n ? n : 1);
+    assert_non_null(bytes);
+    protobuf_c_message_pack(req, bytes);
+    rpc_call c = {.method = name, .method_len = strlen(name), .req = bytes, .req_len = n};
+    analyzer_handle(&c, out);
+    free(bytes);
+}
+
+static Google__Protobuf__Struct *props_json(const char *json)
+{
+    cJSON *j = cJSON_Parse(json);
+    assert_non_null(j);
+    pv *v = pv_from_cjson(j);
+    cJSON_Delete(j);
+    assert_non_null(v);
+    Google__Protobuf__Struct *s = NULL;
+    assert_int_equal(props_to_struct(v, &s), 0);
+    pv_free(v);
+    return s;
+}
+
+static Pulumirpc__AnalyzeResponse *analyze(const char *type, const char *json)
+{
+    Pulumirpc__AnalyzeRequest req = PULUMIRPC__ANALYZE_REQUEST__INIT;
+    req.type = (char *)type;
+    req.urn = (char *)"urn:pulumi:dev::p::x::r";
+    req.name = (char *)"r";
+    req.properties = props_json(json);
+    rpc_reply out;
+    call("Analyze", &req.base, &out);
+    protobuf_c_message_free_unpacked(&req.properties->base, NULL);
+    assert_int_equal(out.code, ERR_OK);
+    Pulumirpc__AnalyzeResponse *resp =
+        pulumirpc__analyze_response__unpack(NULL, out.body_len, out.body);
+    assert_non_null(resp);
+    rpc_reply_free(&out);
+    return resp;
+}
+
+static const Pulumirpc__AnalyzeDiagnostic *find(const Pulumirpc__AnalyzeResponse *r, const char *id)
+{
+    for (size_t i = 0; i < r->n_diagnostics; i++)
+        if (strcmp(r->diagnostics[i]->policyname, id) == 0)
+            return r->diagnostics[i];
+    return NULL;
+}
+
+static int configure(const char *name, Pulumirpc__EnforcementLevel level)
+{
+    Pulumirpc__PolicyConfig pc = PULUMIRPC__POLICY_CONFIG__INIT;
+    pc.enforcementlevel = level;
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry e =
+        PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__POLICY_CONFIG_ENTRY__INIT;
+    e.key = (char *)name;
+    e.value = &pc;
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry *ep = &e;
+    Pulumirpc__ConfigureAnalyzerRequest req = PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__INIT;
+    req.n_policyconfig = name ? 1 : 0;
+    req.policyconfig = &ep;
+    rpc_reply out;
+    call("Configure", &req.base, &out);
+    int code = out.code;
+    if (code)
+        assert_non_null(strstr(out.message, name));
+    rpc_reply_free(&out);
+    return code;
+}
+
+static void test_info_lists_every_rule(void **state)
+{
+    Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
+    rpc_reply out;
+    call("GetAnalyzerInfo", &e.base, &out);
+    assert_int_equal(out.code, ERR_OK);
+    Pulumirpc__AnalyzerInfo *info = pulumirpc__analyzer_info__unpack(NULL, out.body_len, out.body);
+    assert_non_null(info);
+    size_t n = 0;
+    const advisor_rule *rules = advisor_rules(&n);
+    assert_int_equal(info->n_policies, n);
+    assert_string_equal(info->name, "awsml");
+    assert_true(info->supportsconfig);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(info->policies[i]->name, rules[i].id);
+        assert_string_equal(info->policies[i]->description, rules[i].what);
+        assert_string_equal(info->policies[i]->remediation_steps, rules[i].fix);
+        Pulumirpc__PolicySeverity want = rules[i].severity == ADVISOR_HIGH
+                                             ? PULUMIRPC__POLICY_SEVERITY__POLICY_SEVERITY_HIGH
+                                         : rules[i].severity == ADVISOR_WARNING
+                                             ? PULUMIRPC__POLICY_SEVERITY__POLICY_SEVERITY_MEDIUM
+                                             : PULUMIRPC__POLICY_SEVERITY__POLICY_SEVERITY_LOW;
+        assert_int_equal(info->policies[i]->severity, want);
+        assert_int_equal(info->policies[i]->enforcementlevel,
+                         PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY);
+    }
+    pulumirpc__analyzer_info__free_unpacked(info, NULL);
+    rpc_reply_free(&out);
+}
+
+static void test_diagnostic_message_and_levels(void **state)
+{
+    analyzer_reset();
+    Pulumirpc__AnalyzeResponse *r = analyze(ROLE, OPEN_TRUST);
+    const Pulumirpc__AnalyzeDiagnostic *d = find(r, "AWSML-IAM-002");
+    assert_non_null(d);
+    assert_true(strncmp(d->message, "assumeRolePolicy: ", 18) == 0);
+    assert_non_null(strstr(d->message, " Fix: Name the exact service"));
+    assert_string_equal(d->urn, "urn:pulumi:dev::p::x::r");
+    assert_string_equal(d->policypackname, "awsml");
+    assert_int_equal(d->enforcementlevel, PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY);
+    assert_int_equal(d->severity, PULUMIRPC__POLICY_SEVERITY__POLICY_SEVERITY_HIGH);
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+
+    assert_int_equal(configure("AWSML-IAM-002", PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY), 0);
+    r = analyze("awsml:iam/role:Role", OPEN_TRUST);
+    assert_int_equal(find(r, "AWSML-IAM-002")->enforcementlevel,
+                     PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY);
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+
+    assert_int_equal(configure("AWSML-IAM-002", PULUMIRPC__ENFORCEMENT_LEVEL__DISABLED), 0);
+    r = analyze(ROLE, OPEN_TRUST);
+    assert_null(find(r, "AWSML-IAM-002"));
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+
+    /* A bad name changes nothing: the rule stays disabled. */
+    assert_int_equal(configure("IAM-002", PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY),
+                     ERR_INVALID_ARGUMENT);
+    r = analyze(ROLE, OPEN_TRUST);
+    assert_null(find(r, "AWSML-IAM-002"));
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+    assert_int_equal(configure("all", PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY), 0);
+    r = analyze(ROLE, OPEN_TRUST);
+    assert_int_equal(find(r, "AWSML-IAM-002")->enforcementlevel,
+                     PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY);
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+
+    /* Other packages: no findings. */
+    r = analyze("gcp:iam/role:Role", OPEN_TRUST);
+    assert_int_equal(r->n_diagnostics, 0);
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+    analyzer_reset();
+}
+
+static void test_stack_request_nesting_is_bounded(void **state)
+{
+    /* 200 nested objects in one resource's properties. */
+    char json[4096] = "";
+    size_t at = 0;
+    for (int i = 0; i < 200; i++)
+        at += (size_t)snprintf(json + at, sizeof(json) - at, "{\"a\":");
+    at += (size_t)snprintf(json + at, sizeof(json) - at, "1");
+    for (int i = 0; i < 200; i++)
+        at += (size_t)snprintf(json + at, sizeof(json) - at, "}");
+    cJSON *j = cJSON_ParseWithOpts(json, NULL, 0);
+    /* cJSON's own nesting limit may refuse it first; then build it by hand. */
+    pv *v = NULL;
+    if (j) {
+        v = pv_from_cjson(j);
+        cJSON_Delete(j);
+    } else {
+        v = pv_number(1);
+        for (int i = 0; i < 200; i++) {
+            pv *o = pv_object();
+            assert_int_equal(pv_object_set(o, "a", v), 0);
+            v = o;
+        }
+    }
+    assert_non_null(v);
+    Google__Protobuf__Struct *s = NULL;
+    assert_int_equal(props_to_struct(v, &s), 0);
+    pv_free(v);
+    Pulumirpc__AnalyzerResource r = PULUMIRPC__ANALYZER_RESOURCE__INIT;
+    r.type = (char *)ROLE;
+    r.urn = (char *)"urn:pulumi:dev::p::aws:iam/role:Role::r";
+    r.properties = s;
+    Pulumirpc__AnalyzerResource *rp = &r;
+    Pulumirpc__AnalyzeStackRequest req = PULUMIRPC__ANALYZE_STACK_REQUEST__INIT;
+    req.n_resources = 1;
+    req.resources = &rp;
+    rpc_reply out;
+    call("AnalyzeStack", &req.base, &out);
+    assert_int_equal(out.code, ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(out.message, "nest deeper"));
+    rpc_reply_free(&out);
+    protobuf_c_message_free_unpacked(&s->base, NULL);
+}
+
+static void test_unknown_methods_and_remediate(void **state)
+{
+    Pulumirpc__AnalyzeRequest req = PULUMIRPC__ANALYZE_REQUEST__INIT;
+    rpc_reply out;
+    call("Remediate", &req.base, &out);
+    assert_int_equal(out.code, ERR_UNIMPLEMENTED);
+    rpc_reply_free(&out);
+}
+
+static void test_check_door_is_bounded(void **state)
+{
+    advice_reset();
+    pv *inputs = pv_object();
+    assert_non_null(inputs);
+    check_failures f = {0};
+    err e;
+    char urn[128];
+    for (int i = 0; i < ADVICE_MAX_SEEN + 20; i++) {
+        snprintf(urn, sizeof(urn), "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b%d", i);
+        assert_int_equal(advice_apply_stack(NULL, "aws:s3/bucket:Bucket", "b", urn, inputs, &f, &e),
+                         0);
+    }
+    assert_int_equal(advice_seen_count(), ADVICE_MAX_SEEN);
+    /* Checked again: the entry is refreshed, not added. */
+    assert_int_equal(advice_apply_stack(NULL, "aws:s3/bucket:Bucket", "b",
+                                        "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b0", inputs, &f,
+                                        &e),
+                     0);
+    assert_int_equal(advice_seen_count(), ADVICE_MAX_SEEN);
+    /* off: nothing is kept. */
+    advice_reset();
+    config_advisor off = {.mode = CONFIG_ADVISOR_OFF};
+    assert_int_equal(advice_apply_stack(&off, "aws:s3/bucket:Bucket", "b", urn, inputs, &f, &e), 0);
+    assert_int_equal(advice_seen_count(), 0);
+    assert_int_equal(f.len, 0);
+    check_failures_free(&f);
+    pv_free(inputs);
+    advice_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_info_lists_every_rule),
+        cmocka_unit_test(test_diagnostic_message_and_levels),
+        cmocka_unit_test(test_stack_request_nesting_is_bounded),
+        cmocka_unit_test(test_unknown_methods_and_remediate),
+        cmocka_unit_test(test_check_door_is_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
