@@ -61,6 +61,8 @@ static struct {
     grpc_server *server;
     grpc_completion_queue *cq;
     atomic_bool stopping;
+    atomic_bool started;       /* the server is started: it can be shut down */
+    atomic_bool shutdown_sent; /* grpc_server_shutdown_and_notify was called */
     srv_tag shutdown_tag;
     long live_calls; /* polling thread only */
     pthread_rwlock_t engine_lock;
@@ -375,13 +377,23 @@ static void on_close(srv_call *c)
     call_unref(c);
 }
 
+/* Once stopping was asked for and the server has started, exactly once,
+ * from whichever thread sees both first: a shutdown asked for during boot
+ * (the engine's stdin closed before the port was printed) is sent as soon as
+ * the server starts rather than lost. */
+static void send_shutdown(void)
+{
+    if (atomic_load(&S.stopping) && atomic_load(&S.started) &&
+        !atomic_exchange(&S.shutdown_sent, true))
+        grpc_server_shutdown_and_notify(S.server, S.cq, &S.shutdown_tag);
+}
+
 void server_request_shutdown(void)
 {
     if (atomic_exchange(&S.stopping, true))
         return;
     provider_cancel();
-    if (S.server)
-        grpc_server_shutdown_and_notify(S.server, S.cq, &S.shutdown_tag);
+    send_shutdown();
 }
 
 static void poll_loop(void)
@@ -456,6 +468,8 @@ int server_run(const char *engine_address)
         goto out;
     }
     grpc_server_start(S.server);
+    atomic_store(&S.started, true);
+    send_shutdown();
     if (engine_address)
         engine_connect(engine_address);
     for (int i = 0; i < SERVER_PENDING_REQUESTS; i++)
@@ -486,6 +500,7 @@ out:
         }
     }
     grpc_completion_queue_destroy(S.cq);
+    atomic_store(&S.started, false);
     S.server = NULL;
     S.cq = NULL;
     grpc_shutdown();

@@ -383,3 +383,30 @@ def test_signals_abort_in_flight_calls_and_exit_cleanly(start_plugin, pb, sig):
         fut.result(timeout=20)
     assert e.value.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
 
+
+
+@pytest.mark.parametrize("exe", ["pulumi-resource-awsml", "pulumi-analyzer-awsml"])
+def test_stdin_closed_during_boot_still_shuts_down(tmp_path, exe):
+    """The engine holds the plugin's stdin pipe open while it runs; EOF there means it is
+    gone. When that EOF comes before the server has started (the engine died at once), the
+    shutdown it asks for must not be lost: the process exits by itself, and a signal after
+    it still ends it (it used to ignore both and linger forever)."""
+    import subprocess
+    link = tmp_path / exe
+    link.symlink_to(BIN)
+    for send_signal in (False, True):
+        r, w = os.pipe()
+        os.close(w)  # EOF from the start
+        proc = subprocess.Popen([str(link), "127.0.0.1:1"], stdin=r, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        os.close(r)
+        try:
+            assert proc.stdout.readline().strip().isdigit()
+            if send_signal:
+                os.killpg(proc.pid, signal.SIGINT)
+            assert proc.wait(timeout=20) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
