@@ -518,50 +518,34 @@ done:
     pulumirpc__analyze_stack_request__free_unpacked(req, rpc_unpack_allocator());
 }
 
-typedef struct an_method {
-    const char *name;
-    void (*fn)(const rpc_call *call, rpc_reply *out);
-    const uint32_t *structs; /* top-level Struct fields, 0-ended */
-} an_method;
-
 static const uint32_t analyze_structs[] = {2, 0};
 
-static const an_method methods[] = {
-    {"GetPluginInfo", an_get_plugin_info, NULL}, {"GetAnalyzerInfo", an_get_analyzer_info, NULL},
-    {"Handshake", an_handshake, NULL},           {"ConfigureStack", an_configure_stack, NULL},
-    {"Configure", an_configure, NULL},           {"Analyze", an_analyze, analyze_structs},
-    {"AnalyzeStack", an_analyze_stack, NULL},    {"Cancel", an_cancel, NULL},
+static const rpc_method methods[] = {
+    {"GetPluginInfo", an_get_plugin_info, NULL, NULL},
+    {"GetAnalyzerInfo", an_get_analyzer_info, NULL, NULL},
+    {"Handshake", an_handshake, NULL, NULL},
+    {"ConfigureStack", an_configure_stack, NULL, NULL},
+    {"Configure", an_configure, NULL, NULL},
+    {"Analyze", an_analyze, NULL, analyze_structs},
+    {"AnalyzeStack", an_analyze_stack, NULL, NULL},
+    {"Cancel", an_cancel, NULL, NULL},
 };
 
 void analyzer_handle(const rpc_call *call, rpc_reply *out)
 {
     memset(out, 0, sizeof(*out));
-    size_t plen = strlen(ANALYZER_PREFIX);
-    const char *m = call->method;
-    size_t mlen = call->method_len;
-    if (mlen > plen && strncmp(m, ANALYZER_PREFIX, plen) == 0) {
-        const char *name = m + plen;
-        size_t nlen = mlen - plen;
-        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-            if (strlen(methods[i].name) != nlen || strncmp(methods[i].name, name, nlen) != 0)
-                continue;
-            size_t ns = 0;
-            while (methods[i].structs && methods[i].structs[ns])
-                ns++;
-            char why[256];
-            if (ns && wire_check_struct_depth(call->req, call->req_len, methods[i].structs, ns, why,
-                                              sizeof(why)) != 0) {
-                reply_errorf(out, ERR_INVALID_ARGUMENT, "invalid %s request: %s", methods[i].name,
-                             why);
-                return;
-            }
-            log_at(2, "analyzer %s (%zu bytes)", methods[i].name, call->req_len);
-            methods[i].fn(call, out);
-            return;
-        }
+    bool refused = false;
+    const rpc_method *mt = rpc_method_find(call, ANALYZER_PREFIX, methods,
+                                           sizeof(methods) / sizeof(methods[0]), out, &refused);
+    if (refused)
+        return;
+    if (mt) {
+        log_at(2, "analyzer %s (%zu bytes)", mt->name, call->req_len);
+        mt->fn(call, out);
+        return;
     }
     reply_errorf(out, ERR_UNIMPLEMENTED,
                  "the awsml policy pack does not implement %.*s (it serves pulumirpc.Analyzer "
                  "without Remediate)",
-                 (int)mlen, m);
+                 (int)call->method_len, call->method);
 }

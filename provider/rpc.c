@@ -943,13 +943,6 @@ out:
 
 /* ---- dispatch ------------------------------------------------------------------------------ */
 
-typedef struct rpc_method {
-    const char *name;
-    void (*fn)(const rpc_call *, rpc_reply *);
-    const ProtobufCMessageDescriptor *req_desc; /* for methods answered UNIMPLEMENTED */
-    const uint32_t *structs;                    /* field numbers of Struct fields */
-} rpc_method;
-
 /* Which request fields are google.protobuf.Struct, per request type; 0 ends. */
 static const uint32_t check_structs[] = {2, 3, 0};
 static const uint32_t diff_structs[] = {3, 4, 6, 0};
@@ -1020,6 +1013,34 @@ static void fail_if_memory_ran_out(const char *name, rpc_reply *out)
     fail_if_memory_ran_out_in(side_effect_free(name), name, out);
 }
 
+const rpc_method *rpc_method_find(const rpc_call *call, const char *prefix, const rpc_method *table,
+                                  size_t n, rpc_reply *out, bool *refused)
+{
+    size_t plen = strlen(prefix);
+    *refused = false;
+    if (call->method_len <= plen || strncmp(call->method, prefix, plen) != 0)
+        return NULL;
+    const char *name = call->method + plen;
+    size_t nlen = call->method_len - plen;
+    for (size_t i = 0; i < n; i++) {
+        const rpc_method *mt = &table[i];
+        if (strlen(mt->name) != nlen || strncmp(mt->name, name, nlen) != 0)
+            continue;
+        size_t ns = 0;
+        while (mt->structs && mt->structs[ns])
+            ns++;
+        char why[256];
+        if (ns && wire_check_struct_depth(call->req, call->req_len, mt->structs, ns, why,
+                                          sizeof(why)) != 0) {
+            reply_error(out, ERR_INVALID_ARGUMENT, "invalid %s request: %s", mt->name, why);
+            *refused = true;
+            return NULL;
+        }
+        return mt;
+    }
+    return NULL;
+}
+
 void rpc_handle(const rpc_call *call, rpc_reply *out)
 {
     memset(out, 0, sizeof(*out));
@@ -1029,46 +1050,33 @@ void rpc_handle(const rpc_call *call, rpc_reply *out)
         fail_if_memory_ran_out_in(true, "the policy pack", out);
         return;
     }
-    size_t plen = strlen(RPC_PREFIX);
-    const char *m = call->method;
-    size_t mlen = call->method_len;
-    if (mlen > plen && strncmp(m, RPC_PREFIX, plen) == 0) {
-        const char *name = m + plen;
-        size_t nlen = mlen - plen;
-        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-            if (strlen(methods[i].name) != nlen || strncmp(methods[i].name, name, nlen) != 0)
-                continue;
-            size_t ns = 0;
-            while (methods[i].structs && methods[i].structs[ns])
-                ns++;
-            char why[256];
-            if (ns && wire_check_struct_depth(call->req, call->req_len, methods[i].structs, ns, why,
-                                              sizeof(why)) != 0) {
-                reply_error(out, ERR_INVALID_ARGUMENT, "invalid %s request: %s", methods[i].name,
-                            why);
-                return;
-            }
-            if (methods[i].fn) {
-                log_at(2, "rpc %s (%zu bytes)", methods[i].name, call->req_len);
-                methods[i].fn(call, out);
-                fail_if_memory_ran_out(methods[i].name, out);
-                return;
-            }
-            ProtobufCMessage *req = protobuf_c_message_unpack(
-                methods[i].req_desc, &unpack_allocator, call->req_len, call->req);
-            if (!req) {
-                malformed(out, methods[i].name, methods[i].req_desc->short_name);
-                return;
-            }
-            protobuf_c_message_free_unpacked(req, &unpack_allocator);
-            reply_error(out, ERR_UNIMPLEMENTED,
-                        "awsml does not implement ResourceProvider.%s (it has no methods, "
-                        "components, lists or parameterization)",
-                        methods[i].name);
+    bool refused = false;
+    const rpc_method *mt = rpc_method_find(call, RPC_PREFIX, methods,
+                                           sizeof(methods) / sizeof(methods[0]), out, &refused);
+    if (refused)
+        return;
+    if (mt && mt->fn) {
+        log_at(2, "rpc %s (%zu bytes)", mt->name, call->req_len);
+        mt->fn(call, out);
+        fail_if_memory_ran_out(mt->name, out);
+        return;
+    }
+    if (mt) {
+        ProtobufCMessage *req =
+            protobuf_c_message_unpack(mt->req_desc, &unpack_allocator, call->req_len, call->req);
+        if (!req) {
+            malformed(out, mt->name, mt->req_desc->short_name);
             return;
         }
+        protobuf_c_message_free_unpacked(req, &unpack_allocator);
+        reply_error(out, ERR_UNIMPLEMENTED,
+                    "awsml does not implement ResourceProvider.%s (it has no methods, "
+                    "components, lists or parameterization)",
+                    mt->name);
+        return;
     }
-    reply_error(out, ERR_UNIMPLEMENTED, "awsml does not implement method %.*s", (int)mlen, m);
+    reply_error(out, ERR_UNIMPLEMENTED, "awsml does not implement method %.*s",
+                (int)call->method_len, call->method);
 }
 
 bool rpc_runs_inline(const rpc_call *call)

@@ -56,6 +56,22 @@ void rpc_reply_text(rpc_reply *out, int code, const char *msg);
 void rpc_reply_message(rpc_reply *out, const struct ProtobufCMessage *m);
 struct ProtobufCAllocator *rpc_unpack_allocator(void);
 
+/* One method of a gRPC service: its handler, or (fn NULL) the request type of
+ * a method answered UNIMPLEMENTED; structs: the field numbers of the
+ * request's google.protobuf.Struct fields, 0-ended (NULL: none). */
+struct ProtobufCMessageDescriptor;
+typedef struct rpc_method {
+    const char *name;
+    void (*fn)(const rpc_call *, rpc_reply *);
+    const struct ProtobufCMessageDescriptor *req_desc;
+    const uint32_t *structs;
+} rpc_method;
+/* The method of table (n entries) the call names under prefix
+ * ("/pulumirpc.Analyzer/"), or NULL. When its request nests Structs deeper
+ * than the wire allows, out gets INVALID_ARGUMENT and *refused is set. */
+const rpc_method *rpc_method_find(const rpc_call *call, const char *prefix, const rpc_method *table,
+                                  size_t n, rpc_reply *out, bool *refused);
+
 /* The embedded schema/schema.json. */
 extern const char awsml_schema_json[];
 extern const unsigned long awsml_schema_json_len;
