@@ -47,6 +47,7 @@ test-valgrind-build:
 	@rm -rf $(VG_WRAP) && mkdir -p $(VG_WRAP)/test $(VG_WRAP)/as
 	@ln -s $(VG_PLUGIN) $(VG_WRAP)/as/pulumi-resource-awsml
 	@ln -s $(VG_PLUGIN) $(VG_WRAP)/as/pulumi-resource-aws
+	@ln -s $(VG_PLUGIN) $(VG_WRAP)/as/pulumi-analyzer-awsml
 	@ln -s $(CURDIR)/$(VG_BUILD)/schema.json $(VG_WRAP)/schema.json
 	@printf '%s\n' '#!/bin/sh' \
 	    '# make test-valgrind: the plugin under valgrind, started by the name it was called by.' \
@@ -77,7 +78,8 @@ test-valgrind-integration: test-valgrind-build tools
 	scripts/with-moto $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/integration \
 	    -k "not test_valgrind_finds_no_leaks_or_errors" \
 	    --ignore=tests/integration/test_dist.py --ignore=tests/integration/test_sigv4_suite.py; \
-	rc=$$?; scripts/valgrind-check.sh $(VG_LOGS)/integration pulumi-resource-awsml aws-call \
+	rc=$$?; scripts/valgrind-check.sh $(VG_LOGS)/integration pulumi-resource-awsml \
+	    pulumi-analyzer-awsml aws-call \
 	    && exit $$rc; exit 1
 
 # The seed's program (preview, up, updates, replace, refresh, destroy) through the real
