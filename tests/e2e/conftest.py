@@ -194,6 +194,30 @@ def pulumi_cli() -> str:
     return exe
 
 
+@pytest.fixture(scope="session")
+def toolchain() -> Path:
+    """The pieces `make tools` installs for Node.js and Go programs (test_languages,
+    test_awsml_sdks): the language hosts beside the CLI, the pinned Node packages and
+    the Go module cache. The resolved .tools folder."""
+    tools = REPO / ".tools"
+    want = {
+        "pulumi-language-nodejs": tools / "bin" / "pulumi-language-nodejs",
+        "pulumi-language-go": tools / "bin" / "pulumi-language-go",
+        "Node packages": tools / "node_modules" / "@pulumi" / "pulumi" / "package.json",
+        "@pulumi/aws": tools / "node_modules" / "@pulumi" / "aws" / "package.json",
+        "Go modules": tools / "go" / "mod",
+    }
+    missing = [f"{k} ({v})" for k, v in want.items() if not v.exists()]
+    if missing:
+        pytest.fail("not installed: " + ", ".join(missing) + ": run `make tools`", pytrace=False)
+    if shutil.which("node") is None:
+        pytest.fail("no `node` on PATH", pytrace=False)
+    # Where tools.sh also looks for go (the official tarball's place).
+    if shutil.which("go") is None and shutil.which("go", path="/usr/local/go/bin") is None:
+        pytest.fail("no `go` on PATH or in /usr/local/go/bin", pytrace=False)
+    return tools.resolve()
+
+
 @pytest.fixture
 def make_project(tmp_path, plugin_dir, pulumi_cli):
     """make_project(program, providers=("awsml",), name="e2e") -> Project.

@@ -63,26 +63,6 @@ def sdk_dist():
     return DIST_DIR
 
 
-@pytest.fixture(scope="module")
-def toolchain():
-    """The pieces `make tools` installs for Node.js and Go programs."""
-    want = {
-        "pulumi-language-nodejs": TOOLS / "bin" / "pulumi-language-nodejs",
-        "pulumi-language-go": TOOLS / "bin" / "pulumi-language-go",
-        "Node packages": TOOLS / "node_modules" / "@pulumi" / "pulumi" / "package.json",
-        "Go modules": TOOLS / "go" / "mod",
-    }
-    missing = [f"{k} ({v})" for k, v in want.items() if not v.exists()]
-    if missing:
-        pytest.fail("not installed: " + ", ".join(missing) + ": run `make tools`", pytrace=False)
-    if shutil.which("node") is None:
-        pytest.fail("no `node` on PATH", pytrace=False)
-    # Where tools.sh also looks for go (the official tarball's place).
-    if shutil.which("go") is None and shutil.which("go", path="/usr/local/go/bin") is None:
-        pytest.fail("no `go` on PATH or in /usr/local/go/bin", pytrace=False)
-    return TOOLS.resolve()
-
-
 @pytest.fixture
 def bucket():
     s3 = boto3.client("s3")

@@ -50,26 +50,6 @@ def dropin_dir():
     return d
 
 
-@pytest.fixture(scope="module")
-def toolchain():
-    """The pieces `make tools` installs for Node.js and Go programs."""
-    want = {
-        "pulumi-language-nodejs": TOOLS / "bin" / "pulumi-language-nodejs",
-        "pulumi-language-go": TOOLS / "bin" / "pulumi-language-go",
-        "Node packages": TOOLS / "node_modules" / "@pulumi" / "aws" / "package.json",
-        "Go modules": TOOLS / "go" / "mod",
-    }
-    missing = [f"{k} ({v})" for k, v in want.items() if not v.exists()]
-    if missing:
-        pytest.fail("not installed: " + ", ".join(missing) + ": run `make tools`", pytrace=False)
-    if shutil.which("node") is None:
-        pytest.fail("no `node` on PATH", pytrace=False)
-    # Where tools.sh also looks for go (the official tarball's place).
-    if shutil.which("go") is None and shutil.which("go", path="/usr/local/go/bin") is None:
-        pytest.fail("no `go` on PATH or in /usr/local/go/bin", pytrace=False)
-    return TOOLS.resolve()
-
-
 def example_project(make_project, dropin_dir, example, name):
     """examples/<example> as a project of its own: its files, its Pulumi.yaml with the
     drop-in folder's absolute path, node_modules linked to the cached install."""
