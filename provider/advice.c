@@ -110,6 +110,22 @@ bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs
     return false;
 }
 
+/* Reports one finding: a check failure under enforce, else a warning once
+ * per process. */
+static int report(enum config_advisor_mode mode, const char *urn, const advisor_finding *fd,
+                  check_failures *f, err *e)
+{
+    if (mode == CONFIG_ADVISOR_ENFORCE) {
+        if (check_failure_add(f, fd->property, "[%s] %s Fix: %s", fd->id, fd->message, fd->fix) !=
+            0)
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+    } else if (first_report(urn, fd)) {
+        log_user(LOG_WARNING, urn, false, "security advisor [%s, %s] %s: %s Fix: %s", fd->id,
+                 advisor_severity_name(fd->severity), fd->property, fd->message, fd->fix);
+    }
+    return 0;
+}
+
 int advice_apply(const config_advisor *a, const char *token_rest, const char *urn, const pv *inputs,
                  check_failures *f, err *e)
 {
@@ -126,16 +142,8 @@ int advice_apply(const config_advisor *a, const char *token_rest, const char *ur
     int rc = 0;
     for (size_t i = 0; i < found.len && rc == 0; i++) {
         const advisor_finding *fd = &found.items[i];
-        if (advice_suppressed(a, fd->id, inputs))
-            continue;
-        if (mode == CONFIG_ADVISOR_ENFORCE) {
-            if (check_failure_add(f, fd->property, "[%s] %s Fix: %s", fd->id, fd->message,
-                                  fd->fix) != 0)
-                rc = err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-        } else if (first_report(urn, fd)) {
-            log_user(LOG_WARNING, urn, false, "security advisor [%s, %s] %s: %s Fix: %s", fd->id,
-                     advisor_severity_name(fd->severity), fd->property, fd->message, fd->fix);
-        }
+        if (!advice_suppressed(a, fd->id, inputs))
+            rc = report(mode, urn, fd, f, e);
     }
     advisor_findings_free(&found);
     return rc;
@@ -147,22 +155,6 @@ size_t advice_seen_count(void)
     size_t n = n_seen;
     pthread_mutex_unlock(&seen_lock);
     return n;
-}
-
-/* Reports one finding as advice_apply does: a check failure under enforce,
- * else a warning once per process. */
-static int report(enum config_advisor_mode mode, const char *urn, const advisor_finding *fd,
-                  check_failures *f, err *e)
-{
-    if (mode == CONFIG_ADVISOR_ENFORCE) {
-        if (check_failure_add(f, fd->property, "[%s] %s Fix: %s", fd->id, fd->message, fd->fix) !=
-            0)
-            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
-    } else if (first_report(urn, fd)) {
-        log_user(LOG_WARNING, urn, false, "security advisor [%s, %s] %s: %s Fix: %s", fd->id,
-                 advisor_severity_name(fd->severity), fd->property, fd->message, fd->fix);
-    }
-    return 0;
 }
 
 /* Keeps (or refreshes) this resource among the seen ones; its index, or

@@ -120,9 +120,9 @@ static int diags_add(diags *ds, const advisor_findings *found, const char *const
         const advisor_finding *fd = &found->items[i];
         size_t r = fd->resource < nres ? fd->resource : 0;
         long idx = rule_index(fd->id);
-        const advisor_rule *rule = advisor_rule_find(fd->id);
-        if (idx < 0 || !rule)
+        if (idx < 0)
             continue;
+        const advisor_rule *rule = &advisor_rules(NULL)[idx];
         unsigned level = atomic_load(&levels[idx]);
         if (level == PULUMIRPC__ENFORCEMENT_LEVEL__DISABLED ||
             advice_suppressed(NULL, fd->id, props[r]))
@@ -164,16 +164,6 @@ static void reply_diags(rpc_reply *out, diags *ds)
     resp.diagnostics = ptrs;
     rpc_reply_message(out, &resp.base);
     free(ptrs);
-}
-
-/* "aws:x/y:Z" and "awsml:x/y:Z" -> "x/y:Z"; NULL for any other package. */
-static const char *token_rest(const char *type)
-{
-    if (str_has_prefix(type, "aws:"))
-        return type + 4;
-    if (str_has_prefix(type, "awsml:"))
-        return type + 6;
-    return NULL;
 }
 
 /* The plain tree of a Struct (an absent one is an empty object). */
@@ -377,7 +367,7 @@ static void an_analyze(const rpc_call *call, rpc_reply *out)
         malformed(out, "Analyze", "pulumirpc.AnalyzeRequest");
         return;
     }
-    const char *rest = token_rest(req->type ? req->type : "");
+    const char *rest = advisor_token_rest(req->type);
     if (rest) {
         if (decode_plain(req->properties, "properties", &plain, out) != 0)
             goto done;

@@ -99,6 +99,9 @@ typedef struct advisor_rule {
     const char *scope;       /* "resource" (advisor_run) or "stack" (advisor_stack_run) */
 } advisor_rule;
 const advisor_rule *advisor_rules(size_t *n);
+/* "aws:x/y:Z" and "awsml:x/y:Z" -> "x/y:Z" (what advisor_run takes); NULL
+ * for any other package. */
+const char *advisor_token_rest(const char *type);
 /* The rule with this ID (exact match), or NULL. */
 const advisor_rule *advisor_rule_find(const char *id);
 /* "info", "warning" or "high". */

@@ -28,9 +28,6 @@ bool advisor_is_unknown(const pv *v);
 /* Printable, capped copy of an untrusted name for a message. */
 void advisor_clean_name(char *dst, size_t dstlen, const char *src);
 
-/* The token after "aws:" or "awsml:", or NULL for any other package. */
-const char *advisor_token_rest(const char *type);
-
 /* Policy documents: the canonical tree (NULL when the text does not parse;
  * *oom set when memory ran out), and statement helpers on it. */
 struct cJSON *advisor_policy_parse(const char *json, bool *oom);
