@@ -38,7 +38,8 @@ void rpc_handle(const rpc_call *call, rpc_reply *out);
  * a timer or another call) and is small: Check, Diff, DiffConfig, and
  * Create/Update with preview set (not CheckConfig, which reads the shared
  * AWS files and a CA bundle), of at most
- * RPC_INLINE_MAX_BYTES. The server runs those on its polling thread, as the
+ * RPC_INLINE_MAX_BYTES (in policy-pack mode: every call of at most that
+ * size). The server runs those on its polling thread, as the
  * handoff to a worker costs more than the work; the rest go to the pool. A
  * resource's check, diff and preview must therefore not wait on anything
  * but the engine's Log (engine_log in server.c). */

@@ -401,7 +401,12 @@ def test_stdin_closed_during_boot_still_shuts_down(tmp_path, exe):
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(r)
         try:
-            assert proc.stdout.readline().strip().isdigit()
+            line = proc.stdout.readline().strip()
+            if exe == "pulumi-analyzer-awsml" and not line:
+                # The pack has nothing to finish: it may exit before the port line.
+                assert proc.wait(timeout=20) == 0
+                continue
+            assert line.isdigit(), line
             if send_signal:
                 os.killpg(proc.pid, signal.SIGINT)
             assert proc.wait(timeout=20) == 0
