@@ -255,6 +255,6 @@ bench: all $(DIST_BIN) $(BUILD)/test/pulumi-resource-awsml $(BUILD)/bench/empty_
 # What the policy pack adds to a preview of the seed (bench/policy_pack.py; its own
 # section of bench/results.md).
 .PHONY: bench-policy-pack
-bench-policy-pack: all $(DIST_BIN) $(VENV_STAMP)
+bench-policy-pack: all $(DIST_BIN) $(BUILD)/bench/empty_server_static $(VENV_STAMP)
 	AWSML_BUILD=$(CURDIR)/$(BUILD) AWSML_ROOT=$(CURDIR) \
 	scripts/with-moto $(VENV)/bin/python bench/policy_pack.py

@@ -3,9 +3,13 @@
 Run inside scripts/with-moto (`make bench-policy-pack`, also the last step of `make bench`).
 Two figures, written into bench/results.md between the policy-pack markers:
 
-1. `pulumi preview` of the seed (examples/seed, awsml as the aws plugin) without and with
-   `--policy-pack build/analyzer/pulumi-analyzer-awsml`, RUNS times each, alternating, on one
-   stack: the median wall time of each and the median of the per-pair differences.
+1. `pulumi preview` of the seed (examples/seed, awsml as the aws plugin) three ways, RUNS times
+   each, alternating, on one stack: without a pack; with `--policy-pack` pointing at the
+   cheapest pack there can be (bench/empty_server.c, linked like the release binary: a gRPC
+   server that answers every call with an empty message, no policies, no config, killed at
+   once by SIGINT), which shows what the CLI itself spends on any native pack; and with
+   awsml's pack (the release binary as pulumi-analyzer-awsml). The median wall time of each and
+   the medians of the per-round differences.
 2. The pack's own work, driven over gRPC the way the engine drives it: exec to port line,
    GetPluginInfo, GetAnalyzerInfo, Configure, one Analyze per seed resource (the inputs the
    engine sends), AnalyzeStack: the median over RUNS of the whole exchange.
@@ -29,7 +33,9 @@ BUILD = pathlib.Path(os.environ.get("AWSML_BUILD", ROOT / "build"))
 RUNS = int(os.environ.get("AWSML_BENCH_PACK_RUNS", "11"))
 # The release binary (what `make dist` ships) under the pack's name; see main().
 RELEASE = BUILD / "dist" / "pulumi-resource-awsml"
+EMPTY = BUILD / "bench" / "empty_server_static"
 PACK = None
+EMPTY_PACK = None
 PROVIDER = ROOT / "bin" / "pulumi-resource-awsml"
 RESULTS = ROOT / "bench" / "results.md"
 BEGIN, END = "<!-- policy-pack -->", "<!-- /policy-pack -->"
@@ -73,15 +79,22 @@ def preview_figures(work):
     run("preview")  # warm: the language host's and the plugins' first start
     _, out = run("preview", "--policy-pack", str(PACK))
     assert "AWSML-IAM-001" in out, "the pack reported nothing on the seed:\n" + out
-    without, with_pack = [], []
+    run("preview", "--policy-pack", str(EMPTY_PACK))
+    without, empty, with_pack = [], [], []
     for _ in range(RUNS):
         without.append(run("preview")[0])
+        empty.append(run("preview", "--policy-pack", str(EMPTY_PACK))[0])
         with_pack.append(run("preview", "--policy-pack", str(PACK))[0])
-    diffs = [b - a for a, b in zip(without, with_pack)]
+
+    def diff(a, b):
+        d = [y - x for x, y in zip(a, b)]
+        return statistics.median(d) * 1e3, min(d) * 1e3, max(d) * 1e3
+
     return {"without_ms": statistics.median(without) * 1e3,
+            "empty_ms": statistics.median(empty) * 1e3,
             "with_ms": statistics.median(with_pack) * 1e3,
-            "diff_ms": statistics.median(diffs) * 1e3,
-            "diff_min_ms": min(diffs) * 1e3, "diff_max_ms": max(diffs) * 1e3}
+            "pack": diff(without, with_pack), "floor": diff(without, empty),
+            "own": diff(empty, with_pack)}
 
 
 def stubs(out):
@@ -151,36 +164,52 @@ def direct_figures(work):
 
 
 def main():
-    global PACK
+    global PACK, EMPTY_PACK
     with tempfile.TemporaryDirectory() as d:
         work = pathlib.Path(d)
-        (work / "pack").mkdir()
+        for sub, src, name in (("pack", RELEASE, "pulumi-analyzer-awsml"),
+                               ("empty", EMPTY, "pulumi-analyzer-empty")):
+            (work / sub).mkdir()
+            shutil.copy(src, work / sub / name)
+            (work / sub / "PulumiPolicy.yaml").write_text(
+                "runtime: native\nversion: 0.1.0\ndescription: benchmark\n")
         PACK = work / "pack" / "pulumi-analyzer-awsml"
-        shutil.copy(RELEASE, PACK)
+        EMPTY_PACK = work / "empty" / "pulumi-analyzer-empty"
         pv = preview_figures(work)
         direct = direct_figures(work)
     load = os.getloadavg()[0]
+
+    def row(k):
+        m, lo, hi = pv[k]
+        return f"{m:.1f} ({lo:.0f} / {hi:.0f})"
     section = textwrap.dedent(f"""\
         {BEGIN}
         ## Policy pack (issue 14)
 
-        `pulumi preview` of the seed program (3 resources, awsml as the aws plugin) without and
-        with `--policy-pack <dir>/pulumi-analyzer-awsml` (the release binary, as `make dist` ships
-        it), {RUNS} runs each, alternating,
-        load average {load:.2f} at the end (`make bench-policy-pack`, bench/policy_pack.py):
+        `pulumi preview` of the seed program (3 resources, awsml as the aws plugin) three ways,
+        {RUNS} rounds, alternating within each round, load average {load:.2f} at the end
+        (`make bench-policy-pack`, bench/policy_pack.py): without a pack; with the cheapest
+        native pack there can be (bench/empty_server.c linked like the release binary: it
+        answers every call with an empty message, has no policies and dies at SIGINT); and
+        with awsml's pack (the release binary, as `make dist` ships it):
 
         | preview of the seed | median wall ms |
         | --- | --- |
-        | without the pack | {pv['without_ms']:.0f} |
-        | with the pack | {pv['with_ms']:.0f} |
-        | difference (median of the {RUNS} pairs; min / max) | {pv['diff_ms']:.1f} ({pv['diff_min_ms']:.0f} / {pv['diff_max_ms']:.0f}) |
+        | without a pack | {pv['without_ms']:.0f} |
+        | with the empty pack | {pv['empty_ms']:.0f} |
+        | with awsml's pack | {pv['with_ms']:.0f} |
+
+        | difference, median of the {RUNS} rounds (min / max), ms | |
+        | --- | --- |
+        | awsml's pack, against no pack | {row('pack')} |
+        | the empty pack, against no pack: what the CLI spends on any pack | {row('floor')} |
+        | awsml's pack, against the empty pack: awsml's own part | {row('own')} |
 
         The pack's own part, driven over gRPC from Python as the engine drives it, medians of
         {RUNS}: exec to port line {direct['start_ms']:.1f} ms; GetPluginInfo, GetAnalyzerInfo,
         Configure, Analyze of the seed's 3 resources and AnalyzeStack together
-        {direct['calls_ms']:.1f} ms (a new channel included). The wall-time difference also holds the
-        CLI's own policy-pack work (loading it, the handshake, the Policies section), and on
-        this shared machine it varies between pairs by far more than the pack's own part.
+        {direct['calls_ms']:.1f} ms (a new channel included). On this shared machine single
+        previews vary by far more than these differences, hence medians of alternating rounds.
         {END}
         """)
     text = RESULTS.read_text() if RESULTS.exists() else "# awsml benchmark results\n"
