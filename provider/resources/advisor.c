@@ -324,13 +324,16 @@ static const advisor_rule rules[R_COUNT] = {
     [R_STACK_PIPELINE_BUCKET] = {"AWSML-STACK-001", ADVISOR_HIGH,
                                  "A pipeline's definition location or a step's S3 path points "
                                  "at a bucket of this stack that lacks SSE-KMS, a full public "
-                                 "access block or a TLS-only bucket policy",
-                                 "AWS Security Hub S3.17, S3.8, S3.5; Checkov CKV_AWS_145, "
-                                 "CKV2_AWS_6; SageMaker Developer Guide, \"Protect data at "
-                                 "rest using encryption\"",
+                                 "access block or a TLS-only bucket policy, or a step's KMS key "
+                                 "is a key of this stack that does not rotate",
+                                 "AWS Security Hub S3.17, S3.8, S3.5, KMS.4; Checkov "
+                                 "CKV_AWS_145, CKV2_AWS_6, CKV_AWS_7; SageMaker Developer Guide, "
+                                 "\"Protect data at rest using encryption\"",
                                  "Give the bucket an SSE-KMS encryption configuration, a public "
-                                 "access block with all four flags and a TLS-only policy",
-                                 "CKV_AWS_145, CKV2_AWS_6", "S3.17, S3.8, S3.5", "stack"},
+                                 "access block with all four flags and a TLS-only policy; turn "
+                                 "on the key's rotation (enableKeyRotation: true)",
+                                 "CKV_AWS_145, CKV2_AWS_6, CKV_AWS_7", "S3.17, S3.8, S3.5, KMS.4",
+                                 "stack"},
     [R_STACK_ROLE_GRANTS] = {"AWSML-STACK-002", ADVISOR_HIGH,
                              "A role SageMaker can assume gets s3:*, kms:* or * on Resource "
                              "\"*\" from an attached or inline policy of the stack",

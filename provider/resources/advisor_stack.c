@@ -34,7 +34,7 @@
 
 /* Definitions nest JSON; deeper than this is not walked for S3 paths. */
 #define STACK_MAX_JSON_DEPTH 32
-/* Buckets named by one pipeline; more are not told apart. */
+/* Buckets or keys named by one pipeline; more are not told apart. */
 #define STACK_MAX_REFS 32
 
 enum kind {
@@ -318,14 +318,14 @@ static bool lacks(const stack *s, aspect a)
     return a == A_BAD || (a == A_ABSENT && s->complete);
 }
 
-/* ---- AWSML-STACK-001: a pipeline and its buckets ------------------------------------- */
+/* ---- AWSML-STACK-001: a pipeline, its buckets and its keys -------------------------- */
 
-typedef struct bucket_refs {
+typedef struct res_refs {
     size_t idx[STACK_MAX_REFS];
     size_t n;
-} bucket_refs;
+} res_refs;
 
-static void ref_add(bucket_refs *r, size_t b)
+static void ref_add(res_refs *r, size_t b)
 {
     for (size_t i = 0; i < r->n; i++)
         if (r->idx[i] == b)
@@ -335,7 +335,7 @@ static void ref_add(bucket_refs *r, size_t b)
 }
 
 /* Buckets of the stack named by "s3://name/..." strings anywhere in a JSON value. */
-static void s3_paths(const stack *s, const cJSON *j, int depth, bucket_refs *r)
+static void s3_paths(const stack *s, const cJSON *j, int depth, res_refs *r)
 {
     if (!j || depth > STACK_MAX_JSON_DEPTH)
         return;
@@ -381,10 +381,48 @@ static int pipeline_finding(const stack *s, size_t p, size_t b, const char *prop
                        what);
 }
 
+/* Keys of the stack named by the strings of "...KmsKeyId" members (KmsKeyId,
+ * VolumeKmsKeyId, ...) anywhere in a definition. */
+static void kms_ids(const stack *s, const cJSON *j, int depth, res_refs *r)
+{
+    static const char suffix[] = "KmsKeyId";
+    if (!j || depth > STACK_MAX_JSON_DEPTH)
+        return;
+    for (const cJSON *c = j->child; c && (cJSON_IsArray(j) || cJSON_IsObject(j)); c = c->next) {
+        size_t n = c->string ? strlen(c->string) : 0, k = sizeof(suffix) - 1;
+        if (cJSON_IsString(c) && n >= k && strcmp(c->string + n - k, suffix) == 0) {
+            for (size_t t = 0; t < s->n; t++)
+                if (s->kind[t] == K_KEY && has_id(s, t, c->valuestring))
+                    ref_add(r, t);
+        } else {
+            kms_ids(s, c, depth + 1, r);
+        }
+    }
+}
+
+/* A step's key of the stack that does not rotate (unknown rotation: no). */
+static int pipeline_key_findings(const stack *s, size_t p, const res_refs *keys)
+{
+    char pname[96], kname[96];
+    for (size_t i = 0; i < keys->n; i++) {
+        const pv *rot = advisor_get(s->res[keys->idx[i]].props, "enableKeyRotation");
+        if (advisor_is_unknown(rot) || bool_is(rot, true))
+            continue;
+        advisor_clean_name(pname, sizeof(pname), name_of(&s->res[p]));
+        advisor_clean_name(kname, sizeof(kname), name_of(&s->res[keys->idx[i]]));
+        if (advisor_add(s->out, "AWSML-STACK-001", p, "pipelineDefinition",
+                        "Pipeline %s has steps encrypting with KMS key %s of this stack, which "
+                        "does not rotate its key material",
+                        pname, kname) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int rule_pipeline(const stack *s, size_t p)
 {
     const pv *props = s->res[p].props;
-    bucket_refs loc = {.n = 0}, def = {.n = 0};
+    res_refs loc = {.n = 0}, def = {.n = 0}, keys = {.n = 0};
     const pv *l = advisor_get(props, "pipelineDefinitionS3Location");
     const pv *lb = advisor_get(l, "bucket");
     for (size_t b = 0; b < s->n; b++) {
@@ -399,11 +437,15 @@ static int rule_pipeline(const stack *s, size_t p)
     if (d && d->kind == PV_STRING) {
         cJSON *doc = cJSON_ParseWithLength(d->u.str.s, d->u.str.len);
         s3_paths(s, doc, 0, &def);
+        kms_ids(s, doc, 0, &keys);
         cJSON_Delete(doc);
     } else if (advisor_is_unknown(d)) {
-        for (size_t b = 0; b < s->n; b++)
+        for (size_t b = 0; b < s->n; b++) {
             if (s->kind[b] == K_BUCKET && dep_link(s, p, "pipelineDefinition", b))
                 ref_add(&def, b);
+            if (s->kind[b] == K_KEY && dep_link(s, p, "pipelineDefinition", b))
+                ref_add(&keys, b);
+        }
     }
     for (size_t i = 0; i < loc.n; i++)
         if (pipeline_finding(s, p, loc.idx[i], "pipelineDefinitionS3Location",
@@ -413,7 +455,7 @@ static int rule_pipeline(const stack *s, size_t p)
         if (pipeline_finding(s, p, def.idx[i], "pipelineDefinition",
                              "has steps reading or writing S3 paths in") != 0)
             return -1;
-    return 0;
+    return pipeline_key_findings(s, p, &keys);
 }
 
 /* ---- AWSML-STACK-002: what a SageMaker role gets ------------------------------------- */

@@ -343,6 +343,46 @@ static void test_pipeline_deps_without_propdeps(void **state)
     stk_free(s);
 }
 
+/* A definition whose training step encrypts its volume with key kid. */
+#define PIPE_KEYED(kid)                                                                            \
+    "{\"pipelineDefinition\":\"{\\\"Steps\\\":[{\\\"Name\\\":\\\"Train\\\",\\\"Arguments\\\":"     \
+    "{\\\"ResourceConfig\\\":{\\\"VolumeKmsKeyId\\\":\\\"" kid "\\\"}}}]}\"}"
+
+static void test_pipeline_step_key_without_rotation(void **state)
+{
+    (void)state;
+    stk *s = stk_new();
+    add_res(s, KEY, "Key",
+            "{\"arn\":\"" KEY_ARN "\",\"keyId\":\"k1\",\"enableKeyRotation\":false}");
+    size_t p = add_res(s, PIPE, "Pipeline", PIPE_KEYED(KEY_ARN));
+    expect_run(s, p, false, "AWSML-STACK-001@Pipeline:pipelineDefinition");
+    static const char *const parts[] = {"Pipeline", "Key", "rotate", NULL};
+    expect_message(s, false, "AWSML-STACK-001", parts);
+    stk_free(s);
+    /* A preview: the definition is unknown and depends on the key. */
+    s = stk_new();
+    size_t k = add_res(s, "awsml:kms/key:Key", "Key", "{\"arn\":\"" UNKNOWN "\"}");
+    p = add_res(s, PIPE, "Pipeline", "{\"pipelineDefinition\":\"" UNKNOWN "\"}");
+    propdep(s, p, "pipelineDefinition", k);
+    expect_run(s, p, false, "AWSML-STACK-001@Pipeline:pipelineDefinition");
+    stk_free(s);
+    /* Near misses: rotation on; rotation unknown; a key of another stack
+     * (not named); the key id under a member that is not a KMS key id. */
+    s = stk_new();
+    add_res(s, KEY, "Key", "{\"arn\":\"" KEY_ARN "\",\"enableKeyRotation\":true}");
+    add_res(s, KEY, "Unk",
+            "{\"arn\":\"arn:aws:kms:us-east-1:1:key/u\",\"enableKeyRotation\":\"" UNKNOWN "\"}");
+    add_res(s, KEY, "Off", "{\"arn\":\"arn:aws:kms:us-east-1:1:key/off\"}");
+    add_res(s, PIPE, "A", PIPE_KEYED(KEY_ARN));
+    add_res(s, PIPE, "B", PIPE_KEYED("arn:aws:kms:us-east-1:1:key/u"));
+    add_res(s, PIPE, "C", PIPE_KEYED("arn:aws:kms:us-east-1:9:key/elsewhere"));
+    add_res(s, PIPE, "D",
+            "{\"pipelineDefinition\":\"{\\\"Steps\\\":[{\\\"Arguments\\\":{\\\"Note\\\":"
+            "\\\"arn:aws:kms:us-east-1:1:key/off\\\"}}]}\"}");
+    expect_run(s, ADVISOR_ALL, true, "");
+    stk_free(s);
+}
+
 /* ---- AWSML-STACK-002 --------------------------------------------------------------- */
 
 #define SM_TRUST                                                                                   \
@@ -605,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_definition_step_paths),
         cmocka_unit_test(test_pipeline_linked_by_dependencies),
         cmocka_unit_test(test_pipeline_deps_without_propdeps),
+        cmocka_unit_test(test_pipeline_step_key_without_rotation),
         cmocka_unit_test(test_role_attached_policy),
         cmocka_unit_test(test_role_links_by_dependencies),
         cmocka_unit_test(test_role_inline_and_role_policy),
