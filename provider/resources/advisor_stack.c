@@ -45,6 +45,7 @@ enum kind {
     K_VERSIONING,
     K_BPOLICY,
     K_KEY,
+    K_ALIAS,
     K_ROLE,
     K_POLICY,
     K_ROLE_POLICY,
@@ -66,6 +67,7 @@ static const struct {
     {"s3/bucketVersioningV2:BucketVersioningV2", K_VERSIONING},
     {"s3/bucketPolicy:BucketPolicy", K_BPOLICY},
     {"kms/key:Key", K_KEY},
+    {"kms/alias:Alias", K_ALIAS},
     {"iam/role:Role", K_ROLE},
     {"iam/policy:Policy", K_POLICY},
     {"iam/rolePolicy:RolePolicy", K_ROLE_POLICY},
@@ -98,6 +100,7 @@ static const char *const *ids_of(enum kind k)
 {
     static const char *const bucket[] = {"bucket", "id", NULL};
     static const char *const key[] = {"arn", "keyId", "id", NULL};
+    static const char *const alias[] = {"name", "arn", "id", NULL};
     static const char *const role[] = {"name", "id", "arn", NULL};
     static const char *const policy[] = {"arn", "id", NULL};
     static const char *const none[] = {NULL};
@@ -106,6 +109,8 @@ static const char *const *ids_of(enum kind k)
         return bucket;
     case K_KEY:
         return key;
+    case K_ALIAS:
+        return alias;
     case K_ROLE:
         return role;
     case K_POLICY:
@@ -167,6 +172,30 @@ static bool links(const stack *s, size_t r, const char *prop, size_t t)
     if (v->kind == PV_STRING)
         return has_id(s, t, v->u.str.s);
     return advisor_is_unknown(v) && dep_link(s, r, prop, t);
+}
+
+/* Does value name key k: the key itself, or an alias of the stack whose
+ * targetKeyId is k ("alias/x" or the alias's ARN)? */
+static bool key_by_value(const stack *s, size_t k, const char *value)
+{
+    if (has_id(s, k, value))
+        return true;
+    for (size_t a = 0; a < s->n; a++)
+        if (s->kind[a] == K_ALIAS && has_id(s, a, value) && links(s, a, "targetKeyId", k))
+            return true;
+    return false;
+}
+
+/* Does r's property prop (not a known string) come from key k, directly or
+ * through an alias of the stack that targets k? */
+static bool key_by_dep(const stack *s, size_t r, const char *prop, size_t k)
+{
+    if (dep_link(s, r, prop, k))
+        return true;
+    for (size_t a = 0; a < s->n; a++)
+        if (s->kind[a] == K_ALIAS && dep_link(s, r, prop, a) && links(s, a, "targetKeyId", k))
+            return true;
+    return false;
 }
 
 static const char *name_of(const advisor_resource *r)
@@ -392,7 +421,7 @@ static void kms_ids(const stack *s, const cJSON *j, int depth, res_refs *r)
         size_t n = c->string ? strlen(c->string) : 0, k = sizeof(suffix) - 1;
         if (cJSON_IsString(c) && n >= k && strcmp(c->string + n - k, suffix) == 0) {
             for (size_t t = 0; t < s->n; t++)
-                if (s->kind[t] == K_KEY && has_id(s, t, c->valuestring))
+                if (s->kind[t] == K_KEY && key_by_value(s, t, c->valuestring))
                     ref_add(r, t);
         } else {
             kms_ids(s, c, depth + 1, r);
@@ -443,7 +472,7 @@ static int rule_pipeline(const stack *s, size_t p)
         for (size_t b = 0; b < s->n; b++) {
             if (s->kind[b] == K_BUCKET && dep_link(s, p, "pipelineDefinition", b))
                 ref_add(&def, b);
-            if (s->kind[b] == K_KEY && dep_link(s, p, "pipelineDefinition", b))
+            if (s->kind[b] == K_KEY && key_by_dep(s, p, "pipelineDefinition", b))
                 ref_add(&keys, b);
         }
     }
@@ -603,7 +632,8 @@ static int rule_role_link(const stack *s, size_t x)
 /* ---- AWSML-STACK-003: a bucket's key does not rotate --------------------------------- */
 
 /* Keys of the stack a rule list's kmsMasterKeyId names (by value, or by the
- * dependencies of property `prop` when unknown) that do not rotate. */
+ * dependencies of property `prop` when unknown; directly or through an alias
+ * of the stack) that do not rotate. */
 static int key_rotation(const stack *s, size_t at, size_t bucket, const char *prop, const pv *rules)
 {
     size_t n = rules && rules->kind == PV_ARRAY ? rules->u.arr.len : (rules ? 1 : 0);
@@ -618,8 +648,8 @@ static int key_rotation(const stack *s, size_t at, size_t bucket, const char *pr
             if (s->kind[k] != K_KEY)
                 continue;
             bool linked = kid->kind == PV_STRING
-                              ? has_id(s, k, kid->u.str.s)
-                              : advisor_is_unknown(kid) && dep_link(s, at, prop, k);
+                              ? key_by_value(s, k, kid->u.str.s)
+                              : advisor_is_unknown(kid) && key_by_dep(s, at, prop, k);
             const pv *rot = advisor_get(s->res[k].props, "enableKeyRotation");
             if (!linked || advisor_is_unknown(rot) || bool_is(rot, true))
                 continue;

@@ -504,6 +504,54 @@ static void test_bucket_key_without_rotation(void **state)
     stk_free(s);
 }
 
+static void test_key_through_an_alias(void **state)
+{
+    (void)state;
+    /* kmsMasterKeyId names an alias of the stack, by name or by ARN; the
+     * alias targets a key without rotation (by key id, or by dependency). */
+    stk *s = stk_new();
+    add_res(s, KEY, "Key",
+            "{\"arn\":\"" KEY_ARN "\",\"keyId\":\"k1\",\"enableKeyRotation\":false}");
+    add_res(s, "aws:kms/alias:Alias", "Alias",
+            "{\"name\":\"alias/ml\",\"arn\":\"arn:aws:kms:us-east-1:123456789012:alias/ml\","
+            "\"targetKeyId\":\"k1\"}");
+    add_res(s, BUCKET, "Bucket", "{\"bucket\":\"art\"}");
+    size_t c = add_res(s, SSE, "Sse", "{\"bucket\":\"art\"," KMS_RULES("alias/ml") "}");
+    size_t c2 = add_res(
+        s, SSE, "Sse2",
+        "{\"bucket\":\"art\"," KMS_RULES("arn:aws:kms:us-east-1:123456789012:alias/ml") "}");
+    size_t p = add_res(s, PIPE, "Pipeline", PIPE_KEYED("alias/ml"));
+    expect_run(s, c, false, "AWSML-STACK-003@Sse:rules");
+    expect_run(s, c2, false, "AWSML-STACK-003@Sse2:rules");
+    expect_run(s, p, false, "AWSML-STACK-001@Pipeline:pipelineDefinition");
+    stk_free(s);
+    /* A preview: the alias's name and the key's id are unknown; the
+     * configuration depends on the alias, the alias on the key. */
+    s = stk_new();
+    size_t k = add_res(s, "awsml:kms/key:Key", "Key", "{\"keyId\":\"" UNKNOWN "\"}");
+    size_t a = add_res(s, "awsml:kms/alias:Alias", "Alias",
+                       "{\"name\":\"" UNKNOWN "\",\"targetKeyId\":\"" UNKNOWN "\"}");
+    propdep(s, a, "targetKeyId", k);
+    add_res(s, BUCKET, "Bucket", "{\"bucket\":\"art\"}");
+    c = add_res(s, SSE, "Sse", "{\"bucket\":\"art\"," KMS_RULES(UNKNOWN) "}");
+    propdep(s, c, "rules", a);
+    expect_run(s, c, false, "AWSML-STACK-003@Sse:rules");
+    stk_free(s);
+    /* Near misses: the alias targets a rotating key; an alias of another
+     * name; an alias of the stack that targets a key elsewhere. */
+    s = stk_new();
+    add_res(s, KEY, "Rot", "{\"arn\":\"" KEY_ARN "\",\"keyId\":\"k1\",\"enableKeyRotation\":true}");
+    add_res(s, KEY, "Off", "{\"arn\":\"arn:aws:kms:us-east-1:1:key/k2\",\"keyId\":\"k2\"}");
+    add_res(s, "aws:kms/alias:Alias", "A1", "{\"name\":\"alias/rot\",\"targetKeyId\":\"k1\"}");
+    add_res(s, "aws:kms/alias:Alias", "A2", "{\"name\":\"alias/far\",\"targetKeyId\":\"k9\"}");
+    add_res(s, BUCKET, "Bucket", "{\"bucket\":\"art\"}");
+    add_res(s, SSE, "S1", "{\"bucket\":\"art\"," KMS_RULES("alias/rot") "}");
+    add_res(s, SSE, "S2", "{\"bucket\":\"art\"," KMS_RULES("alias/other") "}");
+    add_res(s, SSE, "S3", "{\"bucket\":\"art\"," KMS_RULES("alias/far") "}");
+    expect_run(s, ADVISOR_ALL, false, "");
+    stk_free(s);
+}
+
 /* ---- absence rules (complete only) ------------------------------------------------ */
 
 static void test_bucket_absences(void **state)
@@ -646,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_linked_by_dependencies),
         cmocka_unit_test(test_pipeline_deps_without_propdeps),
         cmocka_unit_test(test_pipeline_step_key_without_rotation),
+        cmocka_unit_test(test_key_through_an_alias),
         cmocka_unit_test(test_role_attached_policy),
         cmocka_unit_test(test_role_links_by_dependencies),
         cmocka_unit_test(test_role_inline_and_role_policy),
