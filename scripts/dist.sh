@@ -7,8 +7,8 @@
 #   scripts/dist.sh sources                only fetch both sources into the cache (make tools)
 #   scripts/dist.sh tarball BIN VERSION OUT.tar.gz [LIB_DIR...]
 #                                          the release tarball: BIN as pulumi-resource-awsml at
-#                                          the archive root, BIN again as pulumi-analyzer-awsml
-#                                          (the policy pack) with its PulumiPolicy.yaml,
+#                                          the archive root, pulumi-analyzer-awsml (the policy
+#                                          pack: a symlink to it) with its PulumiPolicy.yaml,
 #                                          README.md, LICENSE and
 #                                          THIRD-PARTY-NOTICES (the statically linked libraries,
 #                                          plus the LICENSE of each LIB_DIR built here)
@@ -244,9 +244,11 @@ cmd_tarball() {
   trap 'rm -rf "$stage"' RETURN
   install -m 0755 "$bin" "$stage/pulumi-resource-awsml"
   strip --strip-debug "$stage/pulumi-resource-awsml"
-  # The policy pack: the same binary under the name that selects the Analyzer service
-  # (a copy: a link's target would not survive every unpacker), and its metadata.
-  install -m 0755 "$stage/pulumi-resource-awsml" "$stage/pulumi-analyzer-awsml"
+  # The policy pack: the same binary under the name that selects the Analyzer service, as
+  # a relative symlink (a copy doubled the tarball; tar, Python's tarfile and the Pulumi
+  # CLI's own unpacker behind `pulumi plugin install --file` keep symlinks, and the CLI
+  # runs the pack by the link's path, so argv[0] keeps the name), and its metadata.
+  ln -s pulumi-resource-awsml "$stage/pulumi-analyzer-awsml"
   cmd_policy_yaml "$ver" >"$stage/PulumiPolicy.yaml"
   install -m 0644 "$ROOT/README.md" "$ROOT/LICENSE" "$stage/"
   notices "$@" >"$stage/THIRD-PARTY-NOTICES"

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 import boto3
+import grpc
 import pytest
 
 from conftest import REPO, STACK
@@ -88,7 +89,19 @@ def test_make_install_puts_the_plugin_in_the_cache(tarball, pulumi_home):
     # The policy pack comes along, ready for --policy-pack.
     pack = d / "pulumi-analyzer-awsml"
     assert pack.is_file() and os.access(pack, os.X_OK), sorted(p.name for p in d.iterdir())
+    assert pack.is_symlink() and os.readlink(pack) == "pulumi-resource-awsml"
     assert (d / "PulumiPolicy.yaml").is_file()
+    # Started by the link's path it serves the Analyzer service, not the provider.
+    proc = subprocess.Popen([str(pack)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        port = int(proc.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            info = ch.unary_unary("/pulumirpc.Analyzer/GetAnalyzerInfo")(b"", timeout=10)
+        assert b"awsml" in info and b"AWSML-IAM-001" in info, info[:200]
+    finally:
+        proc.terminate()
+        assert proc.wait(15) == 0
 
     ls = subprocess.run(["pulumi", "plugin", "ls", "--json"], capture_output=True, text=True,
                         env=dict(os.environ, PULUMI_HOME=str(pulumi_home)), timeout=60)

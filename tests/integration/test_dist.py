@@ -93,11 +93,13 @@ def test_tarball_layout(tarball):
         members = {m.name: m for m in tf.getmembers()}
         assert set(members) == MEMBERS, \
             "binary, policy pack, PulumiPolicy.yaml, README.md, LICENSE, notices at the root"
-        for exe in ("pulumi-resource-awsml", "pulumi-analyzer-awsml"):
-            b = members[exe]
-            assert b.isfile() and b.mode & 0o111 == 0o111, f"{exe} must be executable"
-        assert tf.extractfile("pulumi-analyzer-awsml").read() == \
-            tf.extractfile("pulumi-resource-awsml").read(), "the pack is the same binary"
+        b = members["pulumi-resource-awsml"]
+        assert b.isfile() and b.mode & 0o111 == 0o111, "the plugin must be executable"
+        # The pack is the same binary under its own name: a relative link, not a second copy.
+        pack = members.pop("pulumi-analyzer-awsml")
+        assert pack.issym() and pack.linkname == "pulumi-resource-awsml", \
+            (pack.type, pack.linkname)
+        assert pack.uid == 0 and pack.gid == 0
         yaml = tf.extractfile("PulumiPolicy.yaml").read().decode()
         assert re.search(rf"^version: {re.escape(VERSION)}$", yaml, re.M), yaml
         assert re.search(r"^runtime: \S+$", yaml, re.M) and "description: " in yaml, yaml
