@@ -2,6 +2,7 @@
  * and bytes out: the pack's info, diagnostics and their messages, Configure's
  * enforcement levels and bad names, nesting limits; and the Check door of the
  * stack rules (advice_apply_stack): bounded, refreshed per URN. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -360,6 +361,52 @@ static void test_configure_rule_properties(void **state)
     analyzer_reset();
 }
 
+/* A late Configure while Analyze runs on another thread (a request over
+ * 64 KiB is served on a pool thread): every Analyze sees one whole
+ * configuration, both properties set or neither, never a mix. Built with
+ * -fsanitize=thread (make BUILD=build/tsan SAN=-fsanitize=thread
+ * build/tsan/unit/test_analyzer) it also reports any unguarded access: with
+ * the read lock taken out, ThreadSanitizer reports the race here. */
+#define ROLE_BOTH                                                                                  \
+    "{\"managedPolicyArns\":[\"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess\"],"              \
+    "\"maxSessionDuration\":7200}"
+#define RACE_ROUNDS 400
+
+static void *race_configure(void *arg)
+{
+    const char *names[] = {"AWSML-IAM-012", "AWSML-IAM-014"};
+    const char *on[] = {"{\"allowedPolicies\":[\"AmazonSageMakerFullAccess\"]}",
+                        "{\"maxSessionDuration\":7200}"};
+    const char *off[] = {NULL, NULL};
+    char msg[256];
+    int *bad = arg;
+    for (int i = 0; i < RACE_ROUNDS; i++)
+        if (configure_props(2, names, i % 2 ? off : on, msg, sizeof(msg)) != 0)
+            (*bad)++;
+    return NULL;
+}
+
+static void test_configure_during_analyze(void **state)
+{
+    analyzer_reset();
+    pthread_t th;
+    int bad_configure = 0, mixed = 0, saw_on = 0, saw_off = 0;
+    assert_int_equal(pthread_create(&th, NULL, race_configure, &bad_configure), 0);
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        Pulumirpc__AnalyzeResponse *r = analyze(ROLE, ROLE_BOTH);
+        bool full = find(r, "AWSML-IAM-012") != NULL, session = find(r, "AWSML-IAM-014") != NULL;
+        pulumirpc__analyze_response__free_unpacked(r, NULL);
+        mixed += full != session;
+        saw_on += !full;
+        saw_off += full;
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(bad_configure, 0);
+    assert_int_equal(mixed, 0);
+    assert_int_equal(saw_on + saw_off, RACE_ROUNDS);
+    analyzer_reset();
+}
+
 static void test_stack_request_nesting_is_bounded(void **state)
 {
     /* 200 nested objects in one resource's properties. */
@@ -451,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_diagnostic_message_and_levels),
         cmocka_unit_test(test_info_config_schemas),
         cmocka_unit_test(test_configure_rule_properties),
+        cmocka_unit_test(test_configure_during_analyze),
         cmocka_unit_test(test_stack_request_nesting_is_bounded),
         cmocka_unit_test(test_unknown_methods_and_remediate),
         cmocka_unit_test(test_check_door_is_bounded),
