@@ -354,7 +354,7 @@ static const char *allowed_policy_name(const char *s, size_t len)
     const char *seg = strstr(s, ":policy/") + strlen(":policy/");
     while (seg < name) {
         const char *slash = strchr(seg, '/');
-        if (!policy_word(seg, (size_t)(slash - seg), 512))
+        if (!policy_word(seg, (size_t)(slash - seg), 2048))
             return NULL;
         seg = slash + 1;
     }
