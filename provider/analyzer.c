@@ -1,7 +1,9 @@
 #include "analyzer.h"
 
+#include <cJSON.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,34 @@
     "IAM trust and permissions, S3, KMS and pipeline rules, per resource and across the stack"
 
 static bool mode;
-/* Per rule (index in advisor_rules()): a Pulumirpc__EnforcementLevel.
- * Zero is ADVISORY, the default. Atomic per entry: Configure runs before
- * any Analyze, but nothing in the protocol forbids a late one. */
-static atomic_uchar levels[ANALYZER_MAX_RULES];
+
+/* What Configure sets. levels: per rule (index in advisor_rules()), a
+ * Pulumirpc__EnforcementLevel; zero is ADVISORY, the default. opts: the rule
+ * properties; zeroed is the default. Configure runs before any Analyze, but
+ * nothing in the protocol forbids a late one, and a request over 64 KiB is
+ * served on a pool thread: Configure replaces the whole struct under the
+ * write lock, and each Analyze works on a copy taken under the read lock, so
+ * one call never mixes two configurations. */
+typedef struct pack_config {
+    unsigned char levels[ANALYZER_MAX_RULES];
+    advisor_options opts;
+} pack_config;
+static pthread_rwlock_t config_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pack_config config; /* guarded by config_lock */
+
+static void config_get(pack_config *snap)
+{
+    pthread_rwlock_rdlock(&config_lock);
+    *snap = config;
+    pthread_rwlock_unlock(&config_lock);
+}
+
+static void config_set(const pack_config *next)
+{
+    pthread_rwlock_wrlock(&config_lock);
+    config = *next;
+    pthread_rwlock_unlock(&config_lock);
+}
 
 void analyzer_select(const char *argv0)
 {
@@ -46,8 +72,8 @@ bool analyzer_mode(void)
 
 void analyzer_reset(void)
 {
-    for (size_t i = 0; i < ANALYZER_MAX_RULES; i++)
-        atomic_store(&levels[i], PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY);
+    static const pack_config defaults; /* ADVISORY is 0: every rule advisory */
+    config_set(&defaults);
 }
 
 static void reply_errorf(rpc_reply *out, int code, const char *fmt, ...)
@@ -108,8 +134,8 @@ typedef struct diags {
 
 /* Adds the findings that are neither disabled nor suppressed; urn_of gives
  * each finding's resource URN and props_of its properties (for the tag). */
-static int diags_add(diags *ds, const advisor_findings *found, const char *const *urns,
-                     const pv *const *props, size_t nres)
+static int diags_add(diags *ds, const pack_config *cfg, const advisor_findings *found,
+                     const char *const *urns, const pv *const *props, size_t nres)
 {
     diag *grown = found->len ? realloc(ds->items, (ds->len + found->len) * sizeof(diag)) : NULL;
     if (found->len && !grown)
@@ -123,7 +149,7 @@ static int diags_add(diags *ds, const advisor_findings *found, const char *const
         if (idx < 0)
             continue;
         const advisor_rule *rule = &advisor_rules(NULL)[idx];
-        unsigned level = atomic_load(&levels[idx]);
+        unsigned level = cfg->levels[idx];
         if (level == PULUMIRPC__ENFORCEMENT_LEVEL__DISABLED ||
             advice_suppressed(NULL, fd->id, props[r]))
             continue;
@@ -184,6 +210,282 @@ static int decode_plain(const Google__Protobuf__Struct *s, const char *what, pv 
     return 0;
 }
 
+/* ---- rule properties ---------------------------------------------------------------- */
+
+enum prop_kind { PROP_ACCOUNTS, PROP_POLICIES, PROP_SESSION };
+
+/* One rule property: its rule, name, kind and JSON schema (what
+ * GetAnalyzerInfo sends and the CLI checks --policy-pack-config against;
+ * Configure checks the same rules itself for any other client). */
+typedef struct rule_prop {
+    const char *rule;
+    const char *name;
+    enum prop_kind kind;
+    const char *schema;
+} rule_prop;
+
+#define ACCOUNTS_SCHEMA                                                                            \
+    "{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\",\"pattern\":"              \
+    "\"^[0-9]{12}$\"},\"description\":\"AWS account IDs (12 digits, at most 32) whose "            \
+    "whole-account trust without a condition is intended: AWSML-IAM-003 does not report "          \
+    "them\"}"
+/* A name, or an AWS managed policy ARN in any partition ("aws", "aws-cn",
+ * "aws-us-gov"...) with an optional path; names have IAM's characters. */
+#define POLICY_PATTERN                                                                             \
+    "^(arn:aws(-[-a-z]*)?:iam::aws:policy/([A-Za-z0-9+=,.@_-]+/)*)?[A-Za-z0-9+=,.@_-]{1,128}$"
+#define POLICIES_SCHEMA(rule)                                                                      \
+    "{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\",\"maxLength\":2048,"       \
+    "\"pattern\":\"" POLICY_PATTERN "\"},\"description\":\"AWS managed policies (names such as "   \
+    "AmazonSageMakerFullAccess or their ARNs, at most 32) that " rule " does not report when "     \
+    "attached\"}"
+#define SESSION_SCHEMA                                                                             \
+    "{\"type\":\"integer\",\"minimum\":3600,\"maximum\":43200,\"default\":3600,"                   \
+    "\"description\":\"Seconds: AWSML-IAM-014 reports a role whose maxSessionDuration is above "   \
+    "this (3600..43200)\"}"
+
+static const rule_prop rule_props[] = {
+    {"AWSML-IAM-003", "trustedAccounts", PROP_ACCOUNTS, ACCOUNTS_SCHEMA},
+    {"AWSML-IAM-011", "allowedPolicies", PROP_POLICIES, POLICIES_SCHEMA("AWSML-IAM-011")},
+    {"AWSML-IAM-012", "allowedPolicies", PROP_POLICIES, POLICIES_SCHEMA("AWSML-IAM-012")},
+    {"AWSML-IAM-014", "maxSessionDuration", PROP_SESSION, SESSION_SCHEMA},
+};
+#define N_RULE_PROPS (sizeof(rule_props) / sizeof(rule_props[0]))
+
+static const rule_prop *rule_prop_find(const char *rule, const char *name)
+{
+    for (size_t i = 0; i < N_RULE_PROPS; i++)
+        if (strcmp(rule_props[i].rule, rule) == 0 &&
+            (!name || strcmp(rule_props[i].name, name) == 0))
+            return &rule_props[i];
+    return NULL;
+}
+
+/* The configSchema of a rule's properties (NULL when it has none); 0, or -1
+ * when memory ran out. Free with protobuf_c_message_free_unpacked. */
+static int config_schema(const char *rule, Google__Protobuf__Struct **out)
+{
+    cJSON *obj = NULL;
+    pv *v = NULL;
+    int rc = -1;
+    *out = NULL;
+    if (!rule_prop_find(rule, NULL))
+        return 0;
+    if (!(obj = cJSON_CreateObject()))
+        goto done;
+    for (size_t i = 0; i < N_RULE_PROPS; i++) {
+        if (strcmp(rule_props[i].rule, rule) != 0)
+            continue;
+        cJSON *one = cJSON_Parse(rule_props[i].schema);
+        if (!one || !cJSON_AddItemToObject(obj, rule_props[i].name, one)) {
+            cJSON_Delete(one);
+            goto done;
+        }
+    }
+    if (!(v = pv_from_cjson(obj)) || props_to_struct(v, out) != 0)
+        goto done;
+    rc = 0;
+done:
+    cJSON_Delete(obj);
+    pv_free(v);
+    return rc;
+}
+
+/* A printable, capped copy of an untrusted string for an error message. */
+static void printable(char *dst, size_t n, const char *src, size_t len)
+{
+    size_t k = 0, room = n > 4 ? n - 4 : 0; /* what is left after "..." and the NUL */
+    for (size_t i = 0; i < len && k < room; i++)
+        dst[k++] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+    if (k < len && n >= 4) {
+        memcpy(dst + k, "...", 3);
+        k += 3;
+    }
+    if (n)
+        dst[k] = '\0';
+}
+
+static const char *value_kind(const Google__Protobuf__Value *v)
+{
+    switch (v ? v->kind_case : GOOGLE__PROTOBUF__VALUE__KIND__NOT_SET) {
+    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
+        return "a number";
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
+        return "a string";
+    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
+        return "a boolean";
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
+        return "an object";
+    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
+        return "an array";
+    default:
+        return "null";
+    }
+}
+
+static bool policy_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           strchr("+=,.@_-", c) != NULL;
+}
+
+/* true when s[0..n) is 1..max characters of IAM's name set. */
+static bool policy_word(const char *s, size_t n, size_t max)
+{
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!policy_char(s[i]))
+            return false;
+    return true;
+}
+
+/* The managed policy name an allowedPolicies item names (POLICY_PATTERN), or
+ * NULL. */
+static const char *allowed_policy_name(const char *s, size_t len)
+{
+    if (len > 2048 || strlen(s) != len)
+        return NULL;
+    if (!str_has_prefix(s, "arn:"))
+        return policy_word(s, len, ADVISOR_OPT_POLICY_NAME_MAX) ? s : NULL;
+    const char *name = advisor_aws_managed_name(s);
+    if (!name || !policy_word(name, strlen(name), ADVISOR_OPT_POLICY_NAME_MAX))
+        return NULL;
+    /* Each path segment between "policy/" and the name. */
+    const char *seg = strstr(s, ":policy/") + strlen(":policy/");
+    while (seg < name) {
+        const char *slash = strchr(seg, '/');
+        if (!policy_word(seg, (size_t)(slash - seg), 2048))
+            return NULL;
+        seg = slash + 1;
+    }
+    return name;
+}
+
+/* Reads one property's value into o; on a bad value, the error (naming
+ * <rule>.<property>) goes to out and -1 comes back. */
+static int prop_parse(const rule_prop *rp, const Google__Protobuf__Value *v, advisor_options *o,
+                      rpc_reply *out)
+{
+    char shown[96];
+    if (rp->kind == PROP_SESSION) {
+        if (!v || v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE) {
+            reply_errorf(out, ERR_INVALID_ARGUMENT,
+                         "policy pack config %s.%s: must be an integer number of seconds "
+                         "(3600..43200), not %s",
+                         rp->rule, rp->name, value_kind(v));
+            return -1;
+        }
+        double d = v->number_value;
+        if (!isfinite(d) || d != floor(d)) {
+            reply_errorf(out, ERR_INVALID_ARGUMENT,
+                         "policy pack config %s.%s: %g is not a whole number of seconds "
+                         "(3600..43200)",
+                         rp->rule, rp->name, d);
+            return -1;
+        }
+        if (d < ADVISOR_SESSION_DEFAULT || d > ADVISOR_SESSION_MAX) {
+            reply_errorf(out, ERR_INVALID_ARGUMENT,
+                         "policy pack config %s.%s: %.0f is %s %d, %s maximum session duration "
+                         "IAM allows a role (3600..43200 seconds)",
+                         rp->rule, rp->name, d, d < ADVISOR_SESSION_DEFAULT ? "below" : "above",
+                         d < ADVISOR_SESSION_DEFAULT ? ADVISOR_SESSION_DEFAULT
+                                                     : ADVISOR_SESSION_MAX,
+                         d < ADVISOR_SESSION_DEFAULT ? "the shortest" : "the longest");
+            return -1;
+        }
+        o->max_session_duration = (unsigned)d;
+        return 0;
+    }
+    const char *what = rp->kind == PROP_ACCOUNTS ? "12-digit AWS account ID strings"
+                                                 : "AWS managed policy names or ARNs";
+    if (!v || v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE) {
+        reply_errorf(out, ERR_INVALID_ARGUMENT,
+                     "policy pack config %s.%s: must be an array of %s, not %s", rp->rule, rp->name,
+                     what, value_kind(v));
+        return -1;
+    }
+    const Google__Protobuf__ListValue *l = v->list_value;
+    size_t n = l ? l->n_values : 0;
+    if (n > ADVISOR_OPT_MAX_ITEMS) {
+        reply_errorf(out, ERR_INVALID_ARGUMENT,
+                     "policy pack config %s.%s: %zu items, more than the %d allowed", rp->rule,
+                     rp->name, n, ADVISOR_OPT_MAX_ITEMS);
+        return -1;
+    }
+    char(*names)[ADVISOR_OPT_POLICY_NAME_MAX + 1] =
+        strcmp(rp->rule, "AWSML-IAM-011") == 0 ? o->allowed_admin : o->allowed_full;
+    size_t *count = rp->kind == PROP_ACCOUNTS                ? &o->n_trusted_accounts
+                    : strcmp(rp->rule, "AWSML-IAM-011") == 0 ? &o->n_allowed_admin
+                                                             : &o->n_allowed_full;
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const Google__Protobuf__Value *it = l->values[i];
+        if (!it || it->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE ||
+            !it->string_value) {
+            reply_errorf(out, ERR_INVALID_ARGUMENT,
+                         "policy pack config %s.%s[%zu]: must be a string (%s), not %s", rp->rule,
+                         rp->name, i, what, value_kind(it));
+            return -1;
+        }
+        const char *str = it->string_value;
+        size_t len = strlen(str);
+        printable(shown, sizeof(shown), str, len);
+        if (rp->kind == PROP_ACCOUNTS) {
+            bool ok = len == ADVISOR_OPT_ACCOUNT_LEN;
+            for (size_t k = 0; ok && k < len; k++)
+                ok = str[k] >= '0' && str[k] <= '9';
+            if (!ok) {
+                reply_errorf(out, ERR_INVALID_ARGUMENT,
+                             "policy pack config %s.%s[%zu]: '%s' is not an AWS account ID "
+                             "(12 digits)",
+                             rp->rule, rp->name, i, shown);
+                return -1;
+            }
+            memcpy(o->trusted_accounts[i], str, ADVISOR_OPT_ACCOUNT_LEN + 1);
+        } else {
+            const char *name = allowed_policy_name(str, len);
+            if (!name) {
+                reply_errorf(out, ERR_INVALID_ARGUMENT,
+                             "policy pack config %s.%s[%zu]: '%s' is neither an AWS managed "
+                             "policy name (up to 128 of A-Z a-z 0-9 +=,.@_-) nor its ARN "
+                             "(arn:<partition>:iam::aws:policy/[path/]Name)",
+                             rp->rule, rp->name, i, shown);
+                return -1;
+            }
+            str_copy(names[i], sizeof(names[i]), name);
+        }
+        *count = i + 1;
+    }
+    return 0;
+}
+
+/* Reads a policy's properties into o (which starts zeroed: unset ones keep
+ * their defaults). "enforcementLevel" is the engine's and not a property. */
+static int props_parse(const char *rule, const Google__Protobuf__Struct *props, advisor_options *o,
+                       rpc_reply *out)
+{
+    for (size_t i = 0; props && i < props->n_fields; i++) {
+        const char *key = props->fields[i]->key ? props->fields[i]->key : "";
+        if (strcmp(key, "enforcementLevel") == 0)
+            continue;
+        const rule_prop *rp = rule_prop_find(rule, key);
+        if (!rp) {
+            char shown[96];
+            const rule_prop *has = rule_prop_find(rule, NULL);
+            printable(shown, sizeof(shown), key, strlen(key));
+            reply_errorf(out, ERR_INVALID_ARGUMENT,
+                         "policy pack config %s.%s: %s has no property '%s' (%s%s; the rules "
+                         "with properties are listed in the README, \"Rule properties\")",
+                         rule, shown, rule, shown, has ? "it takes " : "it takes none",
+                         has ? has->name : "");
+            return -1;
+        }
+        if (prop_parse(rp, props->fields[i]->value, o, out) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- methods ------------------------------------------------------------------------ */
 
 static void an_get_plugin_info(const rpc_call *call, rpc_reply *out)
@@ -212,7 +514,8 @@ static void an_get_analyzer_info(const rpc_call *call, rpc_reply *out)
     const advisor_rule *rules = advisor_rules(&n);
     Pulumirpc__PolicyInfo *infos = n ? calloc(n, sizeof(*infos)) : NULL;
     Pulumirpc__PolicyInfo **ptrs = n ? calloc(n, sizeof(*ptrs)) : NULL;
-    if (n && (!infos || !ptrs)) {
+    Pulumirpc__PolicyConfigSchema *schemas = n ? calloc(n, sizeof(*schemas)) : NULL;
+    if (n && (!infos || !ptrs || !schemas)) {
         rpc_reply_text(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
         goto done;
     }
@@ -229,6 +532,14 @@ static void an_get_analyzer_info(const rpc_call *call, rpc_reply *out)
         infos[i].policy_type = rules[i].scope && strcmp(rules[i].scope, "stack") == 0
                                    ? PULUMIRPC__POLICY_TYPE__POLICY_TYPE_STACK
                                    : PULUMIRPC__POLICY_TYPE__POLICY_TYPE_RESOURCE;
+        Pulumirpc__PolicyConfigSchema sinit = PULUMIRPC__POLICY_CONFIG_SCHEMA__INIT;
+        schemas[i] = sinit;
+        if (config_schema(rules[i].id, &schemas[i].properties) != 0) {
+            rpc_reply_text(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
+            goto done;
+        }
+        if (schemas[i].properties)
+            infos[i].configschema = &schemas[i];
         ptrs[i] = &infos[i];
     }
     Pulumirpc__AnalyzerInfo info = PULUMIRPC__ANALYZER_INFO__INIT;
@@ -241,6 +552,10 @@ static void an_get_analyzer_info(const rpc_call *call, rpc_reply *out)
     info.policies = ptrs;
     rpc_reply_message(out, &info.base);
 done:
+    for (size_t i = 0; schemas && i < n; i++)
+        if (schemas[i].properties)
+            protobuf_c_message_free_unpacked(&schemas[i].properties->base, NULL);
+    free(schemas);
     free(infos);
     free(ptrs);
     google__protobuf__empty__free_unpacked(req, rpc_unpack_allocator());
@@ -270,8 +585,12 @@ static void an_configure(const rpc_call *call, rpc_reply *out)
         malformed(out, "Configure", "pulumirpc.ConfigureAnalyzerRequest");
         return;
     }
-    unsigned char next[ANALYZER_MAX_RULES] = {0};
     /* Everything is checked before anything changes. */
+    pack_config *next = calloc(1, sizeof(*next));
+    if (!next) {
+        rpc_reply_text(out, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < req->n_policyconfig; i++) {
         const char *name = req->policyconfig[i]->key ? req->policyconfig[i]->key : "";
         const Pulumirpc__PolicyConfig *pc = req->policyconfig[i]->value;
@@ -296,14 +615,17 @@ static void an_configure(const rpc_call *call, rpc_reply *out)
                          name, (int)l);
             goto done;
         }
-        next[idx] = (unsigned char)l;
-        log_at(2, "policy %s: %s", name, level_name(l));
+        next->levels[idx] = (unsigned char)l;
+        if (pc && props_parse(name, pc->properties, &next->opts, out) != 0)
+            goto done;
+        log_at(2, "policy %s: %s%s", name, level_name(l),
+               pc && pc->properties && pc->properties->n_fields ? " with properties" : "");
     }
-    for (size_t i = 0; i < ANALYZER_MAX_RULES; i++)
-        atomic_store(&levels[i], next[i]);
+    config_set(next);
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
     rpc_reply_message(out, &e.base);
 done:
+    free(next);
     pulumirpc__configure_analyzer_request__free_unpacked(req, rpc_unpack_allocator());
 }
 
@@ -361,6 +683,9 @@ static void an_analyze(const rpc_call *call, rpc_reply *out)
     pv *plain = NULL;
     advisor_findings found = {0};
     diags ds = {0};
+    pack_config cfg;
+    config_get(&cfg);
+    found.opts = &cfg.opts;
     Pulumirpc__AnalyzeRequest *req =
         pulumirpc__analyze_request__unpack(rpc_unpack_allocator(), call->req_len, call->req);
     if (!req) {
@@ -373,7 +698,8 @@ static void an_analyze(const rpc_call *call, rpc_reply *out)
             goto done;
         const char *urns[1] = {req->urn};
         const pv *props[1] = {plain};
-        if (advisor_run(rest, plain, &found) != 0 || diags_add(&ds, &found, urns, props, 1) != 0) {
+        if (advisor_run(rest, plain, &found) != 0 ||
+            diags_add(&ds, &cfg, &found, urns, props, 1) != 0) {
             rpc_reply_text(out, ERR_RESOURCE_EXHAUSTED, "out of memory running the advisor");
             goto done;
         }
@@ -466,6 +792,9 @@ static void an_analyze_stack(const rpc_call *call, rpc_reply *out)
     stack_view v = {0};
     advisor_findings found = {0};
     diags ds = {0};
+    pack_config cfg;
+    config_get(&cfg);
+    found.opts = &cfg.opts;
     static const uint32_t resource_structs[] = {2};
     char why[256];
     if (wire_check_nested_struct_depth(call->req, call->req_len, 1, resource_structs, 1, why,
@@ -496,7 +825,7 @@ static void an_analyze_stack(const rpc_call *call, rpc_reply *out)
         if (stack_view_fill(&v, i, req->resources[i], out) != 0)
             goto done;
     if (advisor_stack_run(v.res, n, ADVISOR_ALL, true, &found) != 0 ||
-        diags_add(&ds, &found, v.urns, (const pv *const *)v.plain, n) != 0) {
+        diags_add(&ds, &cfg, &found, v.urns, (const pv *const *)v.plain, n) != 0) {
         rpc_reply_text(out, ERR_RESOURCE_EXHAUSTED, "out of memory running the advisor");
         goto done;
     }

@@ -7,9 +7,17 @@
  *   GetAnalyzerInfo  every rule: name = ID, description = what, message and
  *                    remediation = fix, severity info/warning/high ->
  *                    low/medium/high, default enforcement advisory
+ *   GetAnalyzerInfo  also: a configSchema (JSON schema per property) for the
+ *                    rules with properties: AWSML-IAM-003 trustedAccounts,
+ *                    AWSML-IAM-011/-012 allowedPolicies, AWSML-IAM-014
+ *                    maxSessionDuration
  *   Configure        per-rule enforcement advisory, mandatory or disabled
- *                    (remediate counts as mandatory: nothing is remediated);
- *                    "all" is the engine's and already applied per rule
+ *                    (remediate counts as mandatory: nothing is remediated)
+ *                    and rule properties (advisor_options); an unknown name,
+ *                    property, type or range is INVALID_ARGUMENT naming
+ *                    <rule>.<property>, and then nothing changes; each
+ *                    Configure replaces the last; "all" is the engine's and
+ *                    already applied per rule
  *   Analyze          advisor_run on one resource's inputs, tokens "aws:..."
  *                    and "awsml:..." alike
  *   AnalyzeStack     advisor_stack_run on the whole stack's outputs, linked
@@ -18,8 +26,8 @@
  *   Remediate        UNIMPLEMENTED (the engine then skips it)
  *
  * A resource's "awsml:advisor-suppress" tag skips the rules it names, as in
- * Check (advice_suppressed). Rule properties are not supported (no config
- * schema): Configure takes enforcement levels only. */
+ * Check (advice_suppressed). Levels and properties live in one struct that
+ * Configure swaps under a rwlock; each Analyze works on a copy. */
 #ifndef AWSML_ANALYZER_H
 #define AWSML_ANALYZER_H
 

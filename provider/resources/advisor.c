@@ -586,6 +586,22 @@ static bool is_account_principal(const char *p)
     return strlen(q) == 17 && digits(q, 12) && strcmp(q + 12, ":root") == 0;
 }
 
+/* The 12 digits of an account principal (is_account_principal). */
+static const char *principal_account(const char *p)
+{
+    return strlen(p) == 12 ? p : strstr(p, ":iam::") + strlen(":iam::");
+}
+
+/* true when the rule properties trust this account principal on purpose. */
+static bool trusted_account(const advisor_options *o, const char *p)
+{
+    const char *acct = principal_account(p);
+    for (size_t i = 0; o && i < o->n_trusted_accounts && i < ADVISOR_OPT_MAX_ITEMS; i++)
+        if (strncmp(o->trusted_accounts[i], acct, 12) == 0)
+            return true;
+    return false;
+}
+
 /* The rules only trust policies have, for one Allow statement. Service names
  * seen are collected into services (for AWSML-IAM-004). */
 static int trust_statement(const cJSON *st, const char *prop, const char **services,
@@ -623,7 +639,8 @@ static int trust_statement(const cJSON *st, const char *prop, const char **servi
         FOR_EACH_STRING(it, aws)
         {
             char name[128];
-            if (!is_account_principal(it->valuestring))
+            if (!is_account_principal(it->valuestring) ||
+                trusted_account(out->opts, it->valuestring))
                 continue;
             clean_name(name, sizeof(name), it->valuestring);
             if (add(out, R_TRUST_ACCOUNT, prop,
@@ -775,8 +792,7 @@ out:
 
 /* ---- managed policies ------------------------------------------------------------ */
 
-/* The name of an AWS managed policy ARN (arn:aws*:iam::aws:policy/[path/]Name), else NULL. */
-static const char *aws_managed_name(const char *arn)
+const char *advisor_aws_managed_name(const char *arn)
 {
     const char *p = after_partition(arn);
     if (!p || !str_has_prefix(p, ":iam::aws:policy/"))
@@ -785,24 +801,37 @@ static const char *aws_managed_name(const char *arn)
     return *name ? name : NULL;
 }
 
+static bool name_listed(const char (*names)[ADVISOR_OPT_POLICY_NAME_MAX + 1], size_t n,
+                        const char *name)
+{
+    for (size_t i = 0; i < n && i < ADVISOR_OPT_MAX_ITEMS; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
 static int check_managed_arn(const char *arn, const char *prop, advisor_findings *out)
 {
+    const advisor_options *o = out->opts;
     static const char *const admin[] = {"AdministratorAccess", "PowerUserAccess", "IAMFullAccess",
                                         NULL};
     static const char suffix[] = "FullAccess";
-    const char *name = aws_managed_name(arn);
+    const char *name = advisor_aws_managed_name(arn);
     char clean[160];
     if (!name)
         return 0;
     clean_name(clean, sizeof(clean), name);
     for (size_t i = 0; admin[i]; i++)
         if (strcmp(name, admin[i]) == 0)
-            return add(out, R_MANAGED_ADMIN, prop,
-                       "The AWS managed policy %s is attached, which grants administrator-"
-                       "level access far beyond what a training pipeline needs",
-                       clean);
+            return o && name_listed(o->allowed_admin, o->n_allowed_admin, name)
+                       ? 0
+                       : add(out, R_MANAGED_ADMIN, prop,
+                             "The AWS managed policy %s is attached, which grants administrator-"
+                             "level access far beyond what a training pipeline needs",
+                             clean);
     size_t n = strlen(name), k = sizeof(suffix) - 1;
-    if (n >= k && strcmp(name + n - k, suffix) == 0)
+    if (n >= k && strcmp(name + n - k, suffix) == 0 &&
+        !(o && name_listed(o->allowed_full, o->n_allowed_full, name)))
         return add(out, R_MANAGED_FULL, prop,
                    "The AWS managed policy %s is attached, which grants every action of the "
                    "service on every resource",
@@ -841,11 +870,18 @@ static int run_role(const pv *in, advisor_findings *out)
             "policies attached later can grant") != 0)
         return -1;
     v = get(in, "maxSessionDuration");
-    if (v && v->kind == PV_NUMBER && v->u.n > 3600 &&
-        add(out, R_SESSION, "maxSessionDuration",
-            "Sessions last up to %.0f seconds, longer than the default 3600, "
-            "so leaked credentials stay valid longer",
-            v->u.n) != 0)
+    unsigned most = out->opts && out->opts->max_session_duration ? out->opts->max_session_duration
+                                                                 : ADVISOR_SESSION_DEFAULT;
+    if (v && v->kind == PV_NUMBER && v->u.n > most &&
+        (most == ADVISOR_SESSION_DEFAULT
+             ? add(out, R_SESSION, "maxSessionDuration",
+                   "Sessions last up to %.0f seconds, longer than the default 3600, "
+                   "so leaked credentials stay valid longer",
+                   v->u.n)
+             : add(out, R_SESSION, "maxSessionDuration",
+                   "Sessions last up to %.0f seconds, longer than the configured maximum of "
+                   "%u, so leaked credentials stay valid longer",
+                   v->u.n, most)) != 0)
         return -1;
     return 0;
 }

@@ -38,10 +38,38 @@ typedef struct advisor_finding {
                            (advisor_run: 0) */
 } advisor_finding;
 
-/* A zeroed struct is empty; advisor_findings_free is safe to call twice. */
+/* Rule properties (the policy pack's Configure sets them; issue 14). A
+ * zeroed struct is the default: every rule as documented. */
+#define ADVISOR_OPT_MAX_ITEMS 32
+#define ADVISOR_OPT_ACCOUNT_LEN 12
+/* IAM policy names are at most 128 characters. */
+#define ADVISOR_OPT_POLICY_NAME_MAX 128
+/* AWSML-IAM-014's range, in seconds (IAM's own limits for a role). */
+#define ADVISOR_SESSION_DEFAULT 3600
+#define ADVISOR_SESSION_MAX 43200
+
+typedef struct advisor_options {
+    /* AWSML-IAM-003: accounts whose whole-account trust is not reported. */
+    char trusted_accounts[ADVISOR_OPT_MAX_ITEMS][ADVISOR_OPT_ACCOUNT_LEN + 1];
+    size_t n_trusted_accounts;
+    /* AWSML-IAM-011 and AWSML-IAM-012: AWS managed policy names (an ARN's
+     * last path segment; names are unique in the "aws" account) that rule
+     * does not report. */
+    char allowed_admin[ADVISOR_OPT_MAX_ITEMS][ADVISOR_OPT_POLICY_NAME_MAX + 1];
+    size_t n_allowed_admin;
+    char allowed_full[ADVISOR_OPT_MAX_ITEMS][ADVISOR_OPT_POLICY_NAME_MAX + 1];
+    size_t n_allowed_full;
+    /* AWSML-IAM-014: the longest maxSessionDuration not reported; 0 is
+     * ADVISOR_SESSION_DEFAULT. */
+    unsigned max_session_duration;
+} advisor_options;
+
+/* A zeroed struct is empty; advisor_findings_free is safe to call twice
+ * (it keeps opts). opts: the rule properties, borrowed; NULL = defaults. */
 typedef struct advisor_findings {
     advisor_finding *items;
     size_t len, cap;
+    const advisor_options *opts;
 } advisor_findings;
 
 /* token_rest is the token after "aws:" / "awsml:": "iam/role:Role",
@@ -86,6 +114,10 @@ typedef struct advisor_resource {
 #define ADVISOR_ALL ((size_t)-1)
 int advisor_stack_run(const advisor_resource *res, size_t n, size_t focus, bool complete,
                       advisor_findings *out);
+
+/* The AWS managed policy name of an ARN (arn:<partition>:iam::aws:policy/[path/]Name),
+ * or NULL when arn is not one. */
+const char *advisor_aws_managed_name(const char *arn);
 
 /* The rule table, in ID order, for docs and for validating suppress lists. */
 typedef struct advisor_rule {

@@ -83,6 +83,21 @@ def test_seed_findings_under_policies_and_a_mandatory_rule(make_project, pack, t
     assert "AWSML-SM-006" not in [f[2] for f in found], out
     assert "error: preview failed" in out, out
 
+    # Rule properties: allowing AmazonSageMakerFullAccess silences AWSML-IAM-012 only.
+    cfg.write_text(json.dumps({"AWSML-IAM-012": {"enforcementLevel": "advisory",
+                                                 "allowedPolicies": ["AmazonSageMakerFullAccess"]}}))
+    ok = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg))
+    out = ok.stdout + ok.stderr
+    assert [f[2] for f in policies(out)] == ["AWSML-IAM-013", "AWSML-SM-006", "AWSML-IAM-001"], out
+    # A value the property's schema refuses: the CLI stops before any Analyze, naming it.
+    cfg.write_text(json.dumps({"AWSML-IAM-014": {"maxSessionDuration": "long"}}))
+    bad = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg),
+                      check=False)
+    out = bad.stdout + bad.stderr
+    assert bad.returncode != 0, bad
+    assert re.search(r"error: validating policy config: awsml \S+  AWSML-IAM-014: "
+                     r"maxSessionDuration: Invalid type\. Expected: integer, given: string", out), out
+
     # A policy name the pack does not have: the run fails naming it.
     cfg.write_text(json.dumps({"all": "advisory", "AWSML-NOPE-001": "mandatory"}))
     bad = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg),

@@ -2,8 +2,10 @@
  * picks a pulumirpc.Analyzer method, the rest are the request bytes as the
  * server would hand them to rpc_handle() in policy-pack mode. Every answer
  * must be an error with a message or a response that decodes, never a crash,
- * a leak or unbounded work. Configure changes the enforcement table between
- * inputs (it is process state by design); every level is valid there. */
+ * a leak or unbounded work. Configure changes the enforcement table and the
+ * rule properties between inputs (process state by design); every level and
+ * every accepted property value is valid there. Seeds configure_props* (from
+ * gen_seeds.py) reach the rule properties parser. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -138,6 +138,28 @@ def write(target, seeds):
             f.write(data)
 
 
+# tests/fuzz/fuzz_analyzer.c's index of Configure (the first byte of its inputs).
+ANALYZER_CONFIGURE = 4
+
+
+def analyzer_props_seeds():
+    """Configure with rule properties (the other fuzz_analyzer seeds predate this script)."""
+    def entry(name, level, props=None):
+        pc = vint(1, level) + (ld(2, struct_(props)) if props is not None else b"")
+        return ld(1, ld(1, name) + ld(2, pc))
+    good = (entry("AWSML-IAM-003", 0, {"trustedAccounts": ["111122223333"]})
+            + entry("AWSML-IAM-011", 1, {"allowedPolicies": [
+                "arn:aws-cn:iam::aws:policy/job-function/PowerUserAccess"]})
+            + entry("AWSML-IAM-012", 0, {"allowedPolicies": ["AmazonSageMakerFullAccess"],
+                                         "enforcementLevel": "advisory"})
+            + entry("AWSML-IAM-014", 0, {"maxSessionDuration": 7200}))
+    bad = (entry("AWSML-IAM-014", 0, {"maxSessionDuration": 3600.5})
+           + entry("AWSML-IAM-001", 0, {"trustedAccounts": [1, None, {"a": True}]}))
+    return {"configure_props": bytes([ANALYZER_CONFIGURE]) + good,
+            "configure_props_bad": bytes([ANALYZER_CONFIGURE]) + bad}
+
+
 if __name__ == "__main__":
     write("fuzz_rpc", rpc_seeds())
     write("fuzz_props", props_seeds())
+    write("fuzz_analyzer", analyzer_props_seeds())

@@ -142,6 +142,90 @@ def test_configure_mandatory_disabled_and_bad_names(pack, pb):
     assert "'AWSML-NOPE-001' is not a policy of the awsml pack" in ei.value.details()
 
 
+def configure_props(pack, pb, props):
+    """Configure with {policy: properties}, every policy advisory."""
+    req = pb.analyzer.ConfigureAnalyzerRequest()
+    for name, p in props.items():
+        req.policyConfig[name].enforcementLevel = pb.analyzer.EnforcementLevel.Value("ADVISORY")
+        if p is not None:
+            req.policyConfig[name].properties.update(p)
+    pack.an.Configure(req, timeout=10)
+
+
+def test_rule_properties_schemas_configure_and_defaults(pack, pb):
+    from google.protobuf import empty_pb2
+    from google.protobuf.json_format import MessageToDict
+    info = pack.an.GetAnalyzerInfo(empty_pb2.Empty(), timeout=10)
+    schemas = {p.name: MessageToDict(p.configSchema.properties)
+               for p in info.policies if p.HasField("configSchema")}
+    assert sorted(schemas) == ["AWSML-IAM-003", "AWSML-IAM-011", "AWSML-IAM-012",
+                               "AWSML-IAM-014"], schemas
+    accounts = schemas["AWSML-IAM-003"]["trustedAccounts"]
+    assert (accounts["type"], accounts["maxItems"], accounts["items"]) == \
+        ("array", 32, {"type": "string", "pattern": "^[0-9]{12}$"})
+    for rid in ("AWSML-IAM-011", "AWSML-IAM-012"):
+        pol = schemas[rid]["allowedPolicies"]
+        assert (pol["type"], pol["maxItems"], pol["items"]["type"]) == ("array", 32, "string")
+        pat = re.compile(pol["items"]["pattern"])
+        assert pat.search("AmazonSageMakerFullAccess")
+        assert pat.search("arn:aws-us-gov:iam::aws:policy/service-role/AmazonSageMakerFullAccess")
+        assert not pat.search("arn:aws:iam::123456789012:policy/Mine")
+        assert rid in pol["description"]
+    sess = schemas["AWSML-IAM-014"]["maxSessionDuration"]
+    assert {k: sess[k] for k in ("type", "minimum", "maximum", "default")} == \
+        {"type": "integer", "minimum": 3600, "maximum": 43200, "default": 3600}
+    assert all(next(iter(s.values()))["description"] for s in schemas.values())
+
+    role = "aws:iam/role:Role"
+    att = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    sm = {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"}
+    s3 = {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonS3FullAccess"}
+    trust = {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:root"]},
+         "Action": "sts:AssumeRole"}]}), "maxSessionDuration": 7200}
+
+    def found(type_, props, rule):
+        return [d.message for d in analyze(pack, pb, type_, props) if d.policyName == rule]
+
+    configure_props(pack, pb, {})
+    assert found(att, sm, "AWSML-IAM-012") and found(role, trust, "AWSML-IAM-014")
+    assert len(found(role, trust, "AWSML-IAM-003")) == 2
+    configure_props(pack, pb, {"AWSML-IAM-012": {"allowedPolicies": ["AmazonSageMakerFullAccess"]},
+                               "AWSML-IAM-014": {"maxSessionDuration": 7200},
+                               "AWSML-IAM-003": {"trustedAccounts": ["444455556666"]}})
+    assert found(att, sm, "AWSML-IAM-012") == []
+    assert found(att, s3, "AWSML-IAM-012")  # another managed policy: still reported
+    assert found(role, trust, "AWSML-IAM-014") == []
+    assert "configured maximum of 7200" in found(role, dict(trust, maxSessionDuration=7201),
+                                                  "AWSML-IAM-014")[0]
+    left = found(role, trust, "AWSML-IAM-003")
+    assert len(left) == 1 and "111122223333" in left[0], left
+
+    # Bad properties: the named error, and the last good configuration stays.
+    for props, want in [
+        ({"AWSML-IAM-014": {"maxSessionDuration": 99}},
+         "policy pack config AWSML-IAM-014.maxSessionDuration: 99 is below 3600"),
+        ({"AWSML-IAM-014": {"maxSessionDuration": "long"}},
+         "AWSML-IAM-014.maxSessionDuration: must be an integer number of seconds"),
+        ({"AWSML-IAM-003": {"trustedAccounts": ["1234"]}},
+         "AWSML-IAM-003.trustedAccounts[0]: '1234' is not an AWS account ID (12 digits)"),
+        ({"AWSML-IAM-012": {"allowedPolicies": ["ok"]}, "AWSML-IAM-011": {"allowedPolicies": 1}},
+         "AWSML-IAM-011.allowedPolicies: must be an array"),
+        ({"AWSML-IAM-002": {"trustedAccounts": []}},
+         "AWSML-IAM-002.trustedAccounts: AWSML-IAM-002 has no property 'trustedAccounts'"),
+    ]:
+        with pytest.raises(grpc.RpcError) as ei:
+            configure_props(pack, pb, props)
+        assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert want in ei.value.details(), ei.value.details()
+    assert found(att, sm, "AWSML-IAM-012") == [] and found(role, trust, "AWSML-IAM-014") == []
+
+    # A later Configure without properties restores the defaults.
+    configure_props(pack, pb, {"AWSML-IAM-012": None})
+    assert found(att, sm, "AWSML-IAM-012") and found(role, trust, "AWSML-IAM-014")
+    assert len(found(role, trust, "AWSML-IAM-003")) == 2
+
+
 def test_suppress_tag_holds_in_the_pack(pack, pb):
     tagged = {"assumeRolePolicy": OPEN_TRUST,
               "tags": {"awsml:advisor-suppress": "AWSML-IAM-002: a lab role"}}

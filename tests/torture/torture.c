@@ -1453,7 +1453,8 @@ static void set_config_json(int port, const char *extra)
 }
 
 /* The policy pack (analyzer.c) through rpc_handle in policy-pack mode:
- * GetAnalyzerInfo, Configure (one rule mandatory), Analyze of an open role,
+ * GetAnalyzerInfo, Configure (one rule mandatory, every rule property set),
+ * Analyze of an open role,
  * AnalyzeStack of the advisor/stack stack with each resource depending on
  * the one before (also as a property dependency on "bucket"). Requests are
  * packed once, here, with the real allocator. */
@@ -1479,17 +1480,37 @@ static void add_analyzer(void)
     Google__Protobuf__Empty empty = GOOGLE__PROTOBUF__EMPTY__INIT;
     an_pack(&an_steps[0], "GetAnalyzerInfo", &empty.base);
 
-    Pulumirpc__PolicyConfig pc = PULUMIRPC__POLICY_CONFIG__INIT;
-    pc.enforcementlevel = PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY;
-    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry ce =
-        PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__POLICY_CONFIG_ENTRY__INIT;
-    ce.key = (char *)"AWSML-IAM-002";
-    ce.value = &pc;
-    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry *cep = &ce;
+    /* One rule mandatory, and every rule property set. */
+    static const char *const cfg[][2] = {
+        {"AWSML-IAM-002", NULL},
+        {"AWSML-IAM-003", "{\"trustedAccounts\":[\"111122223333\"]}"},
+        {"AWSML-IAM-011", "{\"allowedPolicies\":[\"arn:aws:iam::aws:policy/PowerUserAccess\"]}"},
+        {"AWSML-IAM-012", "{\"allowedPolicies\":[\"AmazonSageMakerFullAccess\"]}"},
+        {"AWSML-IAM-014", "{\"maxSessionDuration\":7200}"},
+    };
+    enum { N_CFG = sizeof(cfg) / sizeof(cfg[0]) };
+    Pulumirpc__PolicyConfig pc[N_CFG];
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry ce[N_CFG], *cep[N_CFG];
+    for (size_t i = 0; i < N_CFG; i++) {
+        Pulumirpc__PolicyConfig pinit = PULUMIRPC__POLICY_CONFIG__INIT;
+        Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry einit =
+            PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__POLICY_CONFIG_ENTRY__INIT;
+        pc[i] = pinit;
+        pc[i].enforcementlevel = i == 0 ? PULUMIRPC__ENFORCEMENT_LEVEL__MANDATORY
+                                        : PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY;
+        pc[i].properties = cfg[i][1] ? json_struct(cfg[i][1]) : NULL;
+        ce[i] = einit;
+        ce[i].key = (char *)cfg[i][0];
+        ce[i].value = &pc[i];
+        cep[i] = &ce[i];
+    }
     Pulumirpc__ConfigureAnalyzerRequest cr = PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__INIT;
-    cr.n_policyconfig = 1;
-    cr.policyconfig = &cep;
+    cr.n_policyconfig = N_CFG;
+    cr.policyconfig = cep;
     an_pack(&an_steps[1], "Configure", &cr.base);
+    for (size_t i = 0; i < N_CFG; i++)
+        if (pc[i].properties)
+            free_struct(pc[i].properties);
 
     Pulumirpc__AnalyzeRequest ar = PULUMIRPC__ANALYZE_REQUEST__INIT;
     ar.type = (char *)ROLE_T;

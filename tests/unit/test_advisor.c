@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "resources/advisor.h"
+#include "util/str.h"
 
 #define ROLE "iam/role:Role"
 #define ATT "iam/rolePolicyAttachment:RolePolicyAttachment"
@@ -502,6 +503,128 @@ static void expect_pipeline(const char *step, const char *path, const char *want
     for (size_t i = 0; i < f.len; i++)
         assert_non_null(strstr(f.items[i].message, step));
     advisor_findings_free(&f);
+}
+
+/* Rule properties (advisor_options): each silences what it names and only
+ * that; a zeroed struct and NULL are the defaults. */
+static size_t run_opts(const char *tok, pv *in, const advisor_options *o, const char *id)
+{
+    advisor_findings f = {0};
+    f.opts = o;
+    assert_int_equal(advisor_run(tok, in, &f), 0);
+    size_t n = count(&f, id);
+    advisor_findings_free(&f);
+    assert_ptr_equal(f.opts, o); /* freeing keeps the options */
+    pv_free(in);
+    return n;
+}
+
+static pv *attachment(const char *arn)
+{
+    pv *in = pv_object();
+    assert_non_null(in);
+    set_str(in, "role", "r");
+    set_str(in, "policyArn", arn);
+    return in;
+}
+
+static void test_rule_options(void **state)
+{
+    static const char two_accounts[] =
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"111122223333\","
+        "\"arn:aws-cn:iam::444455556666:root\"]},\"Action\":\"sts:AssumeRole\"}}";
+    advisor_options o;
+    memset(&o, 0, sizeof(o));
+    /* Defaults: both accounts, both managed policies, 7200 seconds. */
+    assert_int_equal(run_opts(ROLE, role_with(two_accounts), &o, "AWSML-IAM-003"), 2);
+    assert_int_equal(run_opts(ROLE, role_with(two_accounts), NULL, "AWSML-IAM-003"), 2);
+
+    /* AWSML-IAM-003: one trusted account silences it, whether the policy
+     * names the bare ID or the :root ARN; the other account is still reported. */
+    memcpy(o.trusted_accounts[0], "444455556666", 13);
+    o.n_trusted_accounts = 1;
+    advisor_findings f = {.opts = &o};
+    pv *in = role_with(two_accounts);
+    assert_int_equal(advisor_run(ROLE, in, &f), 0);
+    pv_free(in);
+    assert_int_equal(count(&f, "AWSML-IAM-003"), 1);
+    for (size_t i = 0; i < f.len; i++)
+        if (strcmp(f.items[i].id, "AWSML-IAM-003") == 0)
+            assert_non_null(strstr(f.items[i].message, "111122223333"));
+    advisor_findings_free(&f);
+    memcpy(o.trusted_accounts[1], "111122223333", 13);
+    o.n_trusted_accounts = 2;
+    assert_int_equal(run_opts(ROLE, role_with(two_accounts), &o, "AWSML-IAM-003"), 0);
+    /* A near miss: a listed account that differs in one digit. */
+    memcpy(o.trusted_accounts[1], "111122223334", 13);
+    assert_int_equal(run_opts(ROLE, role_with(two_accounts), &o, "AWSML-IAM-003"), 1);
+
+    /* AWSML-IAM-012: the allowed full-access policy, any partition, not
+     * another one; and not AWSML-IAM-011's list. */
+    memset(&o, 0, sizeof(o));
+    str_copy(o.allowed_full[0], sizeof(o.allowed_full[0]), "AmazonSageMakerFullAccess");
+    o.n_allowed_full = 1;
+    assert_int_equal(run_opts(ATT, attachment(SEED_ARN), &o, "AWSML-IAM-012"), 0);
+    assert_int_equal(
+        run_opts(ATT, attachment("arn:aws-us-gov:iam::aws:policy/AmazonSageMakerFullAccess"), &o,
+                 "AWSML-IAM-012"),
+        0);
+    assert_int_equal(run_opts(ATT, attachment("arn:aws:iam::aws:policy/AmazonS3FullAccess"), &o,
+                              "AWSML-IAM-012"),
+                     1);
+    /* Without options (NULL) it is reported. */
+    assert_int_equal(run_opts(ATT, attachment(SEED_ARN), NULL, "AWSML-IAM-012"), 1);
+    memset(&o, 0, sizeof(o));
+    str_copy(o.allowed_admin[0], sizeof(o.allowed_admin[0]), "AmazonSageMakerFullAccess");
+    o.n_allowed_admin = 1;
+    assert_int_equal(run_opts(ATT, attachment(SEED_ARN), &o, "AWSML-IAM-012"), 1);
+
+    /* AWSML-IAM-011: the allowed admin policy, not another admin policy; on
+     * a role's managedPolicyArns as on an attachment. */
+    memset(&o, 0, sizeof(o));
+    str_copy(o.allowed_admin[0], sizeof(o.allowed_admin[0]), "PowerUserAccess");
+    o.n_allowed_admin = 1;
+    assert_int_equal(
+        run_opts(ATT, attachment("arn:aws:iam::aws:policy/PowerUserAccess"), &o, "AWSML-IAM-011"),
+        0);
+    assert_int_equal(run_opts(ATT, attachment("arn:aws:iam::aws:policy/AdministratorAccess"), &o,
+                              "AWSML-IAM-011"),
+                     1);
+    in = role_with(GOOD_TRUST);
+    pv *arns = pv_array();
+    assert_non_null(arns);
+    assert_int_equal(pv_array_push(arns, pv_string("arn:aws:iam::aws:policy/PowerUserAccess")), 0);
+    assert_int_equal(pv_array_push(arns, pv_string("arn:aws:iam::aws:policy/IAMFullAccess")), 0);
+    assert_int_equal(pv_object_set(in, "managedPolicyArns", arns), 0);
+    f = (advisor_findings){.opts = &o};
+    assert_int_equal(advisor_run(ROLE, in, &f), 0);
+    pv_free(in);
+    assert_int_equal(count(&f, "AWSML-IAM-011"), 1);
+    assert_int_equal(count(&f, "AWSML-IAM-012"), 0);
+    for (size_t i = 0; i < f.len; i++)
+        if (strcmp(f.items[i].id, "AWSML-IAM-011") == 0)
+            assert_string_equal(f.items[i].property, "managedPolicyArns[1]");
+    advisor_findings_free(&f);
+
+    /* AWSML-IAM-014: a higher maximum silences durations up to it, not above. */
+    memset(&o, 0, sizeof(o));
+    o.max_session_duration = 14400;
+    in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(14400)), 0);
+    assert_int_equal(run_opts(ROLE, in, &o, "AWSML-IAM-014"), 0);
+    in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(14401)), 0);
+    f = (advisor_findings){.opts = &o};
+    assert_int_equal(advisor_run(ROLE, in, &f), 0);
+    pv_free(in);
+    assert_int_equal(count(&f, "AWSML-IAM-014"), 1);
+    for (size_t i = 0; i < f.len; i++)
+        if (strcmp(f.items[i].id, "AWSML-IAM-014") == 0)
+            assert_non_null(strstr(f.items[i].message, "configured maximum of 14400"));
+    advisor_findings_free(&f);
+    in = role_with(GOOD_TRUST);
+    assert_int_equal(pv_object_set(in, "maxSessionDuration", pv_number(14400)), 0);
+    assert_int_equal(run_opts(ROLE, in, NULL, "AWSML-IAM-014"), 1);
 }
 
 static void test_pipeline_controls(void **state)
@@ -1117,6 +1240,7 @@ int main(void)
         cmocka_unit_test(test_managed_admin),
         cmocka_unit_test(test_managed_full_access),
         cmocka_unit_test(test_boundary_and_session),
+        cmocka_unit_test(test_rule_options),
         cmocka_unit_test(test_pipeline_controls),
         cmocka_unit_test(test_pipeline_values),
         cmocka_unit_test(test_pipeline_seed_definition_and_conditions),

@@ -2,7 +2,9 @@
  * and bytes out: the pack's info, diagnostics and their messages, Configure's
  * enforcement levels and bad names, nesting limits; and the Check door of the
  * stack rules (advice_apply_stack): bounded, refreshed per URN. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,6 +178,235 @@ static void test_diagnostic_message_and_levels(void **state)
     analyzer_reset();
 }
 
+/* Configure with properties: entries name[i] with the properties in json[i]
+ * (NULL: none), all advisory. The error message, if any, goes to msg. */
+static int configure_props(size_t n, const char *const *names, const char *const *json, char *msg,
+                           size_t msglen)
+{
+    Pulumirpc__PolicyConfig pc[4];
+    Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry e[4], *ep[4];
+    assert_true(n <= 4);
+    for (size_t i = 0; i < n; i++) {
+        Pulumirpc__PolicyConfig pinit = PULUMIRPC__POLICY_CONFIG__INIT;
+        Pulumirpc__ConfigureAnalyzerRequest__PolicyConfigEntry einit =
+            PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__POLICY_CONFIG_ENTRY__INIT;
+        pc[i] = pinit;
+        pc[i].properties = json[i] ? props_json(json[i]) : NULL;
+        e[i] = einit;
+        e[i].key = (char *)names[i];
+        e[i].value = &pc[i];
+        ep[i] = &e[i];
+    }
+    Pulumirpc__ConfigureAnalyzerRequest req = PULUMIRPC__CONFIGURE_ANALYZER_REQUEST__INIT;
+    req.n_policyconfig = n;
+    req.policyconfig = ep;
+    rpc_reply out;
+    call("Configure", &req.base, &out);
+    int code = out.code;
+    snprintf(msg, msglen, "%s", code && out.message ? out.message : "");
+    rpc_reply_free(&out);
+    for (size_t i = 0; i < n; i++)
+        if (pc[i].properties)
+            protobuf_c_message_free_unpacked(&pc[i].properties->base, NULL);
+    return code;
+}
+
+/* Configure with one policy's properties; on an error, its message must
+ * contain want. */
+static int configure_one(const char *name, const char *json, const char *want)
+{
+    char msg[1024];
+    int code = configure_props(1, &name, &json, msg, sizeof(msg));
+    if (want) {
+        assert_int_equal(code, ERR_INVALID_ARGUMENT);
+        if (!strstr(msg, want))
+            fail_msg("'%s' not in '%s'", want, msg);
+    }
+    return code;
+}
+
+static bool reports(const char *type, const char *json, const char *id)
+{
+    Pulumirpc__AnalyzeResponse *r = analyze(type, json);
+    bool got = find(r, id) != NULL;
+    pulumirpc__analyze_response__free_unpacked(r, NULL);
+    return got;
+}
+
+#define ATT "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+#define ATT_SM                                                                                     \
+    "{\"role\":\"r\",\"policyArn\":\"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess\"}"
+#define ATT_S3 "{\"role\":\"r\",\"policyArn\":\"arn:aws:iam::aws:policy/AmazonS3FullAccess\"}"
+#define ROLE_7200 "{\"maxSessionDuration\":7200}"
+#define ROLE_7201 "{\"maxSessionDuration\":7201}"
+#define ACCOUNT_TRUST                                                                              \
+    "{\"assumeRolePolicy\": "                                                                      \
+    "\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":"                       \
+    "{\\\"AWS\\\":\\\"arn:aws:iam::111122223333:root\\\"},\\\"Action\\\":\\\"sts:AssumeRole\\\"}]" \
+    "}\"}"
+
+static void test_info_config_schemas(void **state)
+{
+    Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
+    rpc_reply out;
+    call("GetAnalyzerInfo", &e.base, &out);
+    assert_int_equal(out.code, ERR_OK);
+    Pulumirpc__AnalyzerInfo *info = pulumirpc__analyzer_info__unpack(NULL, out.body_len, out.body);
+    assert_non_null(info);
+    rpc_reply_free(&out);
+    char seen[256] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < info->n_policies; i++) {
+        const Pulumirpc__PolicyConfigSchema *cs = info->policies[i]->configschema;
+        if (!cs)
+            continue;
+        assert_non_null(cs->properties);
+        assert_int_equal(cs->properties->n_fields, 1);
+        const Google__Protobuf__Struct *sch =
+            cs->properties->fields[0]->value->struct_value; /* the property's JSON schema */
+        assert_non_null(sch);
+        bool described = false;
+        for (size_t f = 0; f < sch->n_fields; f++)
+            described = described || strcmp(sch->fields[f]->key, "description") == 0;
+        assert_true(described);
+        k += (size_t)snprintf(seen + k, sizeof(seen) - k, "%s.%s ", info->policies[i]->name,
+                              cs->properties->fields[0]->key);
+    }
+    assert_string_equal(seen, "AWSML-IAM-003.trustedAccounts AWSML-IAM-011.allowedPolicies "
+                              "AWSML-IAM-012.allowedPolicies AWSML-IAM-014.maxSessionDuration ");
+    pulumirpc__analyzer_info__free_unpacked(info, NULL);
+}
+
+static void test_configure_rule_properties(void **state)
+{
+    analyzer_reset();
+    assert_true(reports(ATT, ATT_SM, "AWSML-IAM-012"));
+    assert_true(reports(ROLE, ROLE_7200, "AWSML-IAM-014"));
+    assert_true(reports(ROLE, ACCOUNT_TRUST, "AWSML-IAM-003"));
+
+    /* Good properties, three rules at once; enforcementLevel among them is the engine's. */
+    const char *names[] = {"AWSML-IAM-012", "AWSML-IAM-014", "AWSML-IAM-003"};
+    const char *json[] = {
+        "{\"allowedPolicies\":[\"AmazonSageMakerFullAccess\"],\"enforcementLevel\":\"advisory\"}",
+        "{\"maxSessionDuration\":7200}", "{\"trustedAccounts\":[\"111122223333\"]}"};
+    char msg[1024];
+    assert_int_equal(configure_props(3, names, json, msg, sizeof(msg)), 0);
+    assert_false(reports(ATT, ATT_SM, "AWSML-IAM-012"));
+    assert_true(reports(ATT, ATT_S3, "AWSML-IAM-012"));
+    assert_false(reports(ROLE, ROLE_7200, "AWSML-IAM-014"));
+    assert_true(reports(ROLE, ROLE_7201, "AWSML-IAM-014"));
+    assert_false(reports(ROLE, ACCOUNT_TRUST, "AWSML-IAM-003"));
+
+    /* Bad properties: named errors, and nothing changes. */
+    configure_one("AWSML-IAM-014", "{\"maxSessionDuration\":99}",
+                  "policy pack config AWSML-IAM-014.maxSessionDuration: 99 is below 3600");
+    configure_one("AWSML-IAM-014", "{\"maxSessionDuration\":43201}",
+                  "AWSML-IAM-014.maxSessionDuration: 43201 is above 43200");
+    configure_one("AWSML-IAM-014", "{\"maxSessionDuration\":3600.5}",
+                  "AWSML-IAM-014.maxSessionDuration: 3600.5 is not a whole number");
+    configure_one("AWSML-IAM-014", "{\"maxSessionDuration\":\"long\"}",
+                  "AWSML-IAM-014.maxSessionDuration: must be an integer number of seconds "
+                  "(3600..43200), not a string");
+    configure_one("AWSML-IAM-003", "{\"trustedAccounts\":\"111122223333\"}",
+                  "AWSML-IAM-003.trustedAccounts: must be an array of 12-digit AWS account ID "
+                  "strings, not a string");
+    configure_one("AWSML-IAM-003", "{\"trustedAccounts\":[\"111122223333\", \"12345\"]}",
+                  "AWSML-IAM-003.trustedAccounts[1]: '12345' is not an AWS account ID");
+    configure_one("AWSML-IAM-003", "{\"trustedAccounts\":[111122223333]}",
+                  "AWSML-IAM-003.trustedAccounts[0]: must be a string");
+    configure_one("AWSML-IAM-012", "{\"allowedPolicies\":[\"arn:aws:iam::123456789012:policy/X\"]}",
+                  "AWSML-IAM-012.allowedPolicies[0]: 'arn:aws:iam::123456789012:policy/X' is "
+                  "neither an AWS managed policy name");
+    configure_one("AWSML-IAM-011", "{\"allowedPolicies\":[\"Admin Access\"]}",
+                  "AWSML-IAM-011.allowedPolicies[0]: 'Admin Access' is neither");
+    configure_one("AWSML-IAM-012",
+                  "{\"allowedPolicies\":[\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+                  "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+                  "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+                  "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+                  "AWSML-IAM-012.allowedPolicies: 33 items, more than the 32 allowed");
+    configure_one("AWSML-IAM-001", "{\"trustedAccounts\":[]}",
+                  "AWSML-IAM-001.trustedAccounts: AWSML-IAM-001 has no property 'trustedAccounts' "
+                  "(it takes none");
+    configure_one("AWSML-IAM-012", "{\"allowedPolicy\":[]}",
+                  "AWSML-IAM-012.allowedPolicy: AWSML-IAM-012 has no property 'allowedPolicy' (it "
+                  "takes allowedPolicies");
+    /* A valid entry before a bad one changes nothing either. */
+    const char *names2[] = {"AWSML-IAM-012", "AWSML-IAM-014"};
+    const char *json2[] = {"{\"allowedPolicies\":[]}", "{\"maxSessionDuration\":-1}"};
+    assert_int_equal(configure_props(2, names2, json2, msg, sizeof(msg)), ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(msg, "AWSML-IAM-014.maxSessionDuration: -1 is below 3600"));
+    assert_false(reports(ATT, ATT_SM, "AWSML-IAM-012"));
+    assert_false(reports(ROLE, ROLE_7200, "AWSML-IAM-014"));
+    assert_false(reports(ROLE, ACCOUNT_TRUST, "AWSML-IAM-003"));
+
+    /* ARNs in any partition name the same policy; an empty list is the default. */
+    assert_int_equal(
+        configure_one("AWSML-IAM-012",
+                      "{\"allowedPolicies\":[\"arn:aws-cn:iam::aws:policy/service-role/"
+                      "AmazonSageMakerFullAccess\"]}",
+                      NULL),
+        0);
+    assert_false(reports(ATT, ATT_SM, "AWSML-IAM-012"));
+    assert_true(reports(ROLE, ROLE_7200, "AWSML-IAM-014")); /* not named: default again */
+    assert_int_equal(configure_one("AWSML-IAM-012", "{\"allowedPolicies\":[]}", NULL), 0);
+    assert_true(reports(ATT, ATT_SM, "AWSML-IAM-012"));
+
+    /* A later Configure without properties restores every default. */
+    assert_int_equal(configure_one("AWSML-IAM-014", "{\"maxSessionDuration\":43200}", NULL), 0);
+    assert_false(reports(ROLE, ROLE_7201, "AWSML-IAM-014"));
+    assert_int_equal(configure_props(0, NULL, NULL, msg, sizeof(msg)), 0);
+    assert_true(reports(ROLE, ROLE_7201, "AWSML-IAM-014"));
+    assert_true(reports(ROLE, ACCOUNT_TRUST, "AWSML-IAM-003"));
+    analyzer_reset();
+}
+
+/* A late Configure while Analyze runs on another thread (a request over
+ * 64 KiB is served on a pool thread): every Analyze sees one whole
+ * configuration, both properties set or neither, never a mix. Built with
+ * -fsanitize=thread (make BUILD=build/tsan SAN=-fsanitize=thread
+ * build/tsan/unit/test_analyzer) it also reports any unguarded access: with
+ * the read lock taken out, ThreadSanitizer reports the race here. */
+#define ROLE_BOTH                                                                                  \
+    "{\"managedPolicyArns\":[\"arn:aws:iam::aws:policy/AmazonSageMakerFullAccess\"],"              \
+    "\"maxSessionDuration\":7200}"
+#define RACE_ROUNDS 400
+
+static void *race_configure(void *arg)
+{
+    const char *names[] = {"AWSML-IAM-012", "AWSML-IAM-014"};
+    const char *on[] = {"{\"allowedPolicies\":[\"AmazonSageMakerFullAccess\"]}",
+                        "{\"maxSessionDuration\":7200}"};
+    const char *off[] = {NULL, NULL};
+    char msg[256];
+    int *bad = arg;
+    for (int i = 0; i < RACE_ROUNDS; i++)
+        if (configure_props(2, names, i % 2 ? off : on, msg, sizeof(msg)) != 0)
+            (*bad)++;
+    return NULL;
+}
+
+static void test_configure_during_analyze(void **state)
+{
+    analyzer_reset();
+    pthread_t th;
+    int bad_configure = 0, mixed = 0, saw_on = 0, saw_off = 0;
+    assert_int_equal(pthread_create(&th, NULL, race_configure, &bad_configure), 0);
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        Pulumirpc__AnalyzeResponse *r = analyze(ROLE, ROLE_BOTH);
+        bool full = find(r, "AWSML-IAM-012") != NULL, session = find(r, "AWSML-IAM-014") != NULL;
+        pulumirpc__analyze_response__free_unpacked(r, NULL);
+        mixed += full != session;
+        saw_on += !full;
+        saw_off += full;
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(bad_configure, 0);
+    assert_int_equal(mixed, 0);
+    assert_int_equal(saw_on + saw_off, RACE_ROUNDS);
+    analyzer_reset();
+}
+
 static void test_stack_request_nesting_is_bounded(void **state)
 {
     /* 200 nested objects in one resource's properties. */
@@ -265,6 +496,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_info_lists_every_rule),
         cmocka_unit_test(test_diagnostic_message_and_levels),
+        cmocka_unit_test(test_info_config_schemas),
+        cmocka_unit_test(test_configure_rule_properties),
+        cmocka_unit_test(test_configure_during_analyze),
         cmocka_unit_test(test_stack_request_nesting_is_bounded),
         cmocka_unit_test(test_unknown_methods_and_remediate),
         cmocka_unit_test(test_check_door_is_bounded),
