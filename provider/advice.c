@@ -71,6 +71,27 @@ static bool first_report(const char *urn, const advisor_finding *fd)
 
 int advice_check_config(const config_advisor *a, config_problems *p, err *e)
 {
+    const pv *r = a->rules;
+    for (size_t i = 0; r && r->kind == PV_OBJECT && i < r->u.obj.len; i++) {
+        char why[640];
+        advisor_options o;
+        memset(&o, 0, sizeof(o));
+        const char *id = r->u.obj.keys[i];
+        int bad = 0;
+        if (!advisor_rule_find(id))
+            bad = config_problem_add(p, "securityAdvisorRules", ERR_INVALID_ARGUMENT,
+                                     "provider config securityAdvisorRules: '%s' is not a rule "
+                                     "ID (see the README's advisor rules)",
+                                     id);
+        else if (advisor_options_parse(&o, id, r->u.obj.vals[i], why, sizeof(why)) != 0)
+            bad = config_problem_add(p, "securityAdvisorRules", ERR_INVALID_ARGUMENT,
+                                     "provider config securityAdvisorRules.%s", why);
+        else
+            continue;
+        if (bad != 0)
+            return err_set(e, ERR_RESOURCE_EXHAUSTED, "out of memory");
+        break; /* one failure per key */
+    }
     for (size_t i = 0; i < a->n_suppress; i++) {
         const char *id = a->suppress[i];
         if (id && advisor_rule_find(id))
@@ -110,6 +131,21 @@ bool advice_suppressed(const config_advisor *a, const char *id, const pv *inputs
     return false;
 }
 
+/* The rule properties of securityAdvisorRules (advice_check_config refused
+ * a configuration with a bad one, so what does not parse is skipped). */
+static void options_of(const config_advisor *a, advisor_options *o)
+{
+    char why[640];
+    memset(o, 0, sizeof(*o));
+    const pv *r = a ? a->rules : NULL;
+    for (size_t i = 0; r && r->kind == PV_OBJECT && i < r->u.obj.len; i++) {
+        advisor_options one = *o;
+        if (advisor_rule_find(r->u.obj.keys[i]) &&
+            advisor_options_parse(&one, r->u.obj.keys[i], r->u.obj.vals[i], why, sizeof(why)) == 0)
+            *o = one;
+    }
+}
+
 /* Reports one finding: a check failure under enforce, else a warning once
  * per process. */
 static int report(enum config_advisor_mode mode, const char *urn, const advisor_finding *fd,
@@ -132,7 +168,9 @@ int advice_apply(const config_advisor *a, const char *token_rest, const char *ur
     enum config_advisor_mode mode = a ? a->mode : CONFIG_ADVISOR_WARN;
     if (mode == CONFIG_ADVISOR_OFF)
         return 0;
-    advisor_findings found = {0};
+    advisor_options opts;
+    options_of(a, &opts);
+    advisor_findings found = {.opts = &opts};
     if (advisor_run(token_rest, inputs, &found) != 0) {
         advisor_findings_free(&found);
         /* advisor_run fails only when memory runs out. */
@@ -191,7 +229,9 @@ int advice_apply_stack(const config_advisor *a, const char *type, const char *na
     if (mode == CONFIG_ADVISOR_OFF || !urn || !*urn)
         return 0;
     int rc = 0;
-    advisor_findings found = {0};
+    advisor_options opts;
+    options_of(a, &opts);
+    advisor_findings found = {.opts = &opts};
     advisor_resource *res = NULL;
     pthread_mutex_lock(&seen_lock);
     long at = remember(type, name, urn, inputs);

@@ -32,9 +32,11 @@ int advice_apply(const config_advisor *a, const char *token_rest, const char *ur
 #define ADVICE_MAX_SEEN 512
 int advice_apply_stack(const config_advisor *a, const char *type, const char *name, const char *urn,
                        const pv *inputs, check_failures *f, err *e);
-/* The rule IDs of a configuration's securityAdvisorSuppress (config.c checks
- * the rest): the first one that is no rule is a problem of that key. -1 only
- * when memory runs out (e says so). */
+/* The rule IDs of a configuration's securityAdvisorSuppress and the rules
+ * and properties of its securityAdvisorRules (config.c checks the rest):
+ * the first one that is wrong is a problem of that key. -1 only when memory
+ * runs out (e says so). securityAdvisorRules' properties are the policy
+ * pack's (advisor_options_parse), so Check honours them too. */
 int advice_check_config(const config_advisor *a, config_problems *p, err *e);
 /* true when rule id is suppressed by a's securityAdvisorSuppress (a may be
  * NULL) or by the "awsml:advisor-suppress" tag of these properties (checked

@@ -212,54 +212,6 @@ static int decode_plain(const Google__Protobuf__Struct *s, const char *what, pv 
 
 /* ---- rule properties ---------------------------------------------------------------- */
 
-enum prop_kind { PROP_ACCOUNTS, PROP_POLICIES, PROP_SESSION };
-
-/* One rule property: its rule, name, kind and JSON schema (what
- * GetAnalyzerInfo sends and the CLI checks --policy-pack-config against;
- * Configure checks the same rules itself for any other client). */
-typedef struct rule_prop {
-    const char *rule;
-    const char *name;
-    enum prop_kind kind;
-    const char *schema;
-} rule_prop;
-
-#define ACCOUNTS_SCHEMA                                                                            \
-    "{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\",\"pattern\":"              \
-    "\"^[0-9]{12}$\"},\"description\":\"AWS account IDs (12 digits, at most 32) whose "            \
-    "whole-account trust without a condition is intended: AWSML-IAM-003 does not report "          \
-    "them\"}"
-/* A name, or an AWS managed policy ARN in any partition ("aws", "aws-cn",
- * "aws-us-gov"...) with an optional path; names have IAM's characters. */
-#define POLICY_PATTERN                                                                             \
-    "^(arn:aws(-[-a-z]*)?:iam::aws:policy/([A-Za-z0-9+=,.@_-]+/)*)?[A-Za-z0-9+=,.@_-]{1,128}$"
-#define POLICIES_SCHEMA(rule)                                                                      \
-    "{\"type\":\"array\",\"maxItems\":32,\"items\":{\"type\":\"string\",\"maxLength\":2048,"       \
-    "\"pattern\":\"" POLICY_PATTERN "\"},\"description\":\"AWS managed policies (names such as "   \
-    "AmazonSageMakerFullAccess or their ARNs, at most 32) that " rule " does not report when "     \
-    "attached\"}"
-#define SESSION_SCHEMA                                                                             \
-    "{\"type\":\"integer\",\"minimum\":3600,\"maximum\":43200,\"default\":3600,"                   \
-    "\"description\":\"Seconds: AWSML-IAM-014 reports a role whose maxSessionDuration is above "   \
-    "this (3600..43200)\"}"
-
-static const rule_prop rule_props[] = {
-    {"AWSML-IAM-003", "trustedAccounts", PROP_ACCOUNTS, ACCOUNTS_SCHEMA},
-    {"AWSML-IAM-011", "allowedPolicies", PROP_POLICIES, POLICIES_SCHEMA("AWSML-IAM-011")},
-    {"AWSML-IAM-012", "allowedPolicies", PROP_POLICIES, POLICIES_SCHEMA("AWSML-IAM-012")},
-    {"AWSML-IAM-014", "maxSessionDuration", PROP_SESSION, SESSION_SCHEMA},
-};
-#define N_RULE_PROPS (sizeof(rule_props) / sizeof(rule_props[0]))
-
-static const rule_prop *rule_prop_find(const char *rule, const char *name)
-{
-    for (size_t i = 0; i < N_RULE_PROPS; i++)
-        if (strcmp(rule_props[i].rule, rule) == 0 &&
-            (!name || strcmp(rule_props[i].name, name) == 0))
-            return &rule_props[i];
-    return NULL;
-}
-
 /* The configSchema of a rule's properties (NULL when it has none); 0, or -1
  * when memory ran out. Free with protobuf_c_message_free_unpacked. */
 static int config_schema(const char *rule, Google__Protobuf__Struct **out)
@@ -268,15 +220,16 @@ static int config_schema(const char *rule, Google__Protobuf__Struct **out)
     pv *v = NULL;
     int rc = -1;
     *out = NULL;
-    if (!rule_prop_find(rule, NULL))
+    if (!advisor_rule_has_props(rule))
         return 0;
     if (!(obj = cJSON_CreateObject()))
         goto done;
-    for (size_t i = 0; i < N_RULE_PROPS; i++) {
-        if (strcmp(rule_props[i].rule, rule) != 0)
+    const advisor_prop *ap;
+    for (size_t i = 0; (ap = advisor_prop_at(i)) != NULL; i++) {
+        if (strcmp(ap->rule, rule) != 0)
             continue;
-        cJSON *one = cJSON_Parse(rule_props[i].schema);
-        if (!one || !cJSON_AddItemToObject(obj, rule_props[i].name, one)) {
+        cJSON *one = cJSON_Parse(ap->schema);
+        if (!one || !cJSON_AddItemToObject(obj, ap->name, one)) {
             cJSON_Delete(one);
             goto done;
         }
@@ -290,200 +243,23 @@ done:
     return rc;
 }
 
-/* A printable, capped copy of an untrusted string for an error message. */
-static void printable(char *dst, size_t n, const char *src, size_t len)
-{
-    size_t k = 0, room = n > 4 ? n - 4 : 0; /* what is left after "..." and the NUL */
-    for (size_t i = 0; i < len && k < room; i++)
-        dst[k++] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
-    if (k < len && n >= 4) {
-        memcpy(dst + k, "...", 3);
-        k += 3;
-    }
-    if (n)
-        dst[k] = '\0';
-}
-
-static const char *value_kind(const Google__Protobuf__Value *v)
-{
-    switch (v ? v->kind_case : GOOGLE__PROTOBUF__VALUE__KIND__NOT_SET) {
-    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
-        return "a number";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
-        return "a string";
-    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE:
-        return "a boolean";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE:
-        return "an object";
-    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE:
-        return "an array";
-    default:
-        return "null";
-    }
-}
-
-static bool policy_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           strchr("+=,.@_-", c) != NULL;
-}
-
-/* true when s[0..n) is 1..max characters of IAM's name set. */
-static bool policy_word(const char *s, size_t n, size_t max)
-{
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!policy_char(s[i]))
-            return false;
-    return true;
-}
-
-/* The managed policy name an allowedPolicies item names (POLICY_PATTERN), or
- * NULL. */
-static const char *allowed_policy_name(const char *s, size_t len)
-{
-    if (len > 2048 || strlen(s) != len)
-        return NULL;
-    if (!str_has_prefix(s, "arn:"))
-        return policy_word(s, len, ADVISOR_OPT_POLICY_NAME_MAX) ? s : NULL;
-    const char *name = advisor_aws_managed_name(s);
-    if (!name || !policy_word(name, strlen(name), ADVISOR_OPT_POLICY_NAME_MAX))
-        return NULL;
-    /* Each path segment between "policy/" and the name. */
-    const char *seg = strstr(s, ":policy/") + strlen(":policy/");
-    while (seg < name) {
-        const char *slash = strchr(seg, '/');
-        if (!policy_word(seg, (size_t)(slash - seg), 2048))
-            return NULL;
-        seg = slash + 1;
-    }
-    return name;
-}
-
-/* Reads one property's value into o; on a bad value, the error (naming
- * <rule>.<property>) goes to out and -1 comes back. */
-static int prop_parse(const rule_prop *rp, const Google__Protobuf__Value *v, advisor_options *o,
-                      rpc_reply *out)
-{
-    char shown[96];
-    if (rp->kind == PROP_SESSION) {
-        if (!v || v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE) {
-            reply_errorf(out, ERR_INVALID_ARGUMENT,
-                         "policy pack config %s.%s: must be an integer number of seconds "
-                         "(3600..43200), not %s",
-                         rp->rule, rp->name, value_kind(v));
-            return -1;
-        }
-        double d = v->number_value;
-        if (!isfinite(d) || d != floor(d)) {
-            reply_errorf(out, ERR_INVALID_ARGUMENT,
-                         "policy pack config %s.%s: %g is not a whole number of seconds "
-                         "(3600..43200)",
-                         rp->rule, rp->name, d);
-            return -1;
-        }
-        if (d < ADVISOR_SESSION_DEFAULT || d > ADVISOR_SESSION_MAX) {
-            reply_errorf(out, ERR_INVALID_ARGUMENT,
-                         "policy pack config %s.%s: %.0f is %s %d, %s maximum session duration "
-                         "IAM allows a role (3600..43200 seconds)",
-                         rp->rule, rp->name, d, d < ADVISOR_SESSION_DEFAULT ? "below" : "above",
-                         d < ADVISOR_SESSION_DEFAULT ? ADVISOR_SESSION_DEFAULT
-                                                     : ADVISOR_SESSION_MAX,
-                         d < ADVISOR_SESSION_DEFAULT ? "the shortest" : "the longest");
-            return -1;
-        }
-        o->max_session_duration = (unsigned)d;
-        return 0;
-    }
-    const char *what = rp->kind == PROP_ACCOUNTS ? "12-digit AWS account ID strings"
-                                                 : "AWS managed policy names or ARNs";
-    if (!v || v->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE) {
-        reply_errorf(out, ERR_INVALID_ARGUMENT,
-                     "policy pack config %s.%s: must be an array of %s, not %s", rp->rule, rp->name,
-                     what, value_kind(v));
-        return -1;
-    }
-    const Google__Protobuf__ListValue *l = v->list_value;
-    size_t n = l ? l->n_values : 0;
-    if (n > ADVISOR_OPT_MAX_ITEMS) {
-        reply_errorf(out, ERR_INVALID_ARGUMENT,
-                     "policy pack config %s.%s: %zu items, more than the %d allowed", rp->rule,
-                     rp->name, n, ADVISOR_OPT_MAX_ITEMS);
-        return -1;
-    }
-    char(*names)[ADVISOR_OPT_POLICY_NAME_MAX + 1] =
-        strcmp(rp->rule, "AWSML-IAM-011") == 0 ? o->allowed_admin : o->allowed_full;
-    size_t *count = rp->kind == PROP_ACCOUNTS                ? &o->n_trusted_accounts
-                    : strcmp(rp->rule, "AWSML-IAM-011") == 0 ? &o->n_allowed_admin
-                                                             : &o->n_allowed_full;
-    *count = 0;
-    for (size_t i = 0; i < n; i++) {
-        const Google__Protobuf__Value *it = l->values[i];
-        if (!it || it->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE ||
-            !it->string_value) {
-            reply_errorf(out, ERR_INVALID_ARGUMENT,
-                         "policy pack config %s.%s[%zu]: must be a string (%s), not %s", rp->rule,
-                         rp->name, i, what, value_kind(it));
-            return -1;
-        }
-        const char *str = it->string_value;
-        size_t len = strlen(str);
-        printable(shown, sizeof(shown), str, len);
-        if (rp->kind == PROP_ACCOUNTS) {
-            bool ok = len == ADVISOR_OPT_ACCOUNT_LEN;
-            for (size_t k = 0; ok && k < len; k++)
-                ok = str[k] >= '0' && str[k] <= '9';
-            if (!ok) {
-                reply_errorf(out, ERR_INVALID_ARGUMENT,
-                             "policy pack config %s.%s[%zu]: '%s' is not an AWS account ID "
-                             "(12 digits)",
-                             rp->rule, rp->name, i, shown);
-                return -1;
-            }
-            memcpy(o->trusted_accounts[i], str, ADVISOR_OPT_ACCOUNT_LEN + 1);
-        } else {
-            const char *name = allowed_policy_name(str, len);
-            if (!name) {
-                reply_errorf(out, ERR_INVALID_ARGUMENT,
-                             "policy pack config %s.%s[%zu]: '%s' is neither an AWS managed "
-                             "policy name (up to 128 of A-Z a-z 0-9 +=,.@_-) nor its ARN "
-                             "(arn:<partition>:iam::aws:policy/[path/]Name)",
-                             rp->rule, rp->name, i, shown);
-                return -1;
-            }
-            str_copy(names[i], sizeof(names[i]), name);
-        }
-        *count = i + 1;
-    }
-    return 0;
-}
-
-/* Reads a policy's properties into o (which starts zeroed: unset ones keep
- * their defaults). "enforcementLevel" is the engine's and not a property. */
+/* Reads a policy's properties into o (advisor_options_parse); on a bad one
+ * the error goes to out and -1 comes back. */
 static int props_parse(const char *rule, const Google__Protobuf__Struct *props, advisor_options *o,
                        rpc_reply *out)
 {
-    for (size_t i = 0; props && i < props->n_fields; i++) {
-        const char *key = props->fields[i]->key ? props->fields[i]->key : "";
-        if (strcmp(key, "enforcementLevel") == 0)
-            continue;
-        const rule_prop *rp = rule_prop_find(rule, key);
-        if (!rp) {
-            char shown[96];
-            const rule_prop *has = rule_prop_find(rule, NULL);
-            printable(shown, sizeof(shown), key, strlen(key));
-            reply_errorf(out, ERR_INVALID_ARGUMENT,
-                         "policy pack config %s.%s: %s has no property '%s' (%s%s; the rules "
-                         "with properties are listed in the README, \"Rule properties\")",
-                         rule, shown, rule, shown, has ? "it takes " : "it takes none",
-                         has ? has->name : "");
-            return -1;
-        }
-        if (prop_parse(rp, props->fields[i]->value, o, out) != 0)
-            return -1;
-    }
-    return 0;
+    char why[640];
+    pv *plain = NULL;
+    if (!props || props->n_fields == 0)
+        return 0;
+    snprintf(why, sizeof(why), "properties of %s", rule);
+    if (decode_plain(props, why, &plain, out) != 0)
+        return -1;
+    int rc = advisor_options_parse(o, rule, plain, why, sizeof(why));
+    if (rc != 0)
+        reply_errorf(out, ERR_INVALID_ARGUMENT, "policy pack config %s", why);
+    pv_free(plain);
+    return rc;
 }
 
 /* ---- methods ------------------------------------------------------------------------ */

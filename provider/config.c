@@ -38,6 +38,7 @@ const char *const config_keys[] = {
     "retryMode",
     "secretKey",
     "securityAdvisor",
+    "securityAdvisorRules",
     "securityAdvisorSuppress",
     "sharedConfigFiles",
     "sharedCredentialsFiles",
@@ -93,6 +94,7 @@ static const char *const config_structured[] = {"endpoints",
                                                 "ignoreTags",
                                                 "assumeRole",
                                                 "securityAdvisorSuppress",
+                                                "securityAdvisorRules",
                                                 NULL};
 
 struct config_store {
@@ -744,6 +746,16 @@ static int load_advisor(load *l, err *e)
                 "provider config 'securityAdvisor' must be off, warn or enforce");
         if (note(l, "securityAdvisor", e) != 0)
             return -1;
+    }
+    const pv *r = cfg_get(l, "securityAdvisorRules");
+    if (r && r->kind != PV_OBJECT && r->kind != PV_NULL) {
+        err_set(e, ERR_INVALID_ARGUMENT,
+                "provider config 'securityAdvisorRules' must be an object: rule ID -> its "
+                "properties");
+        if (note(l, "securityAdvisorRules", e) != 0)
+            return -1;
+    } else if (r && r->kind == PV_OBJECT) {
+        a->rules = r;
     }
     const pv *s = cfg_get(l, "securityAdvisorSuppress");
     if (s && s->kind != PV_ARRAY) {

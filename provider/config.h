@@ -58,6 +58,9 @@ typedef struct config_advisor {
     /* securityAdvisorSuppress as given: NULL for an entry that is no string. */
     const char *const *suppress;
     size_t n_suppress;
+    /* securityAdvisorRules: an object, rule ID -> its properties (advice.c
+     * reads them: it knows the rules), or NULL. */
+    const pv *rules;
 } config_advisor;
 
 typedef struct config_tags {

@@ -115,6 +115,25 @@ typedef struct advisor_resource {
 int advisor_stack_run(const advisor_resource *res, size_t n, size_t focus, bool complete,
                       advisor_findings *out);
 
+/* The rules' properties, one row per (rule, property): the JSON schema of
+ * its value (the policy pack's configSchema). NULL past the last. */
+typedef struct advisor_prop {
+    const char *rule;
+    const char *name;
+    const char *schema;
+} advisor_prop;
+const advisor_prop *advisor_prop_at(size_t i);
+bool advisor_rule_has_props(const char *rule);
+/* Reads a rule's properties (an object: property -> value; the engine's
+ * "enforcementLevel" is skipped; NULL or null: none) into o, which the
+ * caller starts zeroed (unset properties keep their defaults). 0, or -1 with
+ * why = "<rule>.<property>: what is wrong" for an unknown property, a wrong
+ * type, a bad item or an out-of-range value (o is then half-filled: drop it).
+ * Shared by the policy pack's Configure and the provider's
+ * securityAdvisorRules configuration. */
+int advisor_options_parse(advisor_options *o, const char *rule, const pv *props, char *why,
+                          size_t whylen);
+
 /* The AWS managed policy name of an ARN (arn:<partition>:iam::aws:policy/[path/]Name),
  * or NULL when arn is not one. */
 const char *advisor_aws_managed_name(const char *arn);

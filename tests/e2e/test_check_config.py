@@ -37,11 +37,18 @@ aws.iam.Role("r", assume_role_policy={TRUST!r})
     proj.config_set("aws:region", "moon-1")
     proj.config_set("aws:maxRetries", "101")
     proj.config_set("aws:securityAdvisorSuppress", '["NOPE-1"]')
+    proj.pulumi("config", "set", "--path", "aws:securityAdvisorRules.AWSML-IAM-014.maxSessionDuration",
+                "99")
     r = proj.preview(check=False)
     out = r.stdout + r.stderr
     assert r.returncode != 0, r
     lines = failed_lines(out, "pulumi:providers:aws")
-    assert sorted(lines) == ["maxRetries", "region", "securityAdvisorSuppress"], r
+    assert sorted(lines) == ["maxRetries", "region", "securityAdvisorRules",
+                             "securityAdvisorSuppress"], r
+    assert lines["securityAdvisorRules"].endswith(
+        "has a problem: provider config securityAdvisorRules.AWSML-IAM-014.maxSessionDuration: "
+        "99 is below 3600, the shortest maximum session duration IAM allows a role (3600..43200 "
+        "seconds)"), r
     assert lines["region"].endswith(f"has a problem: {REGION_RULE}"), r
     assert lines["maxRetries"].endswith(f"has a problem: {MAX_RETRIES_RULE}"), r
     assert lines["securityAdvisorSuppress"].endswith(f"has a problem: {SUPPRESS_RULE}"), r

@@ -89,6 +89,16 @@ def test_seed_findings_under_policies_and_a_mandatory_rule(make_project, pack, t
     ok = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg))
     out = ok.stdout + ok.stderr
     assert [f[2] for f in policies(out)] == ["AWSML-IAM-013", "AWSML-SM-006", "AWSML-IAM-001"], out
+    assert "security advisor [AWSML-IAM-012" in out, "Check is not given the pack's config"
+    # The provider's own key gives Check the same property, through the same parser.
+    proj.pulumi("config", "set", "--path",
+                "aws:securityAdvisorRules.AWSML-IAM-012.allowedPolicies[0]",
+                "AmazonSageMakerFullAccess")
+    ok = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg))
+    out = ok.stdout + ok.stderr
+    assert "security advisor [AWSML-IAM-012" not in out, out
+    assert "security advisor [AWSML-IAM-001" in out, out
+    proj.pulumi("config", "rm", "aws:securityAdvisorRules")
     # A value the property's schema refuses: the CLI stops before any Analyze, naming it.
     cfg.write_text(json.dumps({"AWSML-IAM-014": {"maxSessionDuration": "long"}}))
     bad = proj.pulumi("preview", "--policy-pack", str(pack), "--policy-pack-config", str(cfg),

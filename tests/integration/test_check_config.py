@@ -50,6 +50,7 @@ BAD = {
     "endpoints": [{"iam": "ftp://iam.example.com"}],
     "stsRegion": "Mars",
     "securityAdvisorSuppress": ["AWSML-NOPE-999"],
+    "securityAdvisorRules": {"AWSML-IAM-014": {"maxSessionDuration": 99}},
     "securityAdvisor": "loud",
     "customCaBundle": "/nonexistent/awsml/ca.pem",
     "allowedAccountIds": "123456789012",
@@ -73,6 +74,9 @@ EXPECTED = {
                  "(it becomes part of a host name)",
     "securityAdvisorSuppress": "provider config securityAdvisorSuppress[0]: 'AWSML-NOPE-999' is "
                                "not a rule ID (see the README's advisor rules)",
+    "securityAdvisorRules": "provider config securityAdvisorRules.AWSML-IAM-014.maxSessionDuration: "
+                            "99 is below 3600, the shortest maximum session duration IAM allows "
+                            "a role (3600..43200 seconds)",
     "securityAdvisor": "provider config 'securityAdvisor' must be off, warn or enforce",
     "customCaBundle": "customCaBundle /nonexistent/awsml/ca.pem cannot be read: No such file or "
                       "directory",
@@ -122,6 +126,8 @@ def test_a_good_config_has_no_failures_in_either_form(plugin, pb, tmp_path):
                                       "webIdentityTokenFile": "/var/run/token"},
         "endpoints": [{"iam": "http://127.0.0.1:1", "sts": "https://sts.example.com/"}],
         "securityAdvisor": "enforce", "securityAdvisorSuppress": ["AWSML-IAM-001"],
+        "securityAdvisorRules": {"AWSML-IAM-012": {"allowedPolicies": ["AmazonSageMakerFullAccess"]},
+                                 "AWSML-IAM-014": {"maxSessionDuration": 7200}},
         "allowedAccountIds": ["123456789012"], "forbiddenAccountIds": [],
         "defaultTags": {"tags": {"env": "dev"}}, "version": "0.1.0",
         "sharedCredentialsFiles": [str(tmp_path / "missing-credentials")],
@@ -282,3 +288,66 @@ def test_no_network_and_no_credential_lookup(start_plugin, pb, tmp_path, listene
         configure(p, pb, cfg, timeout=30)
     assert marker.exists()
     assert listener.connections > 0
+
+
+ROLE_T = "aws:iam/role:Role"
+ATTACH_T = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+FULL = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+
+
+def advisor_failures(plugin, pb, type_, news):
+    P = pb.provider
+    urn = f"urn:pulumi:dev::p::{type_}::r"
+    r = plugin.stub.Check(P.CheckRequest(urn=urn, name="r", type=type_, olds=struct(pb, {}),
+                                         news=struct(pb, news), randomSeed=b"s" * 32), timeout=30)
+    return sorted(f.reason.split("]")[0].lstrip("[") for f in r.failures if f.reason.startswith("["))
+
+
+def test_security_advisor_rules_reach_check(start_plugin, pb):
+    """securityAdvisorRules: the policy pack's rule properties, read by the same parser, for
+    Check (enforce makes findings failures, so they can be counted)."""
+    attach = {"role": "r", "policyArn": FULL}
+    role = {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": "sts:AssumeRole"}]}), "maxSessionDuration": 7200,
+        "permissionsBoundary": "arn:aws:iam::111122223333:policy/b"}
+    base = {"region": "us-east-1", "securityAdvisor": "enforce"}
+    p = start_plugin()
+    configure(p, pb, base)
+    assert advisor_failures(p, pb, ATTACH_T, attach) == ["AWSML-IAM-012"]
+    assert advisor_failures(p, pb, ROLE_T, role) == ["AWSML-IAM-003", "AWSML-IAM-014"]
+    q = start_plugin()
+    rules = {"AWSML-IAM-012": {"allowedPolicies": ["AmazonSageMakerFullAccess"]},
+             "AWSML-IAM-003": {"trustedAccounts": ["111122223333"]},
+             "AWSML-IAM-014": {"maxSessionDuration": 7200}}
+    # As a provider resource sends it (JSON in a string) and as an object.
+    configure(q, pb, {**base, "securityAdvisorRules": json.dumps(rules)})
+    assert advisor_failures(q, pb, ATTACH_T, attach) == []
+    assert advisor_failures(q, pb, ROLE_T, role) == []
+    # Near misses: one second over the maximum, another account, the other rule's list.
+    r = start_plugin()
+    configure(r, pb, {**base, "securityAdvisorRules": {
+        "AWSML-IAM-011": {"allowedPolicies": ["AmazonSageMakerFullAccess"]},
+        "AWSML-IAM-003": {"trustedAccounts": ["111122223334"]},
+        "AWSML-IAM-014": {"maxSessionDuration": 7199}}})
+    assert advisor_failures(r, pb, ATTACH_T, attach) == ["AWSML-IAM-012"]
+    assert advisor_failures(r, pb, ROLE_T, role) == ["AWSML-IAM-003", "AWSML-IAM-014"]
+
+
+def test_security_advisor_rules_errors(plugin, pb):
+    cases = {
+        "AWSML-NOPE-1": ({"AWSML-NOPE-1": {}}, "provider config securityAdvisorRules: "
+                         "'AWSML-NOPE-1' is not a rule ID (see the README's advisor rules)"),
+        "no property": ({"AWSML-IAM-001": {"allowedPolicies": []}},
+                        "provider config securityAdvisorRules.AWSML-IAM-001.allowedPolicies: "
+                        "AWSML-IAM-001 has no property 'allowedPolicies' (it takes none; the "
+                        "rules with properties are listed in the README, \"Rule properties\")"),
+        "bad account": ({"AWSML-IAM-003": {"trustedAccounts": ["1", "12345"]}},
+                        "provider config securityAdvisorRules.AWSML-IAM-003.trustedAccounts[0]: "
+                        "'1' is not an AWS account ID (12 digits)"),
+        "not an object": ([1], "provider config 'securityAdvisorRules' must be an object: rule "
+                          "ID -> its properties"),
+    }
+    for name, (value, want) in cases.items():
+        r = check_config(plugin, pb, {"region": "us-east-1", "securityAdvisorRules": value})
+        assert failures(r) == {"securityAdvisorRules": want}, name

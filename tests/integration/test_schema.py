@@ -37,7 +37,7 @@ CONFIG_TYPES = {
     "stsRegion": S, "useFipsEndpoint": B, "skipCredentialsValidation": B,
     "skipRequestingAccountId": B, "skipMetadataApiCheck": B, "skipRegionValidation": B,
     "maxRetries": I, "retryMode": S, "customCaBundle": S, "insecure": B,
-    "securityAdvisor": S, "securityAdvisorSuppress": [S],
+    "securityAdvisor": S, "securityAdvisorSuppress": [S], "securityAdvisorRules": "object",
     "httpProxy": S, "httpsProxy": S, "noProxy": S,
 }
 

@@ -1740,7 +1740,9 @@ static void add_built_rpc(int port)
     /* Configure (no network: validation skipped), then Check with the advisor enforcing. */
     char cfg2[2600];
     set_config_json(port, ",\"securityAdvisor\":\"enforce\",\"securityAdvisorSuppress\":"
-                          "\"[\\\"AWSML-IAM-014\\\"]\"");
+                          "\"[\\\"AWSML-IAM-014\\\"]\",\"securityAdvisorRules\":"
+                          "\"{\\\"AWSML-IAM-012\\\":{\\\"allowedPolicies\\\":"
+                          "[\\\"AmazonSageMakerFullAccess\\\"]}}\"");
     snprintf(cfg2, sizeof(cfg2), "%s", config_json);
     sc = new_script();
     step_configure(&sc->steps[sc->n++], cfg2);
