@@ -1,7 +1,6 @@
 #include "analyzer.h"
 
 #include <cJSON.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
