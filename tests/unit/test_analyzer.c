@@ -104,7 +104,8 @@ static int configure(const char *name, Pulumirpc__EnforcementLevel level)
     return code;
 }
 
-static void test_info_lists_every_rule(void **state)
+/* GetAnalyzerInfo's answer, decoded (free with ..._free_unpacked). */
+static Pulumirpc__AnalyzerInfo *get_info(void)
 {
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
     rpc_reply out;
@@ -112,6 +113,13 @@ static void test_info_lists_every_rule(void **state)
     assert_int_equal(out.code, ERR_OK);
     Pulumirpc__AnalyzerInfo *info = pulumirpc__analyzer_info__unpack(NULL, out.body_len, out.body);
     assert_non_null(info);
+    rpc_reply_free(&out);
+    return info;
+}
+
+static void test_info_lists_every_rule(void **state)
+{
+    Pulumirpc__AnalyzerInfo *info = get_info();
     size_t n = 0;
     const advisor_rule *rules = advisor_rules(&n);
     assert_int_equal(info->n_policies, n);
@@ -131,7 +139,6 @@ static void test_info_lists_every_rule(void **state)
                          PULUMIRPC__ENFORCEMENT_LEVEL__ADVISORY);
     }
     pulumirpc__analyzer_info__free_unpacked(info, NULL);
-    rpc_reply_free(&out);
 }
 
 static void test_diagnostic_message_and_levels(void **state)
@@ -247,13 +254,7 @@ static bool reports(const char *type, const char *json, const char *id)
 
 static void test_info_config_schemas(void **state)
 {
-    Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
-    rpc_reply out;
-    call("GetAnalyzerInfo", &e.base, &out);
-    assert_int_equal(out.code, ERR_OK);
-    Pulumirpc__AnalyzerInfo *info = pulumirpc__analyzer_info__unpack(NULL, out.body_len, out.body);
-    assert_non_null(info);
-    rpc_reply_free(&out);
+    Pulumirpc__AnalyzerInfo *info = get_info();
     char seen[256] = "";
     size_t k = 0;
     for (size_t i = 0; i < info->n_policies; i++) {
