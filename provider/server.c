@@ -67,7 +67,13 @@ static struct {
     long live_calls; /* polling thread only */
     pthread_rwlock_t engine_lock;
     grpc_channel *engine;
+    void (*on_drained)(void);
 } S = {.engine_lock = PTHREAD_RWLOCK_INITIALIZER};
+
+void server_on_drained(void (*fn)(void))
+{
+    S.on_drained = fn;
+}
 
 /* ---- Engine.Log client --------------------------------------------------- */
 
@@ -483,6 +489,8 @@ int server_run(const char *engine_address)
 
     poll_loop(); /* returns once shutdown completed and every call is gone */
     pool_shutdown();
+    if (S.on_drained)
+        S.on_drained();
     rc = 0;
 out:
     engine_disconnect();

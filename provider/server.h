@@ -11,5 +11,9 @@
 int server_run(const char *engine_address);
 /* Stops taking work and aborts in-flight calls; safe from any thread. */
 void server_request_shutdown(void);
+/* Called once shutdown has drained every call, before gRPC is torn down (set
+ * before server_run). The policy pack exits there: nothing of it outlives a
+ * call, and the teardown would only keep the engine waiting. */
+void server_on_drained(void (*fn)(void));
 
 #endif
